@@ -1,0 +1,54 @@
+# Two commands on a fresh machine: `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+RUN_STAMP := $(VENV)/.run-installed
+TEST_STAMP := $(VENV)/.test-installed
+PYTEST_WORKERS ?= 2
+
+.PHONY: run test lint format bench migrate demo worker web clean-var system-test-deps
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+
+$(RUN_STAMP): requirements.txt | $(VENV)/bin/python
+	$(PIP) install -q -r requirements.txt
+	touch $@
+
+$(TEST_STAMP): requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(PIP) install -q -r requirements-dev.txt
+	touch $@ $(RUN_STAMP)
+
+## make run: install, migrate, load demo data, start web + Celery worker (Ctrl-C stops both)
+run: $(RUN_STAMP)
+	DEBUG=true $(PY) manage.py migrate --no-input
+	DEBUG=true $(PY) manage.py demo_data
+	DEBUG=true bin/run-dev
+
+## make test: lint, then the whole suite on PostgreSQL + Redis (127.0.0.1)
+test: $(TEST_STAMP) system-test-deps
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+# Headless Chromium for browser tests (Playwright cannot download browsers here).
+system-test-deps:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
+lint: $(TEST_STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(TEST_STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+## make bench: speed and memory figures (printed, not asserted)
+bench: $(TEST_STAMP)
+	$(PY) -m bench
+
+migrate: $(RUN_STAMP)
+	DEBUG=true $(PY) manage.py migrate --no-input

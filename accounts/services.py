@@ -1,0 +1,57 @@
+"""Users and the audit trail."""
+
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+
+from accounts.models import Activity, User
+
+
+def activity_record(
+    *,
+    actor: User | None,
+    action: str,
+    target: models.Model,
+    project_id=None,
+    details: dict[str, Any] | None = None,
+) -> Activity:
+    """Append one audit row. Call it inside the service's transaction, so both land or neither."""
+    return Activity.objects.create(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        action=action,
+        target_type=ContentType.objects.get_for_model(target),
+        target_id=target.pk,
+        target_repr=str(target)[:300],
+        project_id=project_id,
+        details=details or {},
+    )
+
+
+def set_archived(
+    *, obj: models.Model, archived: bool, actor: User | None, project_id=None
+) -> models.Model:
+    """Soft delete or restore any archivable row, recording who did it."""
+    with transaction.atomic():
+        locked = type(obj).objects.select_for_update().get(pk=obj.pk)
+        if locked.archived != archived:
+            locked.archived = archived
+            fields = ["archived"]
+            if hasattr(locked, "updated_at"):
+                fields.append("updated_at")
+            locked.save(update_fields=fields)
+            label = type(obj)._meta.model_name
+            activity_record(
+                actor=actor,
+                action=f"{label}.{'archive' if archived else 'restore'}",
+                target=locked,
+                project_id=project_id,
+            )
+    return locked
+
+
+def user_create(*, email: str, password: str | None, full_name: str = "", **extra) -> User:
+    with transaction.atomic():
+        return User.objects.create_user(
+            email=email, password=password, full_name=full_name, **extra
+        )

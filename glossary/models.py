@@ -1,0 +1,54 @@
+from django.conf import settings
+from django.db import models
+
+from max_site.db import ArchivableQuerySet, archived, created_at, updated_at, uuid_pk
+
+
+class DictionaryEntry(models.Model):
+    """A glossary term: what a machine might write and what is correct.
+
+    Entries whose original equals the correction are canonical terms: they change
+    nothing, but are counted and handed to translators as terms to keep.
+    """
+
+    id = uuid_pk()
+    term_original = models.TextField()
+    term_corrected = models.TextField()
+    language_code = models.TextField(default="en", db_default="en")
+    context = models.TextField(null=True, blank=True)
+    usage_count = models.IntegerField(default=0, db_default=0, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        db_column="created_by",
+        related_name="+",
+    )
+    created_at = created_at()
+    updated_at = updated_at()
+    archived = archived()
+
+    objects = ArchivableQuerySet.as_manager()
+
+    class Meta:
+        db_table = "dictionary"
+        verbose_name = "dictionary entry"
+        verbose_name_plural = "dictionary"
+        ordering = ["term_original"]
+        indexes = [
+            models.Index(fields=["term_original"], name="idx_dictionary_original"),
+            models.Index(fields=["language_code"], name="idx_dictionary_language"),
+            models.Index(fields=["-usage_count"], name="idx_dictionary_usage"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["term_original", "language_code"],
+                name="dictionary_term_original_language_code_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.term_original} → {self.term_corrected} ({self.language_code})"
+
+    @property
+    def is_canonical(self) -> bool:
+        return self.term_original == self.term_corrected

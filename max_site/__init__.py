@@ -1,0 +1,3 @@
+from max_site.celery import app as celery_app
+
+__all__ = ("celery_app",)

@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from accounts.views import RateLimitedLoginView
+
+admin.site.site_header = "Max administration"
+admin.site.site_title = "Max admin"
+admin.site.login = RedirectView.as_view(pattern_name="login", query_string=True)
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="projects:list"), name="home"),
+    path("accounts/login/", RateLimitedLoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("accounts.urls")),
+    path("projects/", include("projects.urls")),
+    path("media/", include("media_files.urls")),
+    path("transcripts/", include("transcripts.urls")),
+    path("glossary/", include("glossary.urls")),
+    path("translations/", include("translations.urls")),
+    path("summaries/", include("summaries.urls")),
+    path("jobs/", include("jobs.urls")),
+    path("admin/", admin.site.urls),
+]

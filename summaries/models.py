@@ -1,0 +1,158 @@
+from django.conf import settings
+from django.db import models
+
+from max_site.db import created_at, updated_at, uuid_pk
+
+
+class PromptTemplate(models.Model):
+    """An editable prompt; every saved content is also a PromptVersion row."""
+
+    EMAIL = "email_summary"
+    LINKEDIN = "linkedin_summary"
+    BLOG = "blog_summary"
+
+    id = uuid_pk()
+    template_name = models.TextField(unique=True)
+    template_content = models.TextField()
+    version_number = models.IntegerField(default=1, db_default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        db_column="created_by",
+        related_name="+",
+    )
+    created_at = created_at()
+    updated_at = updated_at()
+
+    class Meta:
+        db_table = "prompt_templates"
+        ordering = ["template_name"]
+        indexes = [models.Index(fields=["template_name"], name="idx_templates_name")]
+
+    def __str__(self) -> str:
+        return f"{self.template_name} v{self.version_number}"
+
+
+class PromptVersion(models.Model):
+    """The content of a template at one version number, with who changed it and why."""
+
+    id = uuid_pk()
+    template = models.ForeignKey(
+        PromptTemplate, on_delete=models.PROTECT, db_index=False, related_name="versions"
+    )
+    version_number = models.IntegerField()
+    template_content = models.TextField()
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        db_column="changed_by",
+        related_name="+",
+    )
+    change_notes = models.TextField(null=True, blank=True)
+    created_at = created_at()
+
+    class Meta:
+        db_table = "prompt_versions"
+        ordering = ["template", "-version_number"]
+        indexes = [models.Index(fields=["template"], name="idx_prompt_versions_template")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["template", "version_number"],
+                name="prompt_versions_template_id_version_number_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template.template_name} v{self.version_number}"
+
+
+class GeneratedSummary(models.Model):
+    """An AI draft (email, LinkedIn, blog) of a transcript, and the editor's final text."""
+
+    class SummaryType(models.TextChoices):
+        EMAIL = "email", "Email"
+        LINKEDIN = "linkedin", "LinkedIn"
+        BLOG = "blog", "Blog"
+
+    TEMPLATE_FOR_TYPE = {
+        SummaryType.EMAIL: PromptTemplate.EMAIL,
+        SummaryType.LINKEDIN: PromptTemplate.LINKEDIN,
+        SummaryType.BLOG: PromptTemplate.BLOG,
+    }
+
+    id = uuid_pk()
+    transcription = models.ForeignKey(
+        "transcripts.Transcription",
+        on_delete=models.PROTECT,
+        db_index=False,
+        related_name="summaries",
+    )
+    summary_type = models.TextField(choices=SummaryType.choices)
+    generated_text = models.TextField()
+    user_edited_text = models.TextField(null=True, blank=True)
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        db_column="edited_by",
+        related_name="+",
+    )
+    edited_at = models.DateTimeField(null=True, blank=True)
+    generated_at = created_at()
+    finalized_at = models.DateTimeField(null=True, blank=True)
+    created_at = created_at()
+    prompt_version = models.ForeignKey(
+        PromptVersion,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="summaries",
+    )
+    # Which feedback_log entries were shown to the model as examples of human edits.
+    feedback_examples = models.ManyToManyField(
+        "summaries.FeedbackLog", blank=True, related_name="used_as_example_in"
+    )
+
+    class Meta:
+        db_table = "generated_summaries"
+        verbose_name_plural = "generated summaries"
+        ordering = ["transcription", "summary_type"]
+        indexes = [
+            models.Index(fields=["transcription"], name="idx_summaries_transcription"),
+            models.Index(fields=["summary_type"], name="idx_summaries_type"),
+            models.Index(fields=["finalized_at"], name="idx_summaries_finalized"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["transcription", "summary_type"],
+                name="generated_summaries_transcription_id_summary_type_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_summary_type_display()} of {self.transcription_id}"
+
+
+class FeedbackLog(models.Model):
+    """What an editor changed in an AI summary when finalizing it."""
+
+    id = uuid_pk()
+    summary = models.ForeignKey(
+        GeneratedSummary, on_delete=models.PROTECT, db_index=False, related_name="feedback"
+    )
+    generated_text = models.TextField()
+    user_edited_text = models.TextField()
+    diff_analysis = models.TextField(null=True, blank=True)  # JSON text, seed format
+    created_at = created_at()
+
+    class Meta:
+        db_table = "feedback_log"
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["summary"], name="idx_feedback_summary"),
+            models.Index(fields=["-created_at"], name="idx_feedback_created_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Feedback on {self.summary_id} at {self.created_at:%Y-%m-%d %H:%M}"

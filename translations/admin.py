@@ -1,0 +1,53 @@
+from django.contrib import admin
+
+from max_site.admin_mixins import NoDeleteAdminMixin
+from translations.models import Language, Translation, TranslationVersion
+
+
+@admin.register(Language)
+class LanguageAdmin(NoDeleteAdminMixin, admin.ModelAdmin):
+    """Admin-only: which languages exist and which are translated into by default."""
+
+    list_display = ("code", "name", "direction", "word_boundaries", "active")
+    list_filter = ("active", "direction")
+    list_editable = ("active",)
+    search_fields = ("code", "name")
+
+
+class TranslationVersionInline(admin.TabularInline):
+    model = TranslationVersion
+    fields = ("version_number", "version_type", "edited_by", "created_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Translation)
+class TranslationAdmin(NoDeleteAdminMixin, admin.ModelAdmin):
+    list_display = ("transcription", "language_code", "source_version", "final_version")
+    list_filter = ("language_code",)
+    search_fields = ("transcription__audio_file__file_name", "translated_text")
+    list_select_related = ("transcription__audio_file", "source_version", "final_version")
+    inlines = [TranslationVersionInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TranslationVersion)
+class TranslationVersionAdmin(NoDeleteAdminMixin, admin.ModelAdmin):
+    list_display = ("translation", "version_type", "version_number", "edited_by", "created_at")
+    list_select_related = ("translation", "edited_by")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,136 @@
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from max_site.db import created_at, updated_at, uuid_pk
+
+
+class LanguageQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True)
+
+    def targets(self):
+        """Languages a transcript can be translated into (every active one but English)."""
+        return self.filter(active=True).exclude(code="en")
+
+
+class Language(models.Model):
+    """The seed's "language_codes table": which languages Max works in."""
+
+    class Direction(models.TextChoices):
+        LTR = "ltr", "Left to right"
+        RTL = "rtl", "Right to left"
+
+    id = uuid_pk()
+    code = models.TextField(unique=True)
+    name = models.TextField()
+    direction = models.TextField(
+        choices=Direction.choices, default=Direction.LTR, db_default=Direction.LTR
+    )
+    # Chinese is written without spaces: glossary matches ignore word boundaries.
+    word_boundaries = models.BooleanField(default=True, db_default=True)
+    active = models.BooleanField(default=True, db_default=True)
+    created_at = created_at()
+
+    objects = LanguageQuerySet.as_manager()
+
+    class Meta:
+        db_table = "languages"
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(direction__in=["ltr", "rtl"]), name="languages_direction_check"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class Translation(models.Model):
+    """One machine translation per language of an English transcription (T-1-<lang>)."""
+
+    id = uuid_pk()
+    transcription = models.ForeignKey(
+        "transcripts.Transcription",
+        on_delete=models.PROTECT,
+        db_index=False,
+        related_name="translations",
+    )
+    language_code = models.TextField()
+    translated_text = models.TextField()
+    json_with_timestamps = models.JSONField(null=True, blank=True)
+    dictionary_corrections_applied = models.JSONField(null=True, blank=True)
+    created_at = created_at()
+    updated_at = updated_at()
+    source_version = models.ForeignKey(
+        "transcripts.TranscriptionVersion",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="translations",
+    )
+    final_version = models.ForeignKey(
+        "translations.TranslationVersion",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        db_table = "translations"
+        ordering = ["language_code"]
+        indexes = [
+            models.Index(fields=["transcription"], name="idx_translations_transcription"),
+            models.Index(fields=["language_code"], name="idx_translations_language"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["transcription", "language_code"],
+                name="translations_transcription_id_language_code_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.language_code} translation of {self.transcription_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("translations:editor", args=[self.pk])
+
+
+class TranslationVersion(models.Model):
+    """An immutable human edit of a translation, labelled e.g. H-2-es."""
+
+    id = uuid_pk()
+    translation = models.ForeignKey(
+        Translation, on_delete=models.PROTECT, db_index=False, related_name="versions"
+    )
+    version_number = models.IntegerField()
+    version_type = models.TextField()
+    edited_text = models.TextField()
+    json_with_timestamps = models.JSONField(null=True, blank=True)
+    diff_from_previous = models.TextField(null=True, blank=True)
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        db_column="edited_by",
+        related_name="+",
+    )
+    created_at = created_at()
+
+    class Meta:
+        db_table = "translation_versions"
+        ordering = ["translation", "version_number"]
+        indexes = [
+            models.Index(fields=["translation"], name="idx_trans_lang_versions_translation"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["translation", "version_number"],
+                name="translation_versions_translation_id_version_number_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.version_type
