@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from jobs import services
 from jobs.models import Job
-from jobs.tests import tasks_for_tests  # noqa: F401  registers the task
+from jobs.tests import tasks_for_tests
 from projects.models import Project, ProjectType
 
 pytestmark = pytest.mark.django_db
