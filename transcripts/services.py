@@ -1,0 +1,87 @@
+"""Transcriptions and their versions. Every write goes through here."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+
+from accounts.services import activity_record
+from media_files.models import AudioFile
+from transcripts.models import Transcription, TranscriptionVersion
+
+
+def transcription_plain_text(json_with_timestamps: dict[str, Any]) -> str:
+    """The transcript as plain text: segment texts joined by blank-free newlines."""
+    return "\n".join(
+        seg.get("text", "").strip() for seg in json_with_timestamps.get("segments", [])
+    ).strip()
+
+
+def transcription_create_t1(
+    *,
+    audio_file: AudioFile,
+    json_with_timestamps: dict[str, Any],
+    source: str,
+    created_by,
+    raw_text: str | None = None,
+) -> Transcription:
+    """Store the machine transcript (T-1) of a recording.
+
+    Idempotent: if the recording already has a live T-1 (a redelivered task, a second
+    Sonix sync), that row is returned unchanged. The partial unique constraint
+    `transcriptions_one_live_per_audio_file` makes a race lose cleanly.
+    """
+    with transaction.atomic():
+        AudioFile.objects.select_for_update().filter(pk=audio_file.pk).first()
+        existing = Transcription.objects.filter(audio_file=audio_file, archived=False).first()
+        if existing is not None:
+            return existing
+        transcription = Transcription.objects.create(
+            audio_file=audio_file,
+            transcription_type="T-1",
+            language_code="en",
+            raw_text=raw_text
+            if raw_text is not None
+            else transcription_plain_text(json_with_timestamps),
+            json_with_timestamps=json_with_timestamps,
+            source=source,
+            created_by=created_by,
+        )
+        activity_record(
+            actor=created_by,
+            action="transcription.create",
+            target=transcription,
+            project_id=audio_file.project_id,
+            details={"source": source},
+        )
+    return transcription
+
+
+@dataclass(frozen=True)
+class LatestVersion:
+    """What the seed's "Get Latest Version" query returns for one transcription."""
+
+    text: str
+    json_with_timestamps: dict[str, Any]
+    version_number: int | None  # None = T-1, unedited
+    version_type: str  # "T-1", "H-1", …
+    version: TranscriptionVersion | None
+
+
+def transcript_latest(transcription: Transcription) -> LatestVersion:
+    version = (
+        TranscriptionVersion.objects.filter(transcription=transcription)
+        .order_by("-version_number")
+        .first()
+    )
+    if version is None:
+        return LatestVersion(
+            transcription.raw_text, transcription.json_with_timestamps, None, "T-1", None
+        )
+    return LatestVersion(
+        version.edited_text,
+        version.json_with_timestamps or transcription.json_with_timestamps,
+        version.version_number,
+        version.version_type,
+        version,
+    )
