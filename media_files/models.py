@@ -63,3 +63,8 @@ class AudioFile(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("media_files:detail", args=[self.pk])
+
+    @property
+    def live_transcription(self):
+        """The current (not archived) transcription, or None."""
+        return self.transcriptions.filter(archived=False).first()

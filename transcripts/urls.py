@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import include, path
 
 app_name = "transcripts"
 
-urlpatterns: list = []
+# Three areas with separate owners: the transcription pipeline, the editor, and search.
+urlpatterns = [
+    path("", include("transcripts.urls_pipeline")),
+    path("", include("transcripts.urls_editor")),
+    path("", include("transcripts.urls_search")),
+]
