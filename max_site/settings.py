@@ -225,6 +225,8 @@ VENDOR_MAX_RETRIES = env.int("VENDOR_MAX_RETRIES", default=4)
 EDITOR_AUTOSAVE_SECONDS = env.int("EDITOR_AUTOSAVE_SECONDS", default=300)
 SPEAKER_NAME = env.str("SPEAKER_NAME", default="Dr. Soto")
 SUMMARY_FEEDBACK_EXAMPLES = env.bool("SUMMARY_FEEDBACK_EXAMPLES", default=True)
+# summaries: at most this many recent human edits of the same summary type go into a prompt.
+SUMMARY_FEEDBACK_EXAMPLE_COUNT = env.int("SUMMARY_FEEDBACK_EXAMPLE_COUNT", default=3)
 
 # Production safety: on unless DEBUG; each can be overridden.
 SESSION_COOKIE_SECURE = (
