@@ -220,6 +220,15 @@ LLM_ENGINE = env.str("LLM_ENGINE", default="") or ("anthropic" if ANTHROPIC_API_
 TRANSCRIPTION_PARALLELISM = env.int("TRANSCRIPTION_PARALLELISM", default=8)
 VENDOR_TIMEOUT_SECONDS = env.float("VENDOR_TIMEOUT_SECONDS", default=120.0)
 VENDOR_MAX_RETRIES = env.int("VENDOR_MAX_RETRIES", default=4)
+# Transcription pipeline (transcripts.pipeline, integrations/transcription):
+# a piece whose request hits a transient fault is retried in place this many times
+# (same backoff as jobs, honouring Retry-After) before the whole job is rescheduled.
+TRANSCRIPTION_PIECE_RETRIES = env.int("TRANSCRIPTION_PIECE_RETRIES", default=2)
+TRANSCRIBE_AFTER_UPLOAD = env.bool("TRANSCRIBE_AFTER_UPLOAD", default=True)
+# Finished pieces are kept this long so Retry/redelivery resumes instead of starting over.
+TRANSCRIPTION_CHECKPOINT_SECONDS = env.int("TRANSCRIPTION_CHECKPOINT_SECONDS", default=14 * 86400)
+SONIX_POLL_SECONDS = env.float("SONIX_POLL_SECONDS", default=15.0)
+SONIX_MAX_WAIT_SECONDS = env.float("SONIX_MAX_WAIT_SECONDS", default=6 * 3600.0)
 
 # Editor
 EDITOR_AUTOSAVE_SECONDS = env.int("EDITOR_AUTOSAVE_SECONDS", default=300)

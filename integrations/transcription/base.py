@@ -1,0 +1,287 @@
+"""The transcription engine interface and the seed-shaped segments every engine returns.
+
+A segment is `{"id", "start", "end", "text", "words": [{"word", "start", "end"}]}` with
+times in seconds (the seed's `json_with_timestamps`). Engines only know their vendor's
+request and reply; this base class owns the shape, the clean-up and the error mapping
+for faults that are not vendor-specific, as `weblate/machinery/base.py` does.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import math
+import os
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from integrations.errors import PermanentError, TransientError, VendorReplyError
+
+Segment = dict[str, Any]
+Word = dict[str, Any]
+Audio = str | os.PathLike | np.ndarray  # a file path, or 16 kHz mono s16 samples
+
+# 16 kHz mono s16 is 32,000 bytes a second before any compression: the worst case a
+# lossless encoder (FLAC on pure noise) can approach, so pieces sized by it always fit.
+PCM_BYTES_PER_SECOND = 32_000
+VOCABULARY_PROMPT_CHARS = 800  # Whisper reads about the last 224 tokens of a prompt
+
+
+class TranscriptionEngine(ABC):
+    """One speech-to-text vendor.
+
+    `transcribe()` takes a file path (in `piece_format`) or PCM samples and returns
+    segments in the seed's shape, times relative to the start of that audio.
+    """
+
+    name: str = "base"
+    # transcriptions.source allows only 'whisper' and 'sonix'; the engine name goes
+    # into json_with_timestamps.metadata.engine.
+    source: str = "whisper"
+    model: str = ""
+    # False: the vendor takes the whole recording at once (Sonix), no local splitting.
+    splits_media: bool = True
+    # How pieces are handed over: "flac" / "wav" files, or "pcm" arrays (local engines).
+    piece_format: str = "flac"
+    max_request_bytes: int | None = None
+    max_piece_seconds: float = 600.0
+    # None: settings.TRANSCRIPTION_PARALLELISM; engines bound by local CPU set their own.
+    max_parallel: int | None = None
+
+    def piece_seconds_limit(self) -> float:
+        """The longest piece that is certain to fit one request."""
+        limit = self.max_piece_seconds
+        if self.max_request_bytes and self.piece_format != "pcm":
+            limit = min(limit, 0.95 * self.max_request_bytes / PCM_BYTES_PER_SECOND)
+        return limit
+
+    def transcribe(
+        self,
+        audio: Audio,
+        *,
+        prompt_vocabulary: Sequence[str] = (),
+        language: str = "en",
+        state: Mapping[str, Any] | None = None,
+        on_state: Callable[[dict[str, Any]], None] | None = None,
+        on_wait: Callable[[str], None] | None = None,
+    ) -> list[Segment]:
+        """Segments for `audio`, cleaned up (times monotonic, empty ones dropped).
+
+        `state`/`on_state` let a vendor that works asynchronously (upload, then poll)
+        resume after a worker crash instead of starting over; `on_wait(message)` is
+        called while polling so the caller can report progress and notice Cancel.
+        """
+        try:
+            segments = self._transcribe(
+                audio,
+                prompt_vocabulary=list(prompt_vocabulary),
+                language=language,
+                state=dict(state or {}),
+                on_state=on_state or (lambda _state: None),
+                on_wait=on_wait or (lambda _message: None),
+            )
+        except (TransientError, PermanentError):
+            raise
+        except Exception as exc:
+            mapped = self._map_error(exc)
+            if mapped is None:
+                raise
+            raise mapped from exc
+        return normalize_segments(segments)
+
+    @abstractmethod
+    def _transcribe(
+        self,
+        audio: Audio,
+        *,
+        prompt_vocabulary: list[str],
+        language: str,
+        state: dict[str, Any],
+        on_state: Callable[[dict[str, Any]], None],
+        on_wait: Callable[[str], None],
+    ) -> list[Segment]:
+        """The vendor call: raw segments (normalised by the caller)."""
+
+    def _map_error(self, exc: Exception) -> Exception | None:
+        """Turn a vendor/SDK exception into TransientError or PermanentError (None: re-raise)."""
+        if isinstance(exc, TimeoutError | ConnectionError):
+            return TransientError(f"{self.label} did not answer in time ({exc}).")
+        if isinstance(exc, ValueError | KeyError | TypeError):
+            return VendorReplyError(f"{self.label} sent a reply Max cannot read ({exc}).")
+        return None
+
+    @property
+    def label(self) -> str:
+        return {"openai": "The OpenAI transcription service", "sonix": "Sonix"}.get(
+            self.name, f"The {self.name} transcription engine"
+        )
+
+
+def vocabulary_prompt(terms: Iterable[str], *, limit: int = VOCABULARY_PROMPT_CHARS) -> str:
+    """The glossary's correct spellings as a Whisper prompt, most used first, within budget."""
+    seen: set[str] = set()
+    kept: list[str] = []
+    used = len("Vocabulary: ")
+    for term in terms:
+        term = " ".join(str(term).split())
+        key = term.casefold()
+        if not term or key in seen:
+            continue
+        if used + len(term) + 2 > limit:
+            break
+        seen.add(key)
+        kept.append(term)
+        used += len(term) + 2
+    return f"Vocabulary: {', '.join(kept)}." if kept else ""
+
+
+def parse_retry_after(headers: Mapping[str, str] | None) -> float | None:
+    """Seconds to wait from `Retry-After` (seconds or HTTP date) or `retry-after-ms`."""
+    if not headers:
+        return None
+    millis = headers.get("retry-after-ms")
+    if millis:
+        try:
+            return max(0.0, float(millis) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        seconds = when.timestamp() - time.time()
+    if math.isnan(seconds) or math.isinf(seconds):
+        return None
+    return max(0.0, seconds)
+
+
+def as_seconds(value: Any, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise VendorReplyError(f"The transcript has a {what} that is not a number: {value!r}.")
+    value = float(value)
+    if math.isnan(value) or math.isinf(value):
+        raise VendorReplyError(f"The transcript has a {what} that is not a number: {value!r}.")
+    return value
+
+
+def make_word(word: Any, start: Any, end: Any) -> Word:
+    if not isinstance(word, str):
+        raise VendorReplyError(f"The transcript has a word that is not text: {word!r}.")
+    return {
+        "word": word.strip(),
+        "start": as_seconds(start, "word start"),
+        "end": as_seconds(end, "word end"),
+    }
+
+
+def normalize_segments(segments: Iterable[Segment]) -> list[Segment]:
+    """Seed-shaped segments: stripped text, no empty segments, ids 0..n-1, times never
+    negative and never going backwards, every end at or after its start."""
+    out: list[Segment] = []
+    last_start = 0.0
+    last_word_start = 0.0
+    for seg in segments:
+        words = []
+        for w in seg.get("words") or []:
+            if not w["word"].strip():
+                continue
+            start = max(float(w["start"]), last_word_start, 0.0)
+            end = max(float(w["end"]), start)
+            words.append(
+                {"word": w["word"].strip(), "start": round(start, 3), "end": round(end, 3)}
+            )
+            last_word_start = start
+        text = " ".join(str(seg.get("text") or "").split())
+        if not text and words:
+            text = " ".join(w["word"] for w in words)
+        if not text:
+            continue
+        start = max(float(seg["start"]), last_start, 0.0)
+        if words:
+            start = max(min(start, words[0]["start"]), last_start)
+        end = max(float(seg["end"]), start, words[-1]["end"] if words else start)
+        out.append(
+            {
+                "id": len(out),
+                "start": round(start, 3),
+                "end": round(end, 3),
+                "text": text,
+                "words": words,
+            }
+        )
+        last_start = start
+    return out
+
+
+def segments_from_words(
+    words: Sequence[Word], *, max_gap: float = 0.8, max_seconds: float = 15.0, max_words: int = 40
+) -> list[Segment]:
+    """Group timed words into segments, breaking at pauses or when a segment grows long."""
+    segments: list[Segment] = []
+    current: list[Word] = []
+    for word in words:
+        if current and (
+            word["start"] - current[-1]["end"] >= max_gap
+            or word["end"] - current[0]["start"] > max_seconds
+            or len(current) >= max_words
+        ):
+            segments.append(_segment_of(current))
+            current = []
+        current.append(word)
+    if current:
+        segments.append(_segment_of(current))
+    return segments
+
+
+def _segment_of(words: Sequence[Word]) -> Segment:
+    return {
+        "id": 0,
+        "start": words[0]["start"],
+        "end": words[-1]["end"],
+        "text": " ".join(w["word"] for w in words),
+        "words": list(words),
+    }
+
+
+def words_into_segments(segments: Sequence[Segment], words: Sequence[Word]) -> list[Segment]:
+    """Give each segment the words that fall in its time span (Whisper's verbose_json
+    lists words and segments separately). A word goes to the last segment that starts
+    at or before its midpoint, so every word lands in exactly one segment."""
+    segments = sorted(segments, key=lambda s: (s["start"], s["end"]))
+    out = [dict(seg, words=[]) for seg in segments]
+    if not out:
+        return []
+    index = 0
+    for word in sorted(words, key=lambda w: (w["start"], w["end"])):
+        middle = (word["start"] + word["end"]) / 2
+        while index + 1 < len(out) and out[index + 1]["start"] <= middle:
+            index += 1
+        out[index]["words"].append(word)
+    for seg in out:
+        if not seg["words"]:
+            seg["words"] = _spread_words(seg)
+    return out
+
+
+def _spread_words(seg: Segment) -> list[Word]:
+    """Word times for a segment the vendor gave none for: its span shared by word length."""
+    tokens = str(seg.get("text") or "").split()
+    if not tokens:
+        return []
+    start, end = float(seg["start"]), max(float(seg["end"]), float(seg["start"]))
+    total = sum(len(t) + 1 for t in tokens)
+    out, at = [], start
+    for token in tokens:
+        step = (end - start) * (len(token) + 1) / total
+        out.append({"word": token, "start": round(at, 3), "end": round(at + step, 3)})
+        at += step
+    return out

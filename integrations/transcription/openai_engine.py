@@ -1,0 +1,199 @@
+"""OpenAI audio transcription (Whisper and successors), or any OpenAI-compatible server.
+
+The request: `audio.transcriptions.create(model, file, response_format="verbose_json",
+timestamp_granularities=["word", "segment"], prompt=<glossary vocabulary>)`. The reply
+lists segments and words separately; words are put into their segments here.
+
+The SDK's own retries are off (max_retries=0): the pipeline retries a failed piece
+with the same backoff as the job runner (jobs.services.backoff_seconds), honouring
+Retry-After, and gives up to the job runner after that — one policy, not two stacked.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import openai
+
+from integrations.errors import PermanentError, TransientError, VendorReplyError
+from integrations.transcription.audio import write_piece
+from integrations.transcription.base import (
+    Audio,
+    Segment,
+    TranscriptionEngine,
+    as_seconds,
+    make_word,
+    parse_retry_after,
+    segments_from_words,
+    vocabulary_prompt,
+    words_into_segments,
+)
+
+OPENAI_MAX_UPLOAD_BYTES = 25 * 1000 * 1000  # "File uploads are currently limited to 25 MB"
+RETRYABLE_STATUS = {408, 409, 429}  # the statuses the SDK itself would retry, plus 5xx
+
+
+class OpenAITranscriptionEngine(TranscriptionEngine):
+    name = "openai"
+    source = "whisper"
+    piece_format = "flac"
+    max_request_bytes = OPENAI_MAX_UPLOAD_BYTES
+    max_piece_seconds = 600.0
+
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        base_url: str | None = None,
+        model: str = "whisper-1",
+        timeout: float = 120.0,
+    ):
+        self.model = model
+        # An OpenAI-compatible local server may need no key, but the SDK insists on one.
+        self.client = openai.OpenAI(
+            api_key=api_key or "not-needed",
+            base_url=base_url or None,
+            timeout=timeout,
+            max_retries=0,
+        )
+
+    @classmethod
+    def from_settings(cls) -> OpenAITranscriptionEngine:
+        from django.conf import settings
+
+        return cls(
+            api_key=settings.OPENAI_API_KEY,
+            base_url=settings.OPENAI_BASE_URL,
+            model=settings.OPENAI_TRANSCRIPTION_MODEL,
+            timeout=settings.VENDOR_TIMEOUT_SECONDS,
+        )
+
+    def _transcribe(
+        self,
+        audio: Audio,
+        *,
+        prompt_vocabulary: list[str],
+        language: str,
+        state: dict[str, Any],
+        on_state: Callable[[dict[str, Any]], None],
+        on_wait: Callable[[str], None],
+    ) -> list[Segment]:
+        extra: dict[str, Any] = {}
+        prompt = vocabulary_prompt(prompt_vocabulary)
+        if prompt:
+            extra["prompt"] = prompt
+        if language:
+            extra["language"] = language
+        if isinstance(audio, np.ndarray):
+            name, handle = "audio.wav", io.BytesIO()
+            write_piece(audio, handle, "wav")
+            handle.seek(0)
+        else:
+            path = Path(os.fspath(audio))
+            name, handle = path.name, path.open("rb")
+        with handle:
+            # The raw response, parsed here: the SDK's typed model neither rejects a
+            # malformed body nor survives one under warnings-as-errors.
+            raw = self.client.audio.transcriptions.with_raw_response.create(
+                model=self.model,
+                file=(name, handle),
+                response_format="verbose_json",
+                timestamp_granularities=["word", "segment"],
+                **extra,
+            )
+            body = raw.content
+        return parse_verbose_json(body)
+
+    def _map_error(self, exc: Exception) -> Exception | None:
+        label = self.label
+        if isinstance(exc, openai.APITimeoutError):
+            return TransientError(f"{label} did not answer in time.")
+        if isinstance(exc, openai.APIConnectionError):
+            return TransientError(f"{label} could not be reached ({exc.__cause__ or exc}).")
+        if isinstance(exc, openai.APIStatusError):
+            status = exc.status_code
+            detail = _error_detail(exc)
+            if status == 429:
+                return TransientError(
+                    f"{label} is rate-limiting requests (HTTP 429){detail}",
+                    retry_after=parse_retry_after(exc.response.headers),
+                )
+            if status >= 500 or status in RETRYABLE_STATUS:
+                return TransientError(
+                    f"{label} had a temporary fault (HTTP {status}){detail}",
+                    retry_after=parse_retry_after(exc.response.headers),
+                )
+            if status in (401, 403):
+                return PermanentError(
+                    f"{label} refused the API key (HTTP {status}){detail} Check OPENAI_API_KEY."
+                )
+            if status == 413:
+                return PermanentError(f"{label} says a piece of audio is too large (HTTP 413).")
+            return PermanentError(f"{label} rejected the request (HTTP {status}){detail}")
+        if isinstance(exc, openai.APIResponseValidationError):
+            return VendorReplyError(f"{label} sent a reply Max cannot read.")
+        return super()._map_error(exc)
+
+
+def _error_detail(exc: openai.APIStatusError) -> str:
+    body = exc.body
+    if isinstance(body, dict):
+        message = body.get("message") or (body.get("error") or {}).get("message")
+        if message:
+            return f": {str(message)[:300]}"
+    return "."
+
+
+def parse_verbose_json(body: bytes | str | dict[str, Any]) -> list[Segment]:
+    """Seed-shaped segments from a `verbose_json` reply; anything malformed raises
+    VendorReplyError, never a half-read transcript."""
+    if not isinstance(body, dict):
+        try:
+            body = json.loads(body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise VendorReplyError(
+                "The OpenAI transcription service sent a reply that is not JSON."
+            ) from exc
+    if not isinstance(body, dict) or not isinstance(body.get("text", ""), str):
+        raise VendorReplyError("The OpenAI transcription reply has no transcript text.")
+    raw_words = body.get("words")
+    raw_segments = body.get("segments")
+    if raw_words is None and raw_segments is None:
+        if body.get("text", "").strip():
+            raise VendorReplyError(
+                "The OpenAI transcription reply has no timestamps (was verbose_json ignored?)."
+            )
+        return []
+    if not isinstance(raw_words or [], list) or not isinstance(raw_segments or [], list):
+        raise VendorReplyError("The OpenAI transcription reply has malformed words or segments.")
+    try:
+        words = [make_word(w["word"], w["start"], w["end"]) for w in raw_words or []]
+        segments = [
+            {
+                "id": 0,
+                "start": as_seconds(s["start"], "segment start"),
+                "end": as_seconds(s["end"], "segment end"),
+                "text": _text(s["text"]),
+                "words": [],
+            }
+            for s in raw_segments or []
+        ]
+    except (KeyError, TypeError) as exc:
+        raise VendorReplyError(
+            f"The OpenAI transcription reply is missing a field ({exc})."
+        ) from exc
+    if not segments:
+        return segments_from_words(words)
+    return words_into_segments(segments, words)
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise VendorReplyError(f"The transcript has a segment whose text is not text: {value!r}.")
+    return value.strip()
