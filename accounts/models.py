@@ -1,3 +1,5 @@
+import json
+
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 
@@ -66,6 +68,25 @@ class User(AbstractBaseUser, PermissionsMixin):
         return (self.full_name or self.email).split(" ")[0]
 
 
+class ActivityChangeRefused(Exception):
+    """The audit trail is append-only: rows are never changed or removed."""
+
+
+class ActivityQuerySet(models.QuerySet):
+    # Bulk paths bypass Model.save/delete, so they refuse too.
+    def update(self, **kwargs):
+        raise ActivityChangeRefused("The activity log is append-only; rows cannot be updated.")
+
+    def delete(self):
+        raise ActivityChangeRefused("The activity log is append-only; rows cannot be deleted.")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise ActivityChangeRefused("The activity log is append-only; rows cannot be updated.")
+
+    def update_or_create(self, *args, **kwargs):
+        raise ActivityChangeRefused("The activity log is append-only; rows cannot be updated.")
+
+
 class Activity(models.Model):
     """Append-only audit trail: who did what to which object, when, with details."""
 
@@ -84,6 +105,8 @@ class Activity(models.Model):
     details = models.JSONField(default=dict, blank=True)
     created_at = created_at()
 
+    objects = ActivityQuerySet.as_manager()
+
     class Meta:
         db_table = "activity_log"
         verbose_name_plural = "activities"
@@ -96,3 +119,17 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor} {self.action} {self.target_repr}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ActivityChangeRefused("The activity log is append-only; rows cannot be updated.")
+        # An INSERT, never Django's UPDATE-then-INSERT fallback on a preset primary key.
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ActivityChangeRefused("The activity log is append-only; rows cannot be deleted.")
+
+    @property
+    def details_text(self) -> str:
+        return json.dumps(self.details, ensure_ascii=False, sort_keys=True) if self.details else ""

@@ -1,6 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from accounts import views
+
 app_name = "accounts"
 
 urlpatterns = [
@@ -8,5 +10,16 @@ urlpatterns = [
         "password/",
         auth_views.PasswordChangeView.as_view(success_url="/"),
         name="password_change",
+    ),
+    path("activity/", views.activity_list, name="activity"),
+    path(
+        "activity/project/<uuid:project_id>/",
+        views.project_activity,
+        name="project_activity",
+    ),
+    path(
+        "activity/<int:content_type_id>/<uuid:object_id>/",
+        views.object_activity,
+        name="object_activity",
     ),
 ]
