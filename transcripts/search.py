@@ -317,8 +317,10 @@ def _pg_snippet(row, query: str) -> SafeString:
 class SearchResults:
     """Ranked hits for a query, sliceable for Paginator; details load per page only."""
 
-    def __init__(self, query: str):
+    def __init__(self, query: str, *, full_text: bool | None = None):
         self.query = query.strip()
+        # Full-text search needs PostgreSQL; elsewhere every word must occur verbatim.
+        self.full_text = connection.vendor == "postgresql" if full_text is None else full_text
         self.truncated = False
         self._ranked: list[tuple[float, str, Any]] = self._rank() if self.query else []
 
@@ -348,7 +350,7 @@ class SearchResults:
 
     def _rank(self) -> list[tuple[float, str, Any]]:
         transcripts, translations = self._querysets()
-        if connection.vendor == "postgresql":
+        if self.full_text:
             verbatim = _no_boundary_codes()
             found_t = _pg_matches(transcripts, _transcript_text(), self.query, verbatim)
             found_tr = _pg_matches(translations, _translation_text(), self.query, verbatim)
@@ -402,7 +404,7 @@ class SearchResults:
         ]
 
     def _with_snippets(self, qs: QuerySet, text, timestamps) -> Iterable:
-        if connection.vendor == "postgresql":
+        if self.full_text:
             for row in _pg_details(qs, text, timestamps, self.query):
                 row.snippet = _pg_snippet(row, self.query)
                 yield row
@@ -429,6 +431,6 @@ class SearchResults:
         )
 
 
-def search(query: str) -> SearchResults:
+def search(query: str, *, full_text: bool | None = None) -> SearchResults:
     """Ranked hits across the latest text of every live transcript and translation."""
-    return SearchResults(query)
+    return SearchResults(query, full_text=full_text)

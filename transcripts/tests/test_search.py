@@ -275,3 +275,19 @@ def test_search_page_query_count_is_pinned(
         reverse("transcripts:search"), {"q": "molars or molares", "page": 3}
     )
     assert response.content.count(b'class="search-hit card"') == 10
+
+
+def test_the_fallback_without_full_text_search_matches_every_word_verbatim(project, editor):
+    # The embedded SQLite default takes this path; here it runs on the same rows in PostgreSQL.
+    transcription = make_transcription(project, editor)
+    add_version(
+        transcription, editor, [*SEGMENTS[:3], (15.25, 20.0, "Zirconia <b>abutments</b>.")], 1
+    )
+    assert list(search("implants", full_text=False)) == []  # only the latest version counts
+    (hit,) = search("ROOT canal", full_text=False)
+    assert hit.version_label == "H-1" and hit.start_seconds == 4.0
+    assert "<mark>root</mark> <mark>canal</mark>" in hit.snippet
+    (hit,) = search("abutments", full_text=False)
+    assert "&lt;b&gt;<mark>abutments</mark>&lt;/b&gt;" in hit.snippet
+    assert list(search("root -molars", full_text=False)) == []
+    assert list(search("crown preparations", full_text=False)) == []  # no stemming here
