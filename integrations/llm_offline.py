@@ -37,3 +37,20 @@ class OfflineChatEngine(ChatEngine):
         # Without a model there is no analysis: every list property comes back empty.
         properties = schema.get("properties", {})
         return {key: [] if spec.get("type") == "array" else "" for key, spec in properties.items()}
+
+    def translate_segments(
+        self,
+        *,
+        segments: list[dict[str, Any]],
+        source_language: str,
+        target_language: str,
+        glossary: list[tuple[str, str]],
+    ) -> dict[int, str]:
+        # No model, no translation: the English comes back, labelled so nobody mistakes
+        # it for a translation (and it is never checked for the target script).
+        return {
+            int(seg["id"]): f"[draft {target_language}] {seg['text'].strip()}"
+            if seg["text"].strip()
+            else seg["text"]
+            for seg in segments
+        }
