@@ -222,6 +222,14 @@ LLM_ENGINE = env.str("LLM_ENGINE", default="") or ("anthropic" if ANTHROPIC_API_
 TRANSCRIPTION_PARALLELISM = env.int("TRANSCRIPTION_PARALLELISM", default=8)
 VENDOR_TIMEOUT_SECONDS = env.float("VENDOR_TIMEOUT_SECONDS", default=120.0)
 VENDOR_MAX_RETRIES = env.int("VENDOR_MAX_RETRIES", default=4)
+
+# translations: batch size of the translate job, and the ElevenLabs voice-over hand-off.
+TRANSLATION_BATCH_SEGMENTS = env.int("TRANSLATION_BATCH_SEGMENTS", default=40)
+TRANSLATION_BATCH_CHARS = env.int("TRANSLATION_BATCH_CHARS", default=6000)
+ELEVENLABS_VOICE_ID = env.str("ELEVENLABS_VOICE_ID", default="21m00Tcm4TlvDq8ikWAM")
+ELEVENLABS_MODEL_ID = env.str("ELEVENLABS_MODEL_ID", default="eleven_multilingual_v2")
+ELEVENLABS_OUTPUT_FORMAT = env.str("ELEVENLABS_OUTPUT_FORMAT", default="mp3_44100_128")
+ELEVENLABS_MAX_CHARS = env.int("ELEVENLABS_MAX_CHARS", default=4500)
 # Transcription pipeline (transcripts.pipeline, integrations/transcription):
 # a piece whose request hits a transient fault is retried in place this many times
 # (same backoff as jobs, honouring Retry-After) before the whole job is rescheduled.
