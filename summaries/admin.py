@@ -1,6 +1,8 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
 
 from max_site.admin_mixins import NoDeleteAdminMixin
 from summaries import services
@@ -49,7 +51,14 @@ class PromptTemplateAdmin(NoDeleteAdminMixin, admin.ModelAdmin):
     inlines = [PromptVersionInline]
 
     def get_readonly_fields(self, request, obj=None):
-        return ("template_name", "version_number") if obj else ("version_number",)
+        if obj:
+            return ("template_name", "version_number", "history")
+        return ("version_number",)
+
+    @admin.display(description="History")
+    def history(self, obj):
+        url = reverse("summaries:template_history", args=[obj.pk])
+        return format_html('<a href="{}">Compare versions and revert</a>', url)
 
     def save_model(self, request, obj, form, change):
         content = form.cleaned_data["template_content"]
@@ -71,9 +80,39 @@ class PromptTemplateAdmin(NoDeleteAdminMixin, admin.ModelAdmin):
 
 @admin.register(PromptVersion)
 class PromptVersionAdmin(NoDeleteAdminMixin, admin.ModelAdmin):
-    list_display = ("template", "version_number", "changed_by", "created_at")
+    list_display = ("template", "version_number", "changed_by", "change_notes", "created_at")
     list_filter = ("template",)
     list_select_related = ("template", "changed_by")
+    actions = ["revert_to_version"]
+
+    @admin.action(
+        description="Revert the template to the selected version (as a new version)",
+        permissions=["revert"],
+    )
+    def revert_to_version(self, request, queryset):
+        versions = list(queryset.select_related("template")[:2])
+        if len(versions) != 1:
+            self.message_user(request, "Select exactly one version.", messages.ERROR)
+            return
+        version = versions[0]
+        try:
+            template = services.prompt_template_revert(
+                template=version.template,
+                version_number=version.version_number,
+                changed_by=request.user,
+            )
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return
+        self.message_user(
+            request,
+            f"{template.template_name} now has version {version.version_number}'s text, "
+            f"saved as version {template.version_number}.",
+            messages.SUCCESS,
+        )
+
+    def has_revert_permission(self, request):
+        return request.user.has_perm("summaries.change_prompttemplate")
 
     def has_add_permission(self, request):
         return False

@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from summaries import services
+from summaries.models import GeneratedSummary
 
 
 class PromptTemplateEditForm(forms.Form):
@@ -17,9 +18,45 @@ class PromptTemplateEditForm(forms.Form):
     based_on_version = forms.IntegerField(widget=forms.HiddenInput)
 
     def clean_template_content(self):
-        content = self.cleaned_data["template_content"]
+        content = self.cleaned_data["template_content"].replace("\r\n", "\n")
         try:
             services.prompt_template_validate(content)
         except ValidationError as exc:
             raise forms.ValidationError(exc.messages) from exc
         return content
+
+
+class PromptRevertForm(forms.Form):
+    version_number = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    change_notes = forms.CharField(label="Why", required=False, max_length=1000)
+
+
+class PromptCompareForm(forms.Form):
+    a = forms.IntegerField(label="Compare version", min_value=1)
+    b = forms.IntegerField(label="with version", min_value=1)
+
+
+GENERATE_ALL = "all"
+
+
+class SummaryGenerateForm(forms.Form):
+    summary_type = forms.ChoiceField(
+        choices=[(GENERATE_ALL, "All missing"), *GeneratedSummary.SummaryType.choices]
+    )
+    replace_edits = forms.BooleanField(required=False, label="Replace my edits")
+
+
+class SummaryEditForm(forms.Form):
+    text = forms.CharField(label="Text", widget=forms.Textarea(attrs={"rows": 14}), strip=False)
+    based_on = forms.CharField(widget=forms.HiddenInput)
+
+
+class SummaryFinalizeForm(forms.Form):
+    based_on = forms.CharField(widget=forms.HiddenInput)
+
+
+class FeedbackFilterForm(forms.Form):
+    type = forms.ChoiceField(
+        choices=[("", "All types"), *GeneratedSummary.SummaryType.choices], required=False
+    )
+    version = forms.UUIDField(required=False, widget=forms.HiddenInput)

@@ -1,3 +1,8 @@
+import hashlib
+import json
+from functools import cached_property
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -133,6 +138,33 @@ class GeneratedSummary(models.Model):
     def __str__(self) -> str:
         return f"{self.get_summary_type_display()} of {self.transcription_id}"
 
+    @property
+    def current_text(self) -> str:
+        """What the editor sees now: their edited text, or the AI draft if they have none."""
+        return self.user_edited_text if self.user_edited_text is not None else self.generated_text
+
+    @property
+    def is_edited(self) -> bool:
+        # user_edited_text is only ever set to a text that differs from the AI draft.
+        return self.user_edited_text is not None
+
+    @property
+    def is_finalized(self) -> bool:
+        return self.finalized_at is not None
+
+    @property
+    def warnings(self) -> list[str]:
+        from summaries.texts import summary_warnings
+
+        return summary_warnings(self.summary_type, self.current_text)
+
+    @property
+    def edit_token(self) -> str:
+        """Changes whenever the text changes; a form carries it to detect a stale save."""
+        edited_at = self.edited_at.isoformat() if self.edited_at else ""
+        raw = f"{self.generated_at.isoformat()}|{edited_at}|{self.current_text}"
+        return hashlib.sha256(raw.encode()).hexdigest()[:20]
+
 
 class FeedbackLog(models.Model):
     """What an editor changed in an AI summary when finalizing it."""
@@ -156,3 +188,52 @@ class FeedbackLog(models.Model):
 
     def __str__(self) -> str:
         return f"Feedback on {self.summary_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    @cached_property
+    def analysis(self) -> dict[str, Any]:
+        try:
+            value = json.loads(self.diff_analysis or "{}")
+        except ValueError:
+            return {}
+        return value if isinstance(value, dict) else {}
+
+    def _list(self, key: str) -> list:
+        value = self.analysis.get(key)
+        return value if isinstance(value, list) else []
+
+    @property
+    def changes(self) -> list[dict[str, str]]:
+        return [
+            {
+                "type": str(c.get("type", "")),
+                "original": str(c.get("original", "")),
+                "edited": str(c.get("edited", "")),
+            }
+            for c in self._list("changes")
+            if isinstance(c, dict)
+        ]
+
+    @property
+    def tone_changes(self) -> list[str]:
+        return [str(x) for x in self._list("tone_changes")]
+
+    @property
+    def structure_changes(self) -> list[str]:
+        return [str(x) for x in self._list("structure_changes")]
+
+    @property
+    def additions(self) -> list[str]:
+        return [str(x) for x in self._list("additions")]
+
+    @property
+    def deletions(self) -> list[str]:
+        return [str(x) for x in self._list("deletions")]
+
+    @property
+    def length_change_percent(self) -> int | None:
+        value = self.analysis.get("length_change_percent")
+        return value if isinstance(value, (int, float)) else None
+
+    @property
+    def is_unchanged(self) -> bool:
+        return self.generated_text == self.user_edited_text
