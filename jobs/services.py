@@ -196,3 +196,31 @@ def run_job(task, job_id, work: Callable[[Job], Any]) -> Any:
             return None
         job_succeed(job=job, result=result if isinstance(result, (dict, list, str)) else None)
         return result
+
+
+def job_fail_stuck(*, older_than_minutes: int) -> int:
+    """Fail queued/running jobs with no progress for that long, so none stays active forever.
+
+    A job's `updated_at` moves with every progress report, so a silent job is one whose
+    worker died or whose message was lost. Returns how many were marked failed.
+    """
+    from datetime import timedelta  # local: this function was appended to a shared module
+
+    if older_than_minutes < 1:
+        raise ValueError("older_than_minutes must be at least 1.")
+    cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
+    reason = f"Marked failed by status_report: no progress for {older_than_minutes} minutes"
+    failed = 0
+    with transaction.atomic():
+        # skip_locked: a job a worker is finishing right now is not stuck.
+        stuck = Job.objects.select_for_update(skip_locked=True).filter(
+            status__in=Job.ACTIVE, updated_at__lt=cutoff
+        )
+        for job in stuck:
+            _finish(job, Job.Status.FAILED, message="Failed.", error=reason)
+            failed += 1
+    if failed:
+        logger.warning(
+            "Marked %s stuck job(s) failed (no progress for %s min)", failed, older_than_minutes
+        )
+    return failed
