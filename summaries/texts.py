@@ -153,7 +153,8 @@ def diff_pieces(original: str, edited: str) -> list[DiffPiece]:
             pieces.append(DiffPiece("delete", old.rstrip()))
             pieces.append(DiffPiece("equal", " " if new else old[len(old.rstrip()) :]))
         if new:
-            pieces.append(DiffPiece("insert", new))
+            pieces.append(DiffPiece("insert", new.rstrip()))
+            pieces.append(DiffPiece("equal", new[len(new.rstrip()) :]))
     return [p for p in pieces if p.text]
 
 

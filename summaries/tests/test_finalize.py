@@ -1,0 +1,210 @@
+import json
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from accounts.models import Activity
+from integrations.errors import VendorReplyError
+from jobs.models import Job
+from summaries import services
+from summaries.models import FeedbackLog, GeneratedSummary
+from summaries.tests.conftest import ScriptedChatEngine
+
+pytestmark = pytest.mark.django_db
+
+DRAFT = "We utilize advanced endodontic techniques. Join our webinar on Friday."
+EDITED = "We use advanced root canal methods. Join our free webinar on Friday!"
+
+
+@pytest.fixture
+def summary(final_transcription):
+    return GeneratedSummary.objects.create(
+        transcription=final_transcription, summary_type="email", generated_text=DRAFT
+    )
+
+
+def finalize(summary, user, text=None, capture=None):
+    if capture is None:
+        return services.summary_finalize(
+            summary=summary, finalized_by=user, based_on=summary.edit_token, text=text
+        )
+    with capture(execute=True):
+        feedback = services.summary_finalize(
+            summary=summary, finalized_by=user, based_on=summary.edit_token, text=text
+        )
+    feedback.refresh_from_db()
+    return feedback
+
+
+def test_finalize_sets_the_seed_fields_and_logs_feedback_in_the_seed_format(summary, editor):
+    feedback = finalize(summary, editor, EDITED)
+    summary.refresh_from_db()
+    assert summary.user_edited_text == EDITED
+    assert summary.edited_by == editor
+    assert summary.edited_at is not None and summary.finalized_at == summary.edited_at
+    assert feedback.summary == summary
+    assert feedback.generated_text == DRAFT and feedback.user_edited_text == EDITED
+    analysis = json.loads(feedback.diff_analysis)
+    assert analysis == {
+        "type": "summary",
+        "original_length": 70,
+        "edited_length": 68,
+        # (68 − 70) / 70 = −2.86 % → −3
+        "length_change_percent": -3,
+        "tone_changes": [],
+        "structure_changes": [],
+        "additions": ["free"],
+        "deletions": [],
+        "changes": [
+            {"type": "replace", "original": "utilize", "edited": "use"},
+            {
+                "type": "replace",
+                "original": "endodontic techniques.",
+                "edited": "root canal methods.",
+            },
+            {"type": "insert", "original": "", "edited": "free"},
+            {"type": "replace", "original": "Friday.", "edited": "Friday!"},
+        ],
+    }
+    entry = Activity.objects.get(action="summary.finalize")
+    assert entry.actor == editor and entry.details["feedback"] == str(feedback.pk)
+
+
+def test_finalizing_the_draft_unchanged_leaves_user_edited_text_empty(summary, editor):
+    feedback = finalize(summary, editor)
+    summary.refresh_from_db()
+    # The seed's feedback query counts `user_edited_text IS NOT NULL` as "edited".
+    assert summary.user_edited_text is None
+    assert summary.finalized_at is not None and summary.edited_by == editor
+    analysis = json.loads(feedback.diff_analysis)
+    assert analysis["changes"] == [] and analysis["length_change_percent"] == 0
+    assert feedback.user_edited_text == DRAFT
+
+
+def test_finalizing_saved_edits_without_new_text_uses_the_saved_edits(summary, editor):
+    summary = services.summary_save_edit(
+        summary=summary, text=EDITED, edited_by=editor, based_on=summary.edit_token
+    )
+    feedback = finalize(summary, editor)
+    assert feedback.user_edited_text == EDITED
+
+
+def test_a_finalized_text_can_never_be_changed_again(summary, editor, other_editor):
+    finalize(summary, editor, EDITED)
+    summary.refresh_from_db()
+    with pytest.raises(ValidationError, match="finalized texts can't be changed"):
+        finalize(summary, other_editor, "Overwrite!")
+    with pytest.raises(ValidationError, match="finalized texts can't be changed"):
+        services.summary_save_edit(
+            summary=summary, text="Overwrite!", edited_by=other_editor, based_on=summary.edit_token
+        )
+    summary.refresh_from_db()
+    assert summary.user_edited_text == EDITED and summary.edited_by == editor
+    assert FeedbackLog.objects.count() == 1
+
+
+def test_a_stale_save_is_refused_and_changes_nothing(summary, editor, other_editor):
+    token = summary.edit_token
+    services.summary_save_edit(
+        summary=summary, text="First edit.", edited_by=editor, based_on=token
+    )
+    with pytest.raises(ValidationError, match="changed while you were editing"):
+        services.summary_save_edit(
+            summary=summary, text="Second edit.", edited_by=other_editor, based_on=token
+        )
+    with pytest.raises(ValidationError, match="changed while you were editing"):
+        services.summary_finalize(
+            summary=summary, finalized_by=other_editor, based_on=token, text="Second edit."
+        )
+    summary.refresh_from_db()
+    assert summary.user_edited_text == "First edit." and summary.finalized_at is None
+
+
+def test_saving_edits_keeps_the_previous_text_in_the_activity_log(summary, editor):
+    summary = services.summary_save_edit(
+        summary=summary, text="One.\r\nTwo.", edited_by=editor, based_on=summary.edit_token
+    )
+    assert summary.user_edited_text == "One.\nTwo."
+    summary = services.summary_save_edit(
+        summary=summary, text="Three.", edited_by=editor, based_on=summary.edit_token
+    )
+    latest = Activity.objects.filter(action="summary.edit").order_by("-created_at").first()
+    assert latest.details["previous_user_edited_text"] == "One.\nTwo."
+    # Saving the AI draft's own text means "no edits".
+    summary = services.summary_save_edit(
+        summary=summary, text=DRAFT, edited_by=editor, based_on=summary.edit_token
+    )
+    assert summary.user_edited_text is None
+
+
+def test_empty_text_is_refused(summary, editor):
+    with pytest.raises(ValidationError, match="The text is empty"):
+        services.summary_save_edit(
+            summary=summary, text="  \n ", edited_by=editor, based_on=summary.edit_token
+        )
+    with pytest.raises(ValidationError, match="The text is empty"):
+        finalize(summary, editor, " ")
+    summary.refresh_from_db()
+    assert summary.finalized_at is None and summary.user_edited_text is None
+
+
+def test_without_a_model_tone_and_structure_stay_empty_and_no_job_runs(
+    summary, editor, django_capture_on_commit_callbacks
+):
+    feedback = finalize(summary, editor, EDITED, django_capture_on_commit_callbacks)
+    assert not Job.objects.filter(kind=services.ANALYSE_KIND).exists()
+    assert feedback.tone_changes == [] and feedback.structure_changes == []
+
+
+def test_with_a_model_a_job_fills_tone_and_structure_changes(
+    summary, editor, use_engine, django_capture_on_commit_callbacks
+):
+    engine = use_engine(
+        ScriptedChatEngine(
+            json_reply=lambda system, prompt: {
+                "tone_changes": ["more casual", "  removed   technical jargon "],
+                "structure_changes": ["added bullet points"],
+            }
+        )
+    )
+    feedback = finalize(summary, editor, EDITED, django_capture_on_commit_callbacks)
+    job = Job.for_target(feedback, services.ANALYSE_KIND).get()
+    assert job.status == Job.Status.SUCCEEDED, job.error
+    assert feedback.tone_changes == ["more casual", "removed technical jargon"]
+    assert feedback.structure_changes == ["added bullet points"]
+    call = engine.json_calls[0]
+    assert call["tool_name"] == "record_edit_analysis"
+    assert DRAFT in call["prompt"] and EDITED in call["prompt"]
+    assert set(call["schema"]["properties"]) == {"tone_changes", "structure_changes"}
+    # The word-level part is untouched by the model.
+    assert len(feedback.changes) == 4 and feedback.length_change_percent == -3
+
+
+def test_a_malformed_analysis_fails_its_job_but_keeps_the_feedback(
+    summary, editor, use_engine, django_capture_on_commit_callbacks
+):
+    use_engine(ScriptedChatEngine(json_reply=lambda system, prompt: {"tone_changes": "casual"}))
+    feedback = finalize(summary, editor, EDITED, django_capture_on_commit_callbacks)
+    job = Job.for_target(feedback, services.ANALYSE_KIND).get()
+    assert job.status == Job.Status.FAILED and "tone_changes" in job.error
+    assert feedback.tone_changes == [] and len(feedback.changes) == 4
+    summary.refresh_from_db()
+    assert summary.is_finalized
+
+
+def test_a_refused_analysis_fails_clearly(
+    summary, editor, use_engine, django_capture_on_commit_callbacks
+):
+    use_engine(ScriptedChatEngine(json_reply=lambda s, p: VendorReplyError("declined")))
+    feedback = finalize(summary, editor, EDITED, django_capture_on_commit_callbacks)
+    job = Job.for_target(feedback, services.ANALYSE_KIND).get()
+    assert job.status == Job.Status.FAILED and job.error == "declined"
+
+
+def test_an_unchanged_finalize_needs_no_analysis(
+    summary, editor, use_engine, django_capture_on_commit_callbacks
+):
+    engine = use_engine(ScriptedChatEngine())
+    finalize(summary, editor, None, django_capture_on_commit_callbacks)
+    assert engine.json_calls == []
+    assert not Job.objects.exists()
