@@ -22,10 +22,17 @@ SAMPLE_RATE = 16_000
 BLOCK_SAMPLES = SAMPLE_RATE * 5  # decoder output is regrouped into 5-second blocks
 
 
-def probe_duration(path: str | os.PathLike) -> float | None:
+Source = str | os.PathLike | BinaryIO
+
+
+def _open(source: Source):
+    return av.open(source if hasattr(source, "read") else os.fspath(source))
+
+
+def probe_duration(path: Source) -> float | None:
     """Duration in seconds from the container's header (no decoding), None if unknown."""
     try:
-        with av.open(str(path)) as container:
+        with _open(path) as container:
             stream = _audio_stream(container)
             if stream.duration is not None and stream.time_base is not None:
                 return float(stream.duration * stream.time_base)
@@ -36,12 +43,10 @@ def probe_duration(path: str | os.PathLike) -> float | None:
     return None
 
 
-def iter_pcm(
-    path: str | os.PathLike, *, block_samples: int = BLOCK_SAMPLES
-) -> Iterator[np.ndarray]:
+def iter_pcm(path: Source, *, block_samples: int = BLOCK_SAMPLES) -> Iterator[np.ndarray]:
     """16 kHz mono int16 samples of the file's first audio track, in blocks."""
     try:
-        with av.open(str(path)) as container:
+        with _open(path) as container:
             stream = _audio_stream(container)
             # Video frames are demuxed but never decoded.
             for other in container.streams:
@@ -88,7 +93,7 @@ def _unreadable(exc: Exception) -> str:
     return f"The file could not be read as audio or video ({exc})."
 
 
-def read_pcm(path: str | os.PathLike) -> np.ndarray:
+def read_pcm(path: Source) -> np.ndarray:
     """All samples of a (short) file at once; for tests and small inputs only."""
     blocks = list(iter_pcm(path))
     return np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.int16)

@@ -113,9 +113,14 @@ class SilenceSplitter:
 
     @staticmethod
     def _piece(index: int, start: int, pcm: np.ndarray) -> Piece:
-        db = frame_dbfs(pcm)
-        loudest = float(np.percentile(db, 99.5)) if db.size else -90.0
-        return Piece(index=index, start_sample=start, pcm=pcm, silent=loudest < SILENT_PIECE_DBFS)
+        return Piece(index=index, start_sample=start, pcm=pcm, silent=is_silent(pcm))
+
+
+def is_silent(pcm: np.ndarray) -> bool:
+    """Nothing in these samples is louder than a quiet room (recognisers invent words
+    for pure silence, so it is never sent)."""
+    db = frame_dbfs(pcm)
+    return (float(np.percentile(db, 99.5)) if db.size else -90.0) < SILENT_PIECE_DBFS
 
 
 def plan_piece_seconds(

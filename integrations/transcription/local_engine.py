@@ -23,6 +23,7 @@ from integrations.transcription.base import (
     TranscriptionEngine,
     segments_from_words,
 )
+from integrations.transcription.chunking import is_silent
 
 FRAMES_PER_SECOND = 100  # PocketSphinx's feature frames
 _ALTERNATE = re.compile(r"\(\d+\)$")  # "the(2)": the second pronunciation of "the"
@@ -60,7 +61,7 @@ class LocalTranscriptionEngine(TranscriptionEngine):
         on_wait: Callable[[str], None],
     ) -> list[Segment]:
         pcm = audio if isinstance(audio, np.ndarray) else read_pcm(os.fspath(audio))
-        if pcm.size == 0:
+        if pcm.size == 0 or is_silent(pcm):
             return []
         decoder = _decoder()
         decoder.start_utt()

@@ -1,0 +1,199 @@
+"""The OpenAI engine against a local server speaking the audio transcription API."""
+
+import json
+import time
+from email.utils import formatdate
+
+import pytest
+
+from integrations.errors import PermanentError, TransientError, VendorReplyError
+from integrations.transcription import get_transcription_engine
+from integrations.transcription.base import parse_retry_after, vocabulary_prompt
+from integrations.transcription.openai_engine import OpenAITranscriptionEngine
+from transcripts.tests.transcription_fakes import (
+    FakeOpenAI,
+    Fault,
+    tone_bursts,
+    verbose_json,
+    write_audio,
+)
+
+
+@pytest.fixture
+def fake():
+    with FakeOpenAI() as server:
+        yield server
+
+
+@pytest.fixture
+def engine(fake):
+    return OpenAITranscriptionEngine(
+        api_key="sk-test", base_url=fake.base_url, model="whisper-1", timeout=1.0
+    )
+
+
+@pytest.fixture
+def bursts_file(tmp_path):
+    pcm, bursts = tone_bursts(5)
+    return write_audio(pcm, tmp_path / "bursts.flac"), bursts
+
+
+def test_it_sends_the_documented_request_and_reads_words_and_segments(engine, fake, bursts_file):
+    path, bursts = bursts_file
+    segments = engine.transcribe(path, prompt_vocabulary=["endodontics", "Dr. Soto"])
+
+    words = [w for s in segments for w in s["words"]]
+    assert [w["word"] for w in words] == [b.word for b in bursts]
+    for word, burst in zip(words, bursts, strict=True):
+        assert word["start"] == pytest.approx(burst.start, abs=0.05)
+        assert word["end"] == pytest.approx(burst.end, abs=0.05)
+    # verbose_json lists words apart from segments; each word lands in its segment.
+    assert [s["text"] for s in segments] == ["w0 w1 w2.", "w3 w4."]
+    assert [[w["word"] for w in s["words"]] for s in segments] == [["w0", "w1", "w2"], ["w3", "w4"]]
+    assert [s["id"] for s in segments] == [0, 1]
+
+    (request,) = fake.requests
+    assert request.path == "/v1/audio/transcriptions"
+    assert request.authorization == "Bearer sk-test"
+    assert request.filename == "bursts.flac"
+    assert request.fields["model"] == ["whisper-1"]
+    assert request.fields["response_format"] == ["verbose_json"]
+    assert sorted(request.fields["timestamp_granularities[]"]) == ["segment", "word"]
+    assert request.fields["language"] == ["en"]
+    assert request.fields["prompt"] == ["Vocabulary: endodontics, Dr. Soto."]
+
+
+def test_it_accepts_samples_and_sends_them_as_wav(engine, fake):
+    pcm, _bursts = tone_bursts(2)
+    segments = engine.transcribe(pcm)
+    assert [w["word"] for s in segments for w in s["words"]] == ["w0", "w1"]
+    assert fake.requests[0].filename == "audio.wav"
+
+
+def test_the_vocabulary_prompt_keeps_the_most_used_terms_within_budget():
+    terms = ["Endodontics", "endodontics", "  pulp   capping ", ""] + [
+        f"term{i}" for i in range(500)
+    ]
+    prompt = vocabulary_prompt(terms)
+    assert prompt.startswith("Vocabulary: Endodontics, pulp capping, term0, term1")
+    assert len(prompt) <= 800
+    assert prompt.count("ndodontics") == 1
+    assert vocabulary_prompt([]) == ""
+
+
+def test_a_429_is_transient_and_carries_retry_after(engine, fake, bursts_file):
+    fake.fail_next(
+        Fault(429, json.dumps({"error": {"message": "Slow down"}}).encode(), {"Retry-After": "7"})
+    )
+    with pytest.raises(TransientError) as caught:
+        engine.transcribe(bursts_file[0])
+    assert caught.value.retry_after == 7
+    assert "rate-limiting" in str(caught.value) and "Slow down" in str(caught.value)
+    assert len(fake.requests) == 1  # the SDK does not retry behind our back
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"retry-after": "3"}, 3.0),
+        ({"retry-after-ms": "1500"}, 1.5),
+        ({"retry-after": "soon"}, None),
+        ({}, None),
+    ],
+)
+def test_retry_after_forms(headers, expected):
+    assert parse_retry_after(headers) == expected
+
+
+def test_retry_after_as_an_http_date():
+    later = formatdate(time.time() + 30, usegmt=True)
+    assert 25 <= parse_retry_after({"retry-after": later}) <= 31
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 408])
+def test_server_faults_are_transient(engine, fake, bursts_file, status):
+    fake.fail_next(Fault(status, b'{"error": {"message": "upstream down"}}', {"Retry-After": "2"}))
+    with pytest.raises(TransientError, match=f"HTTP {status}") as caught:
+        engine.transcribe(bursts_file[0])
+    assert caught.value.retry_after == 2
+    assert len(fake.requests) == 1
+
+
+def test_a_timeout_is_transient(engine, fake, bursts_file):
+    fake.fail_next(Fault(200, json.dumps(verbose_json([], 1.0)).encode(), delay=3.0))
+    started = time.monotonic()
+    with pytest.raises(TransientError, match="did not answer in time"):
+        engine.transcribe(bursts_file[0])
+    assert time.monotonic() - started < 2.5
+
+
+def test_an_unreachable_server_is_transient(bursts_file):
+    engine = OpenAITranscriptionEngine(api_key="sk", base_url="http://127.0.0.1:9/v1", timeout=1)
+    with pytest.raises(TransientError, match="could not be reached"):
+        engine.transcribe(bursts_file[0])
+
+
+def test_a_refused_key_fails_permanently_in_plain_words(engine, fake, bursts_file):
+    fake.fail_next(Fault(401, b'{"error": {"message": "Incorrect API key provided"}}'))
+    with pytest.raises(PermanentError, match=r"refused the API key.*Check OPENAI_API_KEY"):
+        engine.transcribe(bursts_file[0])
+
+
+def test_a_rejected_request_fails_permanently_with_the_vendor_message(engine, fake, bursts_file):
+    fake.fail_next(Fault(400, b'{"error": {"message": "Invalid file format."}}'))
+    with pytest.raises(PermanentError, match=r"HTTP 400.*Invalid file format") as caught:
+        engine.transcribe(bursts_file[0])
+    assert not isinstance(caught.value, TransientError)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<html>Bad gateway</html>",
+        b'{"text": "hello there"}',  # a plain json reply: verbose_json was ignored
+        b'{"text": "x", "words": "not a list"}',
+        b'{"text": "x", "words": [{"word": "x", "start": "zero", "end": 1}]}',
+        b'{"text": "x", "segments": [{"start": 0, "end": 1}]}',
+        b"[1, 2, 3]",
+    ],
+)
+def test_malformed_replies_are_vendor_reply_errors(engine, fake, bursts_file, body):
+    fake.fail_next(Fault(200, body))
+    with pytest.raises(VendorReplyError):
+        engine.transcribe(bursts_file[0])
+
+
+def test_a_reply_with_only_words_is_grouped_into_segments(engine, fake, bursts_file):
+    words = [{"word": f"x{i}", "start": i * 0.5, "end": i * 0.5 + 0.3} for i in range(4)]
+    fake.fail_next(Fault(200, json.dumps({"text": "x0 x1 x2 x3", "words": words}).encode()))
+    segments = engine.transcribe(bursts_file[0])
+    assert [w["word"] for s in segments for w in s["words"]] == ["x0", "x1", "x2", "x3"]
+
+
+def test_a_reply_with_only_segments_gets_word_times_spread_over_each_segment(
+    engine, fake, bursts_file
+):
+    body = {"text": "a bb", "segments": [{"id": 0, "start": 1.0, "end": 2.0, "text": " a bb"}]}
+    fake.fail_next(Fault(200, json.dumps(body).encode()))
+    (segment,) = engine.transcribe(bursts_file[0])
+    assert [w["word"] for w in segment["words"]] == ["a", "bb"]
+    assert segment["words"][0]["start"] == 1.0 and segment["words"][-1]["end"] == 2.0
+
+
+def test_silence_comes_back_as_no_segments(engine, fake, bursts_file):
+    fake.fail_next(Fault(200, json.dumps(verbose_json([], 3.0)).encode()))
+    assert engine.transcribe(bursts_file[0]) == []
+
+
+def test_settings_choose_and_configure_the_engine(settings, fake):
+    settings.TRANSCRIPTION_ENGINE = "openai"
+    settings.OPENAI_API_KEY = "sk-from-settings"
+    settings.OPENAI_BASE_URL = fake.base_url
+    settings.OPENAI_TRANSCRIPTION_MODEL = "gpt-4o-transcribe"
+    engine = get_transcription_engine()
+    assert isinstance(engine, OpenAITranscriptionEngine)
+    assert engine.model == "gpt-4o-transcribe"
+    assert engine.client.max_retries == 0
+    assert str(engine.client.base_url).startswith(fake.base_url)
+    # Pieces are sized so even incompressible audio stays under the 25 MB upload limit.
+    assert engine.piece_seconds_limit() * 32_000 < 25_000_000
