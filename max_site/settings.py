@@ -243,6 +243,10 @@ SONIX_MAX_WAIT_SECONDS = env.float("SONIX_MAX_WAIT_SECONDS", default=6 * 3600.0)
 # Editor
 EDITOR_AUTOSAVE_SECONDS = env.int("EDITOR_AUTOSAVE_SECONDS", default=300)
 SPEAKER_NAME = env.str("SPEAKER_NAME", default="Dr. Soto")
+# transcripts editor: drafts stay in the cache this long; the no-script editor pages
+# through this many segments at a time.
+EDITOR_DRAFT_SECONDS = env.int("EDITOR_DRAFT_SECONDS", default=30 * 86400)
+EDITOR_PAGE_SEGMENTS = env.int("EDITOR_PAGE_SEGMENTS", default=100)
 SUMMARY_FEEDBACK_EXAMPLES = env.bool("SUMMARY_FEEDBACK_EXAMPLES", default=True)
 # summaries: at most this many recent human edits of the same summary type go into a prompt.
 SUMMARY_FEEDBACK_EXAMPLE_COUNT = env.int("SUMMARY_FEEDBACK_EXAMPLE_COUNT", default=3)
