@@ -98,9 +98,55 @@ class Translation(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("translations:editor", args=[self.pk])
 
+    @property
+    def machine_label(self) -> str:
+        """The label of the first machine text, kept in this row: T-1-<lang>."""
+        return f"T-1-{self.language_code}"
+
+    @property
+    def source_label(self) -> str:
+        """The English version the current machine text was made from (H-2, or T-1)."""
+        return self.source_version.version_type if self.source_version_id else "T-1"
+
+    @property
+    def current_machine_label(self) -> str:
+        """The label of the newest machine text: T-1-<lang>, or T-<n>-<lang> after
+        re-translations (list pages annotate `latest_machine_label` to save a query)."""
+        if hasattr(self, "latest_machine_label"):
+            label = self.latest_machine_label
+        else:
+            label = (
+                self.versions.filter(origin=TranslationVersion.Origin.MACHINE)
+                .order_by("-version_number")
+                .values_list("version_type", flat=True)
+                .first()
+            )
+        return label or self.machine_label
+
+    @property
+    def is_outdated(self) -> bool:
+        """True when the English final version is no longer the one this was translated from.
+
+        Needs `transcription` loaded (select_related) on list pages.
+        """
+        final_id = self.transcription.final_version_id
+        return final_id is not None and final_id != self.source_version_id
+
 
 class TranslationVersion(models.Model):
-    """An immutable human edit of a translation, labelled e.g. H-2-es."""
+    """An immutable snapshot of a translation, labelled e.g. H-2-es.
+
+    Most are human edits (`origin` "edit"/"restore"), labelled with the English source
+    label plus the language. A re-translation after the English final version changed
+    is a machine text kept as a version too (`origin` "machine", labelled T-<n>-<lang>,
+    the n-th machine text), so nothing earlier is overwritten.
+    """
+
+    class Origin(models.TextChoices):
+        EDIT = "edit", "Edited"
+        RESTORE = "restore", "Restored"
+        MACHINE = "machine", "Machine translation"
+        FINALIZE = "finalize", "Finalized as is"
 
     id = uuid_pk()
     translation = models.ForeignKey(
@@ -118,6 +164,7 @@ class TranslationVersion(models.Model):
         related_name="+",
     )
     created_at = created_at()
+    origin = models.TextField(choices=Origin.choices, default=Origin.EDIT, db_default="edit")
 
     class Meta:
         db_table = "translation_versions"
@@ -134,3 +181,44 @@ class TranslationVersion(models.Model):
 
     def __str__(self) -> str:
         return self.version_type
+
+    @property
+    def is_machine(self) -> bool:
+        return self.origin == self.Origin.MACHINE
+
+
+class VoiceOver(models.Model):
+    """Audio read from a finalized translation version by a text-to-speech vendor."""
+
+    id = uuid_pk()
+    translation = models.ForeignKey(
+        Translation, on_delete=models.PROTECT, db_index=False, related_name="voiceovers"
+    )
+    version = models.ForeignKey(
+        TranslationVersion, on_delete=models.PROTECT, related_name="voiceovers"
+    )
+    file_path = models.TextField()
+    file_size_bytes = models.BigIntegerField(null=True, blank=True)
+    engine = models.TextField()
+    voice_id = models.TextField()
+    model_id = models.TextField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        db_column="created_by",
+        related_name="+",
+    )
+    created_at = created_at()
+
+    class Meta:
+        db_table = "translation_voiceovers"
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["translation", "-created_at"], name="idx_voiceovers_translation")
+        ]
+
+    def __str__(self) -> str:
+        return f"Voice-over of {self.version}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("translations:voiceover_audio", args=[self.pk])

@@ -1,1 +1,216 @@
+"""Translation pages: the per-transcript overview, review, glossary report, exports, voice-over."""
 
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET, require_POST
+
+from jobs.models import Job
+from transcripts.models import Transcription
+from translations import exports, services
+from translations.models import Language, Translation, VoiceOver
+from translations.queries import overview_rows
+from translations.services import (
+    VOICEOVER_KIND,
+    source_segments,
+    translation_latest,
+)
+from translations.terms import consistency_report
+
+
+def _messages_from(request, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+def _url_or_empty(name: str, *args) -> str:
+    """Another app's page, if it has been routed yet."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return ""
+
+
+def _transcription(pk) -> Transcription:
+    return get_object_or_404(
+        Transcription.objects.select_related("audio_file__project", "final_version"), pk=pk
+    )
+
+
+def _translation(pk) -> Translation:
+    return get_object_or_404(
+        Translation.objects.select_related(
+            "transcription__audio_file__project",
+            "transcription__final_version",
+            "source_version",
+            "final_version",
+        ),
+        pk=pk,
+    )
+
+
+# --- overview ----------------------------------------------------------------------------
+
+
+@require_GET
+def overview(request, transcription_pk):
+    transcription = _transcription(transcription_pk)
+    rows = overview_rows(transcription)
+    return render(
+        request,
+        "translations/overview.html",
+        {
+            "transcription": transcription,
+            "audio_file": transcription.audio_file,
+            "project": transcription.audio_file.project,
+            "rows": rows,
+            "final_version": transcription.final_version,
+            "targets": [row.language for row in rows if row.language.active],
+            "outdated_count": sum(1 for row in rows if row.is_outdated),
+            "transcript_url": _url_or_empty("transcripts:editor", transcription.pk),
+        },
+    )
+
+
+@require_POST
+def start(request, transcription_pk):
+    """Start translate jobs: the languages ticked, or one language (Re-translate)."""
+    transcription = _transcription(transcription_pk)
+    codes = request.POST.getlist("language")
+    if request.POST.get("scope") == "chosen" and not codes:
+        messages.error(request, "Choose at least one language to translate into.")
+        return redirect("translations:overview", transcription_pk=transcription.pk)
+    try:
+        result = services.translation_start(
+            transcription=transcription, language_codes=codes, user=request.user
+        )
+    except ValidationError as exc:
+        _messages_from(request, exc)
+        return redirect("translations:overview", transcription_pk=transcription.pk)
+    if result.started:
+        names = ", ".join(job.params["language"] for job in result.started)
+        messages.success(request, f"Translation started: {names}.")
+    if result.running:
+        names = ", ".join(job.params["language"] for job in result.running)
+        messages.info(request, f"Already running: {names}.")
+    if result.up_to_date:
+        names = ", ".join(t.language_code for t in result.up_to_date)
+        label = transcription.final_version.version_type
+        messages.info(request, f"Already translated from {label}, nothing to do: {names}.")
+    return redirect("translations:overview", transcription_pk=transcription.pk)
+
+
+# --- finalize, report, exports ---------------------------------------------------------
+
+
+@require_POST
+def finalize(request, pk):
+    translation = _translation(pk)
+    version = services.translation_finalize(translation=translation, user=request.user)
+    messages.success(
+        request,
+        f"{version.version_type} (version {version.version_number}) is final: "
+        "ready for voice-over.",
+    )
+    return redirect(translation.get_absolute_url())
+
+
+@require_GET
+def report(request, pk):
+    translation = _translation(pk)
+    language = Language.objects.filter(code=translation.language_code).first()
+    latest = translation_latest(translation)
+    english = source_segments(translation.source_version) if translation.source_version else []
+    result = consistency_report(
+        corrections=translation.dictionary_corrections_applied or [],
+        label=translation.current_machine_label,
+        english_segments=english,
+        translated_segments=latest.segments,
+        language_code=translation.language_code,
+        word_boundaries=language.word_boundaries if language else True,
+    )
+    return render(
+        request,
+        "translations/report.html",
+        {
+            "translation": translation,
+            "transcription": translation.transcription,
+            "language": language,
+            "latest": latest,
+            "report": result,
+        },
+    )
+
+
+@require_GET
+def export(request, pk, fmt):
+    if fmt not in exports.FORMATS:
+        raise Http404("Unknown export format.")
+    translation = _translation(pk)
+    language = Language.objects.filter(code=translation.language_code).first()
+    number = request.GET.get("version")
+    if number:
+        version = translation.versions.filter(version_number=number).first()
+        if version is None:
+            raise Http404("No such version.")
+        segments = services.translation_segments(version.json_with_timestamps)
+        label = version.version_type
+    else:
+        latest = translation_latest(translation)
+        segments, label = latest.segments, latest.label
+    title = f"{translation.transcription.audio_file.file_name} — {label}"
+    body = exports.export(
+        fmt,
+        segments,
+        title=title,
+        rtl=bool(language and language.direction == Language.Direction.RTL),
+    )
+    content_type, extension = exports.FORMATS[fmt]
+    base = slugify(translation.transcription.audio_file.file_name.rsplit(".", 1)[0]) or "transcript"
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{base}-{label}.{extension}"'
+    return response
+
+
+# --- voice-over ----------------------------------------------------------------------------
+
+
+@require_POST
+def voiceover(request, pk):
+    translation = _translation(pk)
+    try:
+        services.voiceover_start(translation=translation, user=request.user)
+    except ValidationError as exc:
+        _messages_from(request, exc)
+    else:
+        messages.success(request, "Sent to voice-over; the audio appears here when it is ready.")
+    return redirect(translation.get_absolute_url())
+
+
+@require_GET
+def voiceover_audio(request, pk):
+    voice = get_object_or_404(VoiceOver, pk=pk)
+    try:
+        handle = default_storage.open(voice.file_path, "rb")
+    except FileNotFoundError as exc:
+        raise Http404("The audio file is missing from storage.") from exc
+    return FileResponse(handle, content_type="audio/mpeg", filename=voice.file_path.split("/")[-1])
+
+
+def voiceover_context(translation: Translation) -> dict:
+    """What the review page shows about voice-over (button, explanation, job, audio)."""
+    job = Job.for_target(translation, VOICEOVER_KIND).order_by("-created_at").first()
+    if job is not None and job.status == Job.Status.SUCCEEDED:
+        job = None
+    return {
+        "voiceover_configured": bool(settings.ELEVENLABS_API_KEY),
+        "voiceover_job": job,
+        "voiceovers": list(translation.voiceovers.select_related("version", "created_by")[:5]),
+    }

@@ -1,0 +1,172 @@
+"""The translate job: English final version → one language, with the glossary on both sides.
+
+    translation_start(transcription=…, language_codes=[…], user=…)   # services; queues jobs
+    translation_run(job)                                             # the job body
+
+Steps: apply the `en` dictionary to the English source; translate the segments in
+batches (each segment keeps its English start/end); apply the target language's
+dictionary to the output; store everything in one transaction at the end
+(`translation_store_machine_text`), so a failed or cancelled job leaves no translation
+row and no dictionary usage counted. Finished batches are kept in the cache under the
+job's id, so a retried job resumes instead of paying for them twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+
+from glossary import services as glossary_services
+from integrations.errors import PermanentError
+from integrations.llm import get_chat_engine, language_name
+from jobs.models import Job
+from jobs.services import job_progress
+from transcripts.models import Transcription
+from translations.services import (
+    source_segments,
+    target_language,
+    translation_source,
+    translation_store_machine_text,
+)
+from translations.terms import apply_pass, glossary_for_language
+
+BATCH_CACHE_SECONDS = 3 * 24 * 3600
+
+
+def batches(
+    segments: list[dict[str, Any]], *, max_segments: int, max_chars: int
+) -> list[list[dict[str, Any]]]:
+    """Consecutive runs of segments, each within both limits (a long segment goes alone)."""
+    result: list[list[dict[str, Any]]] = []
+    current: list[dict[str, Any]] = []
+    size = 0
+    for segment in segments:
+        length = len(segment["text"])
+        if current and (len(current) >= max_segments or size + length > max_chars):
+            result.append(current)
+            current, size = [], 0
+        current.append(segment)
+        size += length
+    if current:
+        result.append(current)
+    return result
+
+
+def _batch_key(job: Job, engine: str, language: str, batch, glossary) -> str:
+    digest = hashlib.sha256(
+        json.dumps([engine, language, batch, glossary], ensure_ascii=False).encode()
+    ).hexdigest()
+    return f"translations:batch:{job.pk}:{digest}"
+
+
+def translation_run(job: Job) -> dict[str, Any]:
+    """Body of translations.tasks.translate; raises PermanentError with a plain message."""
+    transcription = (
+        Transcription.objects.select_related("final_version", "audio_file")
+        .filter(pk=job.target_id)
+        .first()
+    )
+    if transcription is None:
+        raise PermanentError("The transcript of this job no longer exists.")
+    code = job.params.get("language", "")
+    try:
+        language = target_language(code)
+        source = translation_source(transcription)
+    except ValidationError as exc:
+        raise PermanentError(" ".join(exc.messages)) from exc
+    segments = [s for s in source_segments(source) if s["text"]]
+    if not segments:
+        raise PermanentError(f"The English final version ({source.version_type}) has no text.")
+    engine = get_chat_engine()
+    name = language_name(code)
+    existing = transcription.translations.filter(language_code=code).first()
+    if existing is not None and existing.source_version_id == source.pk:
+        return {"language": code, "skipped": f"already translated from {source.version_type}"}
+    machine_runs = 1 + (existing.versions.filter(origin="machine").count() if existing else 0)
+    label = f"T-{machine_runs}-{code}" if existing else f"T-1-{code}"
+
+    job_progress(job=job, percent=2, message="Applying the English glossary…")
+    ids = [s["id"] for s in segments]
+    english = apply_pass(
+        [s["text"] for s in segments], language_code="en", label=label, segment_ids=ids
+    )
+    english_segments = [
+        {**s, "text": text} for s, text in zip(segments, english.texts, strict=True)
+    ]
+    glossary = glossary_for_language(code)
+
+    parts = batches(
+        english_segments,
+        max_segments=settings.TRANSLATION_BATCH_SEGMENTS,
+        max_chars=settings.TRANSLATION_BATCH_CHARS,
+    )
+    translated: dict[int, str] = {}
+    for index, batch in enumerate(parts):
+        job_progress(
+            job=job,
+            percent=5 + 85 * index / len(parts),
+            message=f"Translating into {name}: batch {index + 1} of {len(parts)}…",
+        )
+        request = [{"id": s["id"], "text": s["text"]} for s in batch]
+        terms = glossary.for_batch(s["text"] for s in batch)
+        key = _batch_key(job, engine.name, code, request, terms)
+        done = cache.get(key)
+        if done is None:
+            done = engine.translate_segments(
+                segments=request, source_language="en", target_language=code, glossary=terms
+            )
+            cache.set(key, {str(k): v for k, v in done.items()}, BATCH_CACHE_SECONDS)
+        translated.update({int(k): v for k, v in done.items()})
+
+    job_progress(job=job, percent=92, message=f"Applying the {name} glossary…")
+    target = apply_pass(
+        [translated[i].strip() for i in ids],
+        language_code=code,
+        label=label,
+        segment_ids=ids,
+    )
+    # Timestamps come from the English segment: a translation is read against the
+    # same audio and subtitles keep the lecture's timing.
+    output = [
+        {"id": s["id"], "start": s["start"], "end": s["end"], "text": text}
+        for s, text in zip(segments, target.texts, strict=True)
+    ]
+    corrections = english.corrections + target.corrections
+    job_progress(job=job, percent=97, message="Saving the translation…")
+    stored = translation_store_machine_text(
+        transcription=transcription,
+        language_code=code,
+        source=source,
+        segments=output,
+        corrections=corrections,
+        engine=engine.name,
+        user=job.created_by or _system_user(),
+        record_usage=_record_usage,
+    )
+    if stored.skipped:
+        return {"language": code, "skipped": f"already translated from {source.version_type}"}
+    return {
+        "language": code,
+        "label": stored.label,
+        "translation_id": str(stored.translation.pk),
+        "segments": len(output),
+        "batches": len(parts),
+        "corrections": len(corrections),
+        "engine": engine.name,
+        "language_name": language.name,
+    }
+
+
+def _record_usage(corrections: list[dict[str, Any]]) -> None:
+    glossary_services.glossary_record_usage(corrections=corrections)
+
+
+def _system_user():
+    from accounts.models import User
+
+    return User.objects.system_user()

@@ -1,0 +1,236 @@
+"""Read-only views of translations: the per-transcript overview.
+
+The overview runs the seed's "Get All Translations for an English Transcription" query
+as written (PostgreSQL, `$1` bound server-side through psycopg's RawCursor, inside
+Django's connection and transaction); on SQLite, which cannot run it, the ORM computes
+the same rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+from django.db.models import OuterRef, Subquery
+
+from jobs.models import Job
+from transcripts.models import Transcription
+from translations.models import Language, Translation, TranslationVersion
+from translations.services import translate_jobs_by_language
+
+# Copied from the seed (max-database-schema.md, "Query Patterns"), unchanged.
+GET_ALL_TRANSLATIONS = """
+SELECT 
+  tr.language_code,
+  COALESCE(trv.edited_text, tr.translated_text) as latest_text,
+  trv.version_number,
+  tr.dictionary_corrections_applied
+FROM translations tr
+LEFT JOIN translation_versions trv
+  ON tr.id = trv.translation_id
+WHERE tr.transcription_id = $1
+ORDER BY tr.language_code, trv.version_number DESC NULLS LAST;
+"""  # noqa: W291 (the seed's trailing spaces are kept byte for byte)
+
+
+@dataclass(frozen=True)
+class SeedRow:
+    language_code: str
+    latest_text: str
+    version_number: int | None
+    dictionary_corrections_applied: list[dict[str, Any]] | None
+
+
+def all_translations(transcription_id) -> list[SeedRow]:
+    """The seed query's rows: every version of every language, newest first per language."""
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        connection.ensure_connection()
+        with psycopg.RawCursor(connection.connection) as cursor:
+            cursor.execute(GET_ALL_TRANSLATIONS, (transcription_id,))
+            return [SeedRow(*row) for row in cursor.fetchall()]
+    rows: list[SeedRow] = []
+    translations = Translation.objects.filter(transcription_id=transcription_id).order_by(
+        "language_code"
+    )
+    versions: dict[Any, list[TranslationVersion]] = {}
+    for version in TranslationVersion.objects.filter(
+        translation__transcription_id=transcription_id
+    ).order_by("-version_number"):
+        versions.setdefault(version.translation_id, []).append(version)
+    for tr in translations:
+        found = versions.get(tr.pk) or [None]
+        for v in found:
+            rows.append(
+                SeedRow(
+                    tr.language_code,
+                    v.edited_text if v is not None else tr.translated_text,
+                    v.version_number if v is not None else None,
+                    tr.dictionary_corrections_applied,
+                )
+            )
+    return rows
+
+
+def latest_per_language(transcription_id) -> dict[str, SeedRow]:
+    """The first seed row per language: its latest text and version number."""
+    latest: dict[str, SeedRow] = {}
+    for row in all_translations(transcription_id):
+        latest.setdefault(row.language_code, row)
+    return latest
+
+
+STATUS_LABELS = {
+    "not_started": "Not started",
+    "running": "Running",
+    "machine": "Machine translation",
+    "edited": "Edited",
+    "final": "Final",
+    "outdated": "Outdated",
+}
+
+
+@dataclass
+class LanguageRow:
+    language: Language
+    translation: Translation | None
+    job: Job | None  # shown while it runs, and when it failed or was cancelled
+    latest: TranslationVersion | None
+    seed: SeedRow | None
+
+    @property
+    def is_outdated(self) -> bool:
+        return self.translation is not None and self.translation.is_outdated
+
+    @property
+    def is_running(self) -> bool:
+        return self.job is not None and self.job.is_active
+
+    @property
+    def is_final(self) -> bool:
+        return (
+            self.translation is not None
+            and self.latest is not None
+            and self.translation.final_version_id == self.latest.pk
+        )
+
+    @property
+    def status(self) -> str:
+        if self.is_running:
+            return "running"
+        if self.translation is None:
+            return "not_started"
+        if self.is_outdated:
+            return "outdated"
+        if self.is_final:
+            return "final"
+        if self.latest is None or self.latest.is_machine:
+            return "machine"
+        return "edited"
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    @property
+    def state_label(self) -> str:
+        """What the text is, apart from being outdated or running."""
+        if self.translation is None:
+            return ""
+        if self.is_final:
+            return "final"
+        if self.latest is None or self.latest.is_machine:
+            return "machine"
+        return "edited"
+
+    @property
+    def latest_label(self) -> str:
+        if self.translation is None:
+            return ""
+        return self.latest.version_type if self.latest else self.translation.machine_label
+
+    @property
+    def who(self) -> str:
+        if self.latest is not None and not self.latest.is_machine:
+            return self.latest.edited_by.get_full_name() or self.latest.edited_by.email
+        if self.translation is None:
+            return ""
+        meta = (self.translation.json_with_timestamps or {}).get("metadata") or {}
+        engine = meta.get("engine") or "machine"
+        requested = meta.get("requested_by")
+        if self.latest is not None:
+            engine = ((self.latest.json_with_timestamps or {}).get("metadata") or {}).get(
+                "engine", engine
+            )
+            requested = self.latest.edited_by.get_full_name()
+        return f"{engine} (asked by {requested})" if requested else engine
+
+    @property
+    def when(self):
+        if self.latest is not None:
+            return self.latest.created_at
+        return self.translation.created_at if self.translation else None
+
+    @property
+    def excerpt(self) -> str:
+        return (self.seed.latest_text[:140] if self.seed else "").replace("\n", " ")
+
+    @property
+    def corrections_count(self) -> int:
+        """Dictionary corrections recorded for the current machine text (both passes)."""
+        if self.seed is None or self.translation is None:
+            return 0
+        label = self.translation.current_machine_label
+        return sum(
+            1
+            for c in self.seed.dictionary_corrections_applied or []
+            if c.get("version", self.translation.machine_label) == label
+        )
+
+
+def overview_rows(transcription: Transcription) -> list[LanguageRow]:
+    """One row per active target language, plus any other language already translated."""
+    latest_version = TranslationVersion.objects.filter(translation=OuterRef("pk")).order_by(
+        "-version_number"
+    )
+    latest_machine = latest_version.filter(origin=TranslationVersion.Origin.MACHINE)
+    translations = {
+        t.language_code: t
+        for t in Translation.objects.filter(transcription=transcription)
+        .select_related("source_version")
+        .annotate(
+            latest_version_id=Subquery(latest_version.values("pk")[:1]),
+            latest_machine_label=Subquery(latest_machine.values("version_type")[:1]),
+        )
+    }
+    for t in translations.values():
+        t.transcription = transcription  # is_outdated reads its final version
+    latest_ids = [t.latest_version_id for t in translations.values() if t.latest_version_id]
+    versions = {
+        v.pk: v
+        for v in TranslationVersion.objects.filter(pk__in=latest_ids).select_related("edited_by")
+    }
+    languages = {lang.code: lang for lang in Language.objects.targets()}
+    missing = set(translations) - set(languages)
+    if missing:
+        languages.update({lang.code: lang for lang in Language.objects.filter(code__in=missing)})
+    jobs = translate_jobs_by_language(transcription)
+    seed = latest_per_language(transcription.pk)
+    rows = []
+    for code in sorted(languages):
+        translation = translations.get(code)
+        job = jobs.get(code)
+        if job is not None and job.status == Job.Status.SUCCEEDED:
+            job = None  # the translation it made speaks for it
+        rows.append(
+            LanguageRow(
+                language=languages[code],
+                translation=translation,
+                job=job,
+                latest=versions.get(translation.latest_version_id) if translation else None,
+                seed=seed.get(code),
+            )
+        )
+    return rows
