@@ -202,6 +202,12 @@ CELERY_TASK_ROUTES = {
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULE = {}
+# media_files: refresh Sonix imports (status, finished transcripts → T-1) every few minutes.
+SONIX_SYNC_SECONDS = env.int("SONIX_SYNC_SECONDS", default=300)
+CELERY_BEAT_SCHEDULE["media_files.sonix_sync"] = {
+    "task": "media_files.tasks.sonix_sync",
+    "schedule": SONIX_SYNC_SECONDS,
+}
 
 # Outside services. Engines are chosen here; domain code never imports an SDK.
 OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")

@@ -1,5 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from media_files import views
 
 app_name = "media_files"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("<uuid:pk>/", views.audio_file_detail, name="detail"),
+    path("<uuid:pk>/stream/", views.audio_file_stream, name="stream"),
+    path("<uuid:pk>/archive/", views.audio_file_archive, name="archive"),
+    path("<uuid:pk>/restore/", views.audio_file_restore, name="restore"),
+    path("upload/<uuid:project_pk>/", views.audio_file_upload, name="upload"),
+    path("sonix/", views.sonix_import, name="sonix_import"),
+    path("sonix/sync/", views.sonix_sync_now, name="sonix_sync"),
+]

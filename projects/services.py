@@ -50,6 +50,8 @@ def project_update(
         raise ValidationError({"name": "A project needs a name."})
     with transaction.atomic():
         project = Project.objects.select_for_update().get(pk=project.pk)
+        if project.archived:
+            raise ValidationError("This project is archived; restore it before editing it.")
         if project_type.archived and project_type.pk != project.project_type_id:
             raise ValidationError(
                 {"project_type": f"The project type “{project_type.name}” is archived."}
@@ -62,13 +64,20 @@ def project_update(
         project.name = name
         project.project_type = project_type
         project.metadata = {**(project.metadata or {}), **_clean_metadata(metadata)}
+        after = {
+            "name": project.name,
+            "project_type": project_type.slug,
+            "metadata": project.metadata,
+        }
+        if after == before:
+            return project  # nothing changed: no write, no audit noise
         project.save()
         activity_record(
             actor=user,
             action="project.update",
             target=project,
             project_id=project.pk,
-            details={"before": before},
+            details={"before": before, "after": after},
         )
     return project
 

@@ -1,9 +1,19 @@
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from media_files.models import AudioFile
+from media_files.selectors import audio_files_with_status
+from media_files.services import sonix_configured
+from projects import services
+from projects.forms import ProjectForm
 from projects.models import Project, ProjectType
+
+MEDIA_PER_PAGE = 50
 
 
 @require_GET
@@ -42,3 +52,96 @@ def project_list(request):
             "show_archived": show_archived,
         },
     )
+
+
+@require_http_methods(["GET", "POST"])
+def project_create(request):
+    form = ProjectForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            project = services.project_create(
+                user=request.user,
+                name=form.cleaned_data["name"],
+                project_type=form.cleaned_data["project_type"],
+                metadata=form.metadata(),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request, f"Created the project “{project.name}”. Add recordings below."
+            )
+            return redirect(project)
+    return render(request, "projects/project_form.html", {"form": form, "project": None})
+
+
+@require_http_methods(["GET", "POST"])
+def project_edit(request, pk):
+    project = get_object_or_404(Project.objects.select_related("project_type"), pk=pk)
+    if project.archived:
+        messages.error(request, "This project is archived; restore it before editing it.")
+        return redirect(project)
+    form = ProjectForm(request.POST or None, project=project)
+    if request.method == "POST" and form.is_valid():
+        try:
+            project = services.project_update(
+                project=project,
+                user=request.user,
+                name=form.cleaned_data["name"],
+                project_type=form.cleaned_data["project_type"],
+                metadata=form.metadata(),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Saved.")
+            return redirect(project)
+    return render(request, "projects/project_form.html", {"form": form, "project": project})
+
+
+@require_GET
+def project_detail(request, pk):
+    project = get_object_or_404(Project.objects.select_related("project_type", "created_by"), pk=pk)
+    show_archived = request.GET.get("archived") == "1"
+    media = AudioFile.objects.filter(project=project).select_related("uploaded_by")
+    counts = media.aggregate(
+        live=Count("pk", filter=Q(archived=False)), archived=Count("pk", filter=Q(archived=True))
+    )
+    if not show_archived:
+        media = media.filter(archived=False)
+    page_obj = Paginator(media.order_by("-created_at", "file_name"), MEDIA_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "projects/project_detail.html",
+        {
+            "project": project,
+            "page_obj": page_obj,
+            "audio_files": audio_files_with_status(page_obj.object_list),
+            "show_archived": show_archived,
+            "live_count": counts["live"],
+            "archived_count": counts["archived"],
+            "can_add_media": not project.archived and not project.project_type.archived,
+            "max_upload_bytes": settings.MAX_UPLOAD_BYTES,
+            "sonix_configured": sonix_configured(),
+        },
+    )
+
+
+@require_POST
+def project_archive(request, pk):
+    project = get_object_or_404(Project, pk=pk)
+    services.project_archive(project=project, user=request.user)
+    messages.success(
+        request, f"Archived “{project.name}”. It is hidden from the list; restore it any time."
+    )
+    return redirect(project)
+
+
+@require_POST
+def project_restore(request, pk):
+    project = get_object_or_404(Project, pk=pk)
+    services.project_restore(project=project, user=request.user)
+    messages.success(request, f"Restored “{project.name}”.")
+    return redirect(project)

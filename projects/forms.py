@@ -1,0 +1,57 @@
+import datetime
+
+from django import forms
+from django.db.models import Q
+
+from projects.models import Project, ProjectType
+
+
+class ProjectForm(forms.Form):
+    name = forms.CharField(max_length=300)
+    project_type = forms.ModelChoiceField(
+        queryset=ProjectType.objects.none(), empty_label="Choose a type…", label="Type"
+    )
+    location = forms.CharField(required=False, max_length=300)
+    date = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    misc = forms.CharField(
+        required=False, max_length=5000, label="Notes", widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, project: Project | None = None, **kwargs):
+        if project is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "name": project.name,
+                "project_type": project.project_type_id,
+                "location": project.location,
+                "date": project.date,
+                "misc": project.misc,
+            }
+        super().__init__(*args, **kwargs)
+        types = Q(archived=False)
+        if project is not None:  # a project may keep the (now archived) type it has
+            types |= Q(pk=project.project_type_id)
+        self.fields["project_type"].queryset = ProjectType.objects.filter(types).order_by("name")
+        initial_date = self.initial.get("date")
+        if initial_date and not _is_iso_date(initial_date):
+            # Older free-text dates ("Spring 2024") stay editable instead of being wiped.
+            self.fields["date"] = forms.CharField(required=False, max_length=100)
+
+    def metadata(self) -> dict[str, str]:
+        date = self.cleaned_data.get("date")
+        return {
+            "location": self.cleaned_data.get("location", ""),
+            "date": date.isoformat() if isinstance(date, datetime.date) else (date or ""),
+            "misc": self.cleaned_data.get("misc", ""),
+        }
+
+
+def _is_iso_date(value) -> bool:
+    if isinstance(value, datetime.date):
+        return True
+    try:
+        datetime.date.fromisoformat(str(value))
+    except ValueError:
+        return False
+    return True
