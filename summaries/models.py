@@ -5,6 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 
 from max_site.db import created_at, updated_at, uuid_pk
 
@@ -138,6 +139,10 @@ class GeneratedSummary(models.Model):
     def __str__(self) -> str:
         return f"{self.get_summary_type_display()} of {self.transcription_id}"
 
+    def get_absolute_url(self) -> str:
+        url = reverse("summaries:transcript", args=[self.transcription_id])
+        return f"{url}#summary-{self.summary_type}"
+
     @property
     def current_text(self) -> str:
         """What the editor sees now: their edited text, or the AI draft if they have none."""
@@ -188,6 +193,9 @@ class FeedbackLog(models.Model):
 
     def __str__(self) -> str:
         return f"Feedback on {self.summary_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("summaries:feedback_detail", args=[self.pk])
 
     @cached_property
     def analysis(self) -> dict[str, Any]:
