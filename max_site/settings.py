@@ -241,6 +241,9 @@ ELEVENLABS_MAX_CHARS = env.int("ELEVENLABS_MAX_CHARS", default=4500)
 # (same backoff as jobs, honouring Retry-After) before the whole job is rescheduled.
 TRANSCRIPTION_PIECE_RETRIES = env.int("TRANSCRIPTION_PIECE_RETRIES", default=2)
 TRANSCRIBE_AFTER_UPLOAD = env.bool("TRANSCRIBE_AFTER_UPLOAD", default=True)
+# Longest piece sent per request (0: the engine's own limit, e.g. OpenAI's 25 MB); lower
+# it for OpenAI-compatible servers that accept less.
+TRANSCRIPTION_MAX_PIECE_SECONDS = env.float("TRANSCRIPTION_MAX_PIECE_SECONDS", default=0.0)
 # Finished pieces are kept this long so Retry/redelivery resumes instead of starting over.
 TRANSCRIPTION_CHECKPOINT_SECONDS = env.int("TRANSCRIPTION_CHECKPOINT_SECONDS", default=14 * 86400)
 SONIX_POLL_SECONDS = env.float("SONIX_POLL_SECONDS", default=15.0)

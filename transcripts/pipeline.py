@@ -14,19 +14,13 @@ transaction that creates the new one, and only once the new one exists.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import shutil
-import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Count, Max
 from django.db.models.fields.json import KT
@@ -41,6 +35,7 @@ from integrations.transcription.runner import PiecePlan, Progress, plan_pieces, 
 from jobs.models import Job
 from jobs.services import backoff_seconds, job_create, job_progress
 from media_files.models import AudioFile
+from media_files.services import audio_file_local_path, is_sonix_only
 from transcripts.models import Transcription
 from transcripts.services import transcription_create_t1
 
@@ -83,18 +78,24 @@ class PanelState:
     live: TranscriptSummary | None
     archived: list[TranscriptSummary]
     job: Job | None  # latest job, shown while it runs and when it failed or was cancelled
+    sonix_only: bool  # imported from Sonix: no audio of ours, the transcript comes from Sonix
+    recording_archived: bool
 
     @property
     def job_is_active(self) -> bool:
         return self.job is not None and self.job.is_active
 
     @property
+    def can_transcribe(self) -> bool:
+        return not (self.sonix_only or self.recording_archived or self.job_is_active)
+
+    @property
     def can_start(self) -> bool:
-        return self.live is None and not self.job_is_active
+        return self.live is None and self.can_transcribe
 
     @property
     def can_replace(self) -> bool:
-        return self.live is not None and not self.job_is_active
+        return self.live is not None and self.can_transcribe
 
 
 def transcription_panel_state(audio_file: AudioFile) -> PanelState:
@@ -117,7 +118,11 @@ def transcription_panel_state(audio_file: AudioFile) -> PanelState:
     if job is not None and job.status == Job.Status.SUCCEEDED:
         job = None  # the transcript it made speaks for it
     return PanelState(
-        live=live, archived=[s for s in summaries if s.transcription.archived], job=job
+        live=live,
+        archived=[s for s in summaries if s.transcription.archived],
+        job=job,
+        sonix_only=is_sonix_only(audio_file),
+        recording_archived=audio_file.archived,
     )
 
 
@@ -152,6 +157,11 @@ def transcription_start(*, audio_file: AudioFile, user: User | None, replace: bo
         locked = AudioFile.objects.select_for_update().get(pk=audio_file.pk)
         if locked.archived:
             raise TranscriptionRefused("This recording is archived; restore it first.")
+        if is_sonix_only(locked):
+            raise TranscriptionRefused(
+                "This recording was imported from Sonix and its audio stays there; "
+                "its transcript comes from Sonix."
+            )
         live = Transcription.objects.filter(audio_file=locked, archived=False).first()
         if live is not None and not replace:
             raise TranscriptionExists(live)
@@ -208,41 +218,6 @@ def transcription_vocabulary(language_code: str = "en") -> list[str]:
     return list(seen.values())[:VOCABULARY_LIMIT]
 
 
-@contextlib.contextmanager
-def _local_path(audio_file: AudioFile) -> Iterator[Path]:
-    """A local file with the recording's bytes (decoders need a seekable file).
-
-    TODO(media): switch to media_files.services.audio_file_local_path once it exists.
-    """
-    try:
-        from media_files.services import audio_file_local_path
-    except ImportError:
-        audio_file_local_path = None
-    if audio_file_local_path is not None:
-        with audio_file_local_path(audio_file) as path:
-            yield Path(path)
-        return
-    if not default_storage.exists(audio_file.file_path):
-        raise PermanentError("The recording's file is missing from storage.")
-    try:
-        on_disk = default_storage.path(audio_file.file_path)
-    except NotImplementedError:  # remote storage (S3): copy it down, streaming
-        on_disk = None
-    if on_disk:
-        yield Path(on_disk)
-        return
-    suffix = Path(audio_file.file_name or audio_file.file_path).suffix[:10]
-    with (
-        tempfile.NamedTemporaryFile(
-            prefix="max-audio-", suffix=suffix, dir=settings.FILE_UPLOAD_TEMP_DIR
-        ) as local,
-        default_storage.open(audio_file.file_path, "rb") as remote,
-    ):
-        shutil.copyfileobj(remote, local, length=1024 * 1024)
-        local.flush()
-        yield Path(local.name)
-
-
 class _Checkpoint:
     """Finished pieces (and vendor state such as a Sonix media id) of one job, kept in
     the cache under the job's id and the way the file was cut, one key per piece."""
@@ -285,9 +260,14 @@ def transcription_run(job: Job) -> dict[str, Any]:
         job_progress(job=job, percent=2 + 93 * progress.fraction, message=progress.message)
 
     job_progress(job=job, percent=1, message="Reading the recording…")
-    with _local_path(audio_file) as path:
+    with audio_file_local_path(audio_file) as path:
         plan = (
-            plan_pieces(path, engine=engine, parallelism=settings.TRANSCRIPTION_PARALLELISM)
+            plan_pieces(
+                path,
+                engine=engine,
+                parallelism=settings.TRANSCRIPTION_PARALLELISM,
+                max_piece_seconds=settings.TRANSCRIPTION_MAX_PIECE_SECONDS,
+            )
             if engine.splits_media
             else None
         )

@@ -94,11 +94,17 @@ class MediaTranscript:
 
 
 def plan_pieces(
-    path: str | os.PathLike, *, engine: TranscriptionEngine, parallelism: int
+    path: str | os.PathLike,
+    *,
+    engine: TranscriptionEngine,
+    parallelism: int,
+    max_piece_seconds: float | None = None,
 ) -> PiecePlan:
     parallelism = max(1, min(parallelism, engine.max_parallel or parallelism))
     duration = probe_duration(path)
     limit = engine.piece_seconds_limit()
+    if max_piece_seconds:
+        limit = min(limit, max_piece_seconds)
     return PiecePlan(
         engine=engine.name,
         model=engine.model,

@@ -69,10 +69,16 @@ class SonixTranscriptionEngine(TranscriptionEngine):
         on_state: Callable[[dict[str, Any]], None],
         on_wait: Callable[[str], None],
     ) -> list[Segment]:
-        from integrations.sonix import sonix_json_to_seed
+        from integrations.sonix import SonixNotFound, sonix_json_to_seed
 
         path = Path(os.fspath(audio))
         media_id = state.get("sonix_media_id")
+        media = None
+        if media_id:
+            try:
+                media = self.client.get_media(media_id)
+            except SonixNotFound:
+                media_id = None  # deleted in Sonix since the last attempt: upload again
         if not media_id:
             on_wait("Uploading to Sonix…")
             media_id = self.client.upload_media(path, path.stem, language or "en")
@@ -81,7 +87,7 @@ class SonixTranscriptionEngine(TranscriptionEngine):
             on_state({"sonix_media_id": str(media_id)})
         waited = 0.0
         while True:
-            media = self.client.get_media(media_id)
+            media = media or self.client.get_media(media_id)
             status = str((media or {}).get("status") or "").lower()
             if status == DONE:
                 break
@@ -96,6 +102,7 @@ class SonixTranscriptionEngine(TranscriptionEngine):
             on_wait(f"Sonix is transcribing ({status or 'waiting'})…")
             self._sleep(self.poll_seconds)
             waited += self.poll_seconds
+            media = None
         transcript = self.client.get_transcript_json(media_id)
         duration = probe_duration(path) or 0.0
         seed = sonix_json_to_seed(transcript, duration)

@@ -170,9 +170,9 @@ def verbose_json(words: list[dict[str, Any]], duration: float, *, per_segment: i
 
 @dataclass
 class Fault:
-    """A scripted answer for one request."""
+    """A scripted answer for one request (status None: answer honestly this time)."""
 
-    status: int = 200
+    status: int | None = 200
     body: bytes | None = None
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
@@ -197,6 +197,7 @@ class FakeOpenAI:
 
     def __init__(self, *, seconds_per_audio_second: float = 0.0, listen: bool = True):
         self.script: deque[Fault] = deque()
+        self.on_request = None  # called (in the server's thread) before each answer
         self.requests: list[SeenRequest] = []
         self.seconds_per_audio_second = seconds_per_audio_second
         self.listen = listen
@@ -237,6 +238,8 @@ class FakeOpenAI:
         self.server.shutdown()
         self.server.server_close()
 
+    PASS = None  # use Fault(None) in a script to let one request through
+
     def fail_next(self, *faults: Fault) -> None:
         self.script.extend(faults)
 
@@ -255,7 +258,9 @@ class FakeOpenAI:
                 )
             )
             fault = self.script.popleft() if self.script else None
-        if fault is not None:
+        if self.on_request is not None:
+            self.on_request(len(self.requests))
+        if fault is not None and fault.status is not None:
             if fault.delay:
                 time.sleep(fault.delay)
             self._send(handler, fault.status, fault.body or b"{}", fault.headers)
