@@ -8,6 +8,7 @@ the same rows.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,7 +51,11 @@ def all_translations(transcription_id) -> list[SeedRow]:
         connection.ensure_connection()
         with psycopg.RawCursor(connection.connection) as cursor:
             cursor.execute(GET_ALL_TRANSLATIONS, (transcription_id,))
-            return [SeedRow(*row) for row in cursor.fetchall()]
+            # Django registers a jsonb loader that hands back text (its JSONField parses it).
+            return [
+                SeedRow(code, text, number, json.loads(fixes) if isinstance(fixes, str) else fixes)
+                for code, text, number, fixes in cursor.fetchall()
+            ]
     rows: list[SeedRow] = []
     translations = Translation.objects.filter(transcription_id=transcription_id).order_by(
         "language_code"

@@ -1,0 +1,345 @@
+"""The overview, review, report and export pages as an editor sees them."""
+
+import io
+
+import pytest
+import srt
+from django.urls import reverse
+from docx import Document
+
+from glossary.models import DictionaryEntry
+from jobs.models import Job
+from translations import services
+from translations.models import Language
+from translations.queries import all_translations
+from translations.tests.conftest import add_english_version
+
+pytestmark = pytest.mark.django_db
+
+SPANISH = [
+    {"id": 0, "start": 0.0, "end": 2.5, "text": "Buenos días a todos."},
+    {
+        "id": 1,
+        "start": 2.5,
+        "end": 6.0,
+        "text": "Hoy colocamos carillas de cerámica en los incisivos.",
+    },
+    {"id": 2, "start": 6.0, "end": 9.75, "text": "El implante necesita seis semanas."},
+    {"id": 3, "start": 9.75, "end": 12.0, "text": "Gracias, Dr. Soto."},
+]
+
+
+def machine(transcription, user, code="es", segments=SPANISH, corrections=()):
+    return services.translation_store_machine_text(
+        transcription=transcription,
+        language_code=code,
+        source=transcription.final_version,
+        segments=[
+            {**s, "text": f"{s['text']}" if code == "es" else f"[{code}] {s['text']}"}
+            for s in segments
+        ],
+        corrections=list(corrections),
+        engine="anthropic",
+        user=user,
+    ).translation
+
+
+def overview_url(transcription):
+    return reverse("translations:overview", args=[transcription.pk])
+
+
+# --- overview ------------------------------------------------------------------------------
+
+
+def test_overview_lists_every_language_with_its_status(
+    editor_client, final_transcription, editor, other_editor, django_assert_max_num_queries
+):
+    es = machine(final_transcription, editor, "es")
+    fr = machine(final_transcription, editor, "fr")
+    de = machine(final_transcription, editor, "de")
+    services.translation_finalize(translation=de, user=other_editor)
+    services._add_version(
+        translation=fr,
+        label="H-1-fr",
+        text="Bonjour.",
+        data=fr.json_with_timestamps,
+        user=other_editor,
+        origin="edit",
+    )
+    Job.objects.create(
+        kind="translate",
+        task_name="translations.tasks.translate",
+        target_type_id=_ct(final_transcription),
+        target_id=final_transcription.pk,
+        params={"language": "pt"},
+        status=Job.Status.RUNNING,
+        progress=40,
+        message="Translating into Portuguese: batch 2 of 5…",
+    )
+    with django_assert_max_num_queries(8):
+        response = editor_client.get(overview_url(final_transcription))
+    page = response.content.decode()
+    rows = {row: _row(page, row) for row in ("es", "fr", "de", "pt", "zh", "ar")}
+    assert 'data-status="machine"' in rows["es"] and "T-1-es" in rows["es"]
+    assert "anthropic (asked by Erin Editor)" in rows["es"]
+    assert 'data-status="edited"' in rows["fr"] and "H-1-fr" in rows["fr"]
+    assert "Sam Second" in rows["fr"]
+    assert 'data-status="final"' in rows["de"]
+    assert 'data-status="running"' in rows["pt"] and "batch 2 of 5" in rows["pt"]
+    assert 'data-status="not_started"' in rows["zh"]
+    assert 'dir="rtl"' not in rows["es"]
+    assert es.get_absolute_url() in rows["es"]
+    assert "Gracias, Dr. Soto." in rows["es"]  # the seed query's latest text
+
+
+def test_overview_query_count_does_not_grow_with_languages(
+    editor_client, final_transcription, editor, django_assert_max_num_queries
+):
+    for code in ("es", "pt", "fr", "de", "it", "zh", "hi", "ar"):
+        translation = machine(final_transcription, editor, code)
+        services.translation_finalize(translation=translation, user=editor)
+    with django_assert_max_num_queries(8):
+        response = editor_client.get(overview_url(final_transcription))
+    assert response.content.decode().count('data-status="final"') == 8
+
+
+def test_outdated_translations_are_flagged_with_a_one_click_retranslate(
+    editor_client, final_transcription, editor
+):
+    machine(final_transcription, editor, "es")
+    add_english_version(final_transcription, editor)  # H-2 is final now
+    page = editor_client.get(overview_url(final_transcription)).content.decode()
+    row = _row(page, "es")
+    assert 'data-status="outdated"' in row and "made from H-1" in row
+    assert "Re-translate from H-2" in row
+    assert "1 translation was made from an older English version than H-2" in page
+    translation = final_transcription.translations.get()
+    review = editor_client.get(translation.get_absolute_url()).content.decode()
+    assert "Outdated" in review and "Re-translate from H-2" in review
+    report = editor_client.get(reverse("translations:report", args=[translation.pk]))
+    assert "Outdated: made from English H-1" in report.content.decode()
+
+
+def test_retranslate_button_starts_one_job_for_that_language(
+    editor_client, final_transcription, editor, django_capture_on_commit_callbacks
+):
+    machine(final_transcription, editor, "es")
+    add_english_version(final_transcription, editor)
+    with django_capture_on_commit_callbacks(execute=False):
+        response = editor_client.post(
+            reverse("translations:start", args=[final_transcription.pk]),
+            {"language": "es"},
+            follow=True,
+        )
+    assert "Translation started: es." in response.content.decode()
+    (job,) = Job.objects.filter(kind="translate")
+    assert job.params == {"language": "es"}
+
+
+def test_start_form_without_languages_says_so(editor_client, final_transcription):
+    response = editor_client.post(
+        reverse("translations:start", args=[final_transcription.pk]),
+        {"scope": "chosen"},
+        follow=True,
+    )
+    assert "Choose at least one language" in response.content.decode()
+    assert not Job.objects.exists()
+
+
+def test_start_without_final_version_explains(editor_client, transcription):
+    response = editor_client.post(
+        reverse("translations:start", args=[transcription.pk]), {"language": "es"}, follow=True
+    )
+    page = response.content.decode()
+    assert "no final version yet" in page
+    assert not Job.objects.exists()
+
+
+def test_failed_job_shows_its_error_and_retry(editor_client, final_transcription):
+    Job.objects.create(
+        kind="translate",
+        task_name="translations.tasks.translate",
+        target_type_id=_ct(final_transcription),
+        target_id=final_transcription.pk,
+        params={"language": "zh"},
+        status=Job.Status.FAILED,
+        error="anthropic could not translate segment 1 into Chinese (Simplified)",
+    )
+    row = _row(editor_client.get(overview_url(final_transcription)).content.decode(), "zh")
+    assert "could not translate segment 1 into Chinese" in row
+    assert ">Retry</button>" in row
+
+
+def test_seed_query_returns_versions_newest_first(final_transcription, editor):
+    translation = machine(final_transcription, editor, "es")
+    services.translation_finalize(translation=translation, user=editor)
+    rows = all_translations(final_transcription.pk)
+    assert [(r.language_code, r.version_number) for r in rows] == [("es", 1)]
+    assert rows[0].latest_text.startswith("Buenos días")
+
+
+# --- review page -------------------------------------------------------------------------
+
+
+def test_review_page_shows_both_sides_with_times_and_the_player(
+    editor_client, final_transcription, editor, django_assert_max_num_queries
+):
+    translation = machine(final_transcription, editor, "es")
+    with django_assert_max_num_queries(9):
+        page = editor_client.get(translation.get_absolute_url()).content.decode()
+    assert "Today we place ceramic veneers on the upper incisors." in page
+    assert "Hoy colocamos carillas de cerámica en los incisivos." in page
+    assert 'data-seek="2.5"' in page and ">00:02<" in page
+    assert reverse("media_files:stream", args=[final_transcription.audio_file_id]) in page
+
+
+def test_arabic_is_laid_out_right_to_left(editor_client, final_transcription, editor):
+    translation = machine(final_transcription, editor, "ar")
+    page = editor_client.get(translation.get_absolute_url()).content.decode()
+    assert 'class="target" lang="ar" dir="rtl"' in page
+    assert 'class="en" lang="en" dir="ltr"' in page
+
+
+def test_finalize_marks_ready_for_voice_over(editor_client, final_transcription, editor):
+    translation = machine(final_transcription, editor, "es")
+    response = editor_client.post(
+        reverse("translations:finalize", args=[translation.pk]), follow=True
+    )
+    page = response.content.decode()
+    assert "is final: ready for voice-over" in page
+    translation.refresh_from_db()
+    assert translation.final_version.version_type == "H-1-es"
+
+
+# --- glossary report ----------------------------------------------------------------------
+
+
+def test_report_lists_applied_entries_and_missing_linked_terms(
+    editor_client, final_transcription, editor
+):
+    DictionaryEntry.objects.create(
+        term_original="veneers", term_corrected="veneers", created_by=editor
+    )
+    DictionaryEntry.objects.create(
+        term_original="implane", term_corrected="implant", created_by=editor
+    )
+    # Linked es entries: expected wherever the English has the term.
+    DictionaryEntry.objects.create(
+        term_original="facetas",
+        term_corrected="carillas",
+        language_code="es",
+        context="en: veneers",
+        created_by=editor,
+    )
+    DictionaryEntry.objects.create(
+        term_original="implantación",
+        term_corrected="implante dental",
+        language_code="es",
+        context="implant",
+        created_by=editor,
+    )
+    corrections = [
+        {
+            "term_original": "implane",
+            "term_corrected": "implant",
+            "position": [88, 95],
+            "language_code": "en",
+            "segment_id": 2,
+        },
+        {
+            "term_original": "veneers",
+            "term_corrected": "veneers",
+            "position": [40, 47],
+            "language_code": "en",
+            "segment_id": 1,
+        },
+    ]
+    translation = machine(final_transcription, editor, "es", corrections=corrections)
+    page = editor_client.get(reverse("translations:report", args=[translation.pk])).content.decode()
+    applied = page.split("Entries applied")[1].split("Expected terms")[0]
+    assert "implane → implant" in applied and "#2" in applied
+    assert 'veneers <span class="muted">(kept)</span>' in applied
+    missing = page.split("Expected terms missing")[1]
+    # "carillas" is in segment 1, "implante dental" is not in segment 2 (it says "implante").
+    assert "implante dental" in missing and "#2" in missing
+    assert "carillas" not in missing.split("<tbody>")[1]
+    assert "2 such entries" in missing
+
+
+# --- exports ---------------------------------------------------------------------------------
+
+
+def test_exports_in_four_formats_keep_the_english_timing(
+    editor_client, final_transcription, editor
+):
+    translation = machine(final_transcription, editor, "es")
+
+    def get(fmt):
+        response = editor_client.get(reverse("translations:export", args=[translation.pk, fmt]))
+        assert response.status_code == 200
+        assert "attachment;" in response["Content-Disposition"]
+        assert "lecture-1-T-1-es." in response["Content-Disposition"]
+        return response
+
+    assert get("txt").content.decode().splitlines()[2] == "Buenos días a todos."
+    subs = list(srt.parse(get("srt").content.decode()))
+    assert subs[1].content.startswith("Hoy colocamos") and subs[1].start.total_seconds() == 2.5
+    vtt = get("vtt").content.decode()
+    assert vtt.startswith("WEBVTT") and "00:00:06.000 --> 00:00:09.750" in vtt
+    document = Document(io.BytesIO(get("docx").content))
+    texts = [p.text for p in document.paragraphs]
+    assert "[0:00:06] El implante necesita seis semanas." in texts
+    assert (
+        editor_client.get(reverse("translations:export", args=[translation.pk, "pdf"])).status_code
+        == 404
+    )
+
+
+def test_export_of_a_given_version(editor_client, final_transcription, editor):
+    translation = machine(final_transcription, editor, "es")
+    services._add_version(
+        translation=translation,
+        label="H-1-es",
+        text="Hola.",
+        user=editor,
+        origin="edit",
+        data={"segments": [{"id": 0, "start": 0.0, "end": 2.5, "text": "Hola."}]},
+    )
+    latest = editor_client.get(reverse("translations:export", args=[translation.pk, "txt"]))
+    assert "Hola." in latest.content.decode()
+    old = editor_client.get(
+        reverse("translations:export", args=[translation.pk, "txt"]) + "?version=9"
+    )
+    assert old.status_code == 404
+
+
+def test_arabic_docx_paragraphs_are_right_to_left(editor_client, final_transcription, editor):
+    translation = machine(final_transcription, editor, "ar")
+    response = editor_client.get(reverse("translations:export", args=[translation.pk, "docx"]))
+    document = Document(io.BytesIO(response.content))
+    assert any(
+        p._p.pPr is not None
+        and p._p.pPr.find("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}bidi")
+        is not None
+        for p in document.paragraphs
+    )
+
+
+def _ct(obj):
+    from django.contrib.contenttypes.models import ContentType
+
+    return ContentType.objects.get_for_model(obj).pk
+
+
+def _row(page: str, code: str) -> str:
+    return page.split(f'id="lang-{code}"')[1].split("</tr>")[0]
+
+
+def test_inactive_language_rows_stay_visible_when_translated(
+    editor_client, final_transcription, editor
+):
+    machine(final_transcription, editor, "it")
+    Language.objects.filter(code="it").update(active=False)
+    page = editor_client.get(overview_url(final_transcription)).content.decode()
+    assert 'id="lang-it"' in page
+    assert 'value="it"' not in page.split("<table")[0]  # not offered in the form
