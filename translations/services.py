@@ -274,6 +274,9 @@ def translation_store_machine_text(
     never duplicates anything. `record_usage(corrections)` counts dictionary usage inside
     the same transaction.
     """
+    # One line per segment, as every version of a document keeps it (the editor splits the
+    # text on newlines): a model's line break inside a segment becomes a space.
+    segments = [{**seg, "text": " ".join(str(seg["text"]).split())} for seg in segments]
     text = translation_text(segments)
     with transaction.atomic():
         Transcription.objects.select_for_update().filter(pk=transcription.pk).first()

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 SEGMENTS = [
     {"id": 0, "start": 0.0, "end": 2.5, "text": "Buenos días a todos."},
-    {"id": 1, "start": 2.5, "end": 6.0, "text": "Hoy colocamos carillas de cerámica."},
+    {"id": 1, "start": 2.5, "end": 6.0, "text": "Hoy colocamos\ncarillas  de cerámica. "},
 ]
 CORRECTION = {
     "term_original": "implane",
