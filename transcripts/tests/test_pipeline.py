@@ -316,3 +316,29 @@ def test_archived_and_sonix_only_recordings_are_refused(upload, editor, project)
     )
     with pytest.raises(pipeline.TranscriptionRefused, match="imported from Sonix"):
         pipeline.transcription_start(audio_file=imported, user=editor)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_cancel_stops_a_running_transcription_between_pieces(
+    upload, openai_settings, fake, lecture
+):
+    from django.db import connection
+
+    from jobs.services import job_cancel
+
+    openai_settings.TRANSCRIPTION_PARALLELISM = 1
+    openai_settings.TRANSCRIPTION_MAX_PIECE_SECONDS = 30
+
+    def press_cancel(requests_so_far):
+        # Someone presses Cancel on the page while the second piece is being transcribed.
+        if requests_so_far == 2:
+            job_cancel(job=Job.objects.get(kind="transcribe"))
+            connection.close()
+
+    fake.on_request = press_cancel
+    audio_file = upload(lecture[0])
+
+    job = job_for(audio_file)
+    assert job.status == Job.Status.CANCELLED and job.message == "Cancelled."
+    assert len(fake.requests) <= 3  # the pieces already in the air, nothing after
+    assert not Transcription.objects.filter(audio_file=audio_file).exists()
