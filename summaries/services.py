@@ -744,7 +744,7 @@ def summary_finalize(
                 "changes": len(analysis["changes"]),
             },
         )
-        if analysis["changes"] and not get_chat_engine().is_offline:
+        if analysis["changes"] and _analysis_wanted():
             job_create(
                 kind=ANALYSE_KIND, task_name=ANALYSE_TASK, target=feedback, created_by=finalized_by
             )
@@ -752,6 +752,16 @@ def summary_finalize(
 
 
 # --- Describing edits (tone, structure) ---------------------------------------------------
+
+
+def _analysis_wanted() -> bool:
+    try:
+        return not get_chat_engine().is_offline
+    except (PermanentError, ValueError):
+        # A misconfigured engine (say, no API key) must not block finalizing; the job
+        # then fails with the configuration message, shown on the feedback page.
+        return True
+
 
 ANALYSIS_TOOL = "record_edit_analysis"
 ANALYSIS_SCHEMA: dict[str, Any] = {

@@ -208,3 +208,16 @@ def test_an_unchanged_finalize_needs_no_analysis(
     finalize(summary, editor, None, django_capture_on_commit_callbacks)
     assert engine.json_calls == []
     assert not Job.objects.exists()
+
+
+def test_a_misconfigured_engine_never_blocks_finalizing(
+    summary, editor, settings, django_capture_on_commit_callbacks
+):
+    settings.LLM_ENGINE = "anthropic"
+    settings.ANTHROPIC_API_KEY = ""
+    feedback = finalize(summary, editor, EDITED, django_capture_on_commit_callbacks)
+    summary.refresh_from_db()
+    assert summary.is_finalized
+    job = Job.for_target(feedback, services.ANALYSE_KIND).get()
+    assert job.status == Job.Status.FAILED
+    assert job.error == "Claude is not configured: set ANTHROPIC_API_KEY."
