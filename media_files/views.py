@@ -82,13 +82,14 @@ def _audio_file_upload(request, project_pk, limiter: SizeLimitUploadHandler):
         )
 
     wants_json = "application/json" in request.headers.get("Accept", "")
+    uploads = request.FILES.getlist("files")  # reads the body; the limiter runs now
     results = []
     limit = filesizeformat(limiter.limit)
     for name in limiter.too_large:
         results.append(
             {"name": name, "ok": False, "error": f"“{name}” is larger than the {limit} limit."}
         )
-    for uploaded in request.FILES.getlist("files"):
+    for uploaded in uploads:
         try:
             audio_file = services.audio_file_upload(
                 project=project, uploaded_file=uploaded, user=request.user

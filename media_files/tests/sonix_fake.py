@@ -14,6 +14,7 @@ codes (401 bad key, 404 unknown media, 429 with Retry-After, 5xx).
 
 from __future__ import annotations
 
+import contextlib
 import email.parser
 import email.policy
 import json
@@ -175,8 +176,8 @@ class _Handler(BaseHTTPRequestHandler):
                     "filename": part.get_filename(),
                     "bytes": part.get_payload(decode=True),
                 }
-            else:
-                fields[name] = part.get_content().strip()
+            else:  # form fields are UTF-8, as browsers and Sonix (Rails) treat them
+                fields[name] = part.get_payload(decode=True).decode("utf-8").strip()
         if "file" not in fields:
             return self._json(400, {"error": "file or file_url is required"})
         media_id = f"up{len(self.fake.uploads) + 1}"
@@ -198,7 +199,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(key, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self.wfile.write(body)  # the client may have given up (a timeout test)
 
 
 class SonixServer:
@@ -211,7 +213,9 @@ class SonixServer:
         self.httpd.daemon_threads = True
         host, port = self.httpd.server_address[:2]
         self.fake.base_url = f"http://{host}:{port}/v1"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     def __enter__(self) -> FakeSonix:
         self.thread.start()
