@@ -455,3 +455,23 @@ def test_examples_can_be_switched_off(
     assert "Editors corrected" not in engine.calls[0]["system"]
     assert not by_type(final_transcription)["email"].feedback_examples.exists()
     assert FeedbackLog.objects.count() == 1
+
+
+def test_a_job_queued_directly_with_one_summary_type_works(
+    final_transcription, editor, use_engine, django_capture_on_commit_callbacks
+):
+    """Other apps may queue the task themselves with the single-type params shape."""
+    from jobs.services import job_create
+
+    use_engine(ScriptedChatEngine(lambda system, prompt: "Post."))
+    with django_capture_on_commit_callbacks(execute=True):
+        job = job_create(
+            kind="summarize",
+            task_name="summaries.tasks.generate_summary",
+            target=final_transcription,
+            created_by=editor,
+            params={"summary_type": "linkedin"},
+        )
+    job.refresh_from_db()
+    assert job.status == Job.Status.SUCCEEDED, job.error
+    assert set(by_type(final_transcription)) == {"linkedin"}
