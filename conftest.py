@@ -55,3 +55,35 @@ def _clear_cache():
 
     cache.clear()
     yield
+
+
+SEED_DATA_MIGRATIONS = [
+    ("accounts.migrations.0002_system_user", "create_system_user"),
+    ("projects.migrations.0002_seed_project_types", "seed"),
+    ("translations.migrations.0002_seed_languages", "seed"),
+    ("summaries.migrations.0002_seed_prompt_templates", "seed"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _reseed_after_flush(request, django_db_blocker):
+    """A transactional test ends by flushing every table, seed rows included; put them back.
+
+    The data migrations are idempotent, so running them again restores exactly the seed.
+    """
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (
+        (marker is not None and marker.kwargs.get("transaction"))
+        or "transactional_db" in request.fixturenames
+        or "live_server" in request.fixturenames
+    )
+    if not transactional:
+        return
+    import importlib
+
+    from django.apps import apps as global_apps
+
+    with django_db_blocker.unblock():
+        for module, function in SEED_DATA_MIGRATIONS:
+            getattr(importlib.import_module(module), function)(global_apps, None)
