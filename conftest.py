@@ -65,25 +65,28 @@ SEED_DATA_MIGRATIONS = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _reseed_after_flush(request, django_db_blocker):
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
     """A transactional test ends by flushing every table, seed rows included; put them back.
 
-    The data migrations are idempotent, so running them again restores exactly the seed.
+    Runs after the test's fixtures are torn down (so after the flush). The data migrations
+    are idempotent, so running them again restores exactly the seed.
     """
-    yield
-    marker = request.node.get_closest_marker("django_db")
+    result = yield
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
     transactional = (
         (marker is not None and marker.kwargs.get("transaction"))
-        or "transactional_db" in request.fixturenames
-        or "live_server" in request.fixturenames
+        or "transactional_db" in fixtures
+        or "live_server" in fixtures
     )
-    if not transactional:
-        return
-    import importlib
+    if transactional and nextitem is not None:  # at the end of the session the test DB is gone
+        import importlib
 
-    from django.apps import apps as global_apps
+        from django.apps import apps as global_apps
+        from pytest_django.plugin import blocking_manager_key
 
-    with django_db_blocker.unblock():
-        for module, function in SEED_DATA_MIGRATIONS:
-            getattr(importlib.import_module(module), function)(global_apps, None)
+        with item.config.stash[blocking_manager_key].unblock():
+            for module, function in SEED_DATA_MIGRATIONS:
+                getattr(importlib.import_module(module), function)(global_apps, None)
+    return result
