@@ -1,5 +1,7 @@
 """The life of a background job: create → start → progress → succeed/fail/cancel → retry."""
 
+import contextlib
+import importlib
 import logging
 import random
 from collections.abc import Callable
@@ -18,6 +20,10 @@ logger = logging.getLogger(__name__)
 
 def _enqueue(job: Job) -> None:
     def send():
+        # Celery autodiscovers tasks only inside a worker; in the web process import the
+        # task's module by its dotted name so it is registered.
+        with contextlib.suppress(ImportError):
+            importlib.import_module(job.task_name.rsplit(".", 1)[0])
         # apply_async (not send_task) so CELERY_TASK_ALWAYS_EAGER is honoured in tests.
         result = current_app.tasks[job.task_name].apply_async(args=[str(job.pk)])
         # In eager mode the task has already run; don't clobber its outcome.
