@@ -1,13 +1,47 @@
-"""Transcriptions and their versions. Every write goes through here."""
+"""Transcriptions and their versions. Every write goes through here.
 
-from dataclasses import dataclass
+The `document_*` functions are generic over any `VersionedDocument` (transcripts here,
+translations in translations/services.py); the `transcript_*` functions are the transcript
+editor's entry points and are thin wrappers around them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
 
 from accounts.services import activity_record
 from media_files.models import AudioFile
+from transcripts import drafts
 from transcripts.models import Transcription, TranscriptionVersion
+from transcripts.versioning import (
+    BASE_VERSION,
+    ChangeSummary,
+    Conflict,
+    MergeResult,
+    Piece,
+    VersionedDocument,
+    change_summary,
+    diff_record,
+    document_segments,
+    format_timestamp,
+    join_segments,
+    merge_segments,
+    normalize_text,
+    realign_document,
+    replace_in_segments,
+    segment_texts,
+    split_lines,
+    word_diff,
+)
 
 
 def transcription_plain_text(json_with_timestamps: dict[str, Any]) -> str:
@@ -84,4 +118,617 @@ def transcript_latest(transcription: Transcription) -> LatestVersion:
         version.version_number,
         version.version_type,
         version,
+    )
+
+
+# =============================================================================================
+# Generic versioned documents
+# =============================================================================================
+
+
+class SaveConflict(Exception):
+    """A stale save whose overlapping edits could not be merged; the edits are kept as a draft."""
+
+    def __init__(self, *, conflicts: list[Conflict], latest_number: int, latest_label: str):
+        self.conflicts = conflicts
+        self.latest_number = latest_number
+        self.latest_label = latest_label
+        super().__init__(
+            f"{len(conflicts)} segment(s) were changed by someone else in {latest_label}."
+        )
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One state of a document: the machine text (number 0) or a saved version."""
+
+    number: int
+    label: str
+    text: str
+    json: dict | None
+    texts: list[str]
+    version: Any | None = None
+
+    @property
+    def is_base(self) -> bool:
+        return self.number == BASE_VERSION
+
+    @property
+    def segments(self) -> list[dict]:
+        return document_segments(self.json, self.text)
+
+
+@dataclass
+class SaveResult:
+    version: Any | None  # None when nothing changed
+    number: int
+    label: str
+    created: bool
+    merge: MergeResult
+    became_final: bool = False
+    changed: list[int] = field(default_factory=list)  # segments that differ from the latest
+    # The editor started from an older version: the result also holds others' newer edits,
+    # so an open editor must reload to show them.
+    includes_newer: bool = False
+
+
+def _versions(doc: VersionedDocument, parent):
+    return doc.version_model.objects.filter(**{doc.parent_field: parent})
+
+
+def _base_snapshot(doc: VersionedDocument, parent) -> Snapshot:
+    text = doc.base_text(parent)
+    data = doc.base_json(parent)
+    return Snapshot(BASE_VERSION, doc.base_label(parent), text, data, segment_texts(data, text))
+
+
+def _version_snapshot(version, *, with_json: bool = True) -> Snapshot:
+    data = version.json_with_timestamps if with_json else None
+    text = version.edited_text
+    # Saved versions keep one segment per line, so the texts come without parsing the JSON.
+    texts = split_lines(text) if text or not with_json else segment_texts(data, text)
+    return Snapshot(version.version_number, version.version_type, text, data, texts, version)
+
+
+def document_snapshot(
+    *, doc: VersionedDocument, parent, version_number: int | None = None, with_json: bool = True
+) -> Snapshot:
+    """The latest state (version_number None), the machine text (0), or version N.
+
+    The latest is the seed's "Get Latest Version": the highest version number, else T-1.
+    """
+    if version_number == BASE_VERSION:
+        return _base_snapshot(doc, parent)
+    versions = _versions(doc, parent)
+    if not with_json:
+        versions = versions.defer("json_with_timestamps")
+    if version_number is None:
+        version = versions.order_by("-version_number").first()
+        if version is None:
+            return _base_snapshot(doc, parent)
+    else:
+        version = versions.filter(version_number=version_number).first()
+        if version is None:
+            raise ValidationError(f"There is no version {version_number}.")
+    snapshot = _version_snapshot(version, with_json=with_json)
+    if with_json and snapshot.json is None and doc.base_json(parent):
+        # An older version stored without timings: fall back to the machine timings.
+        snapshot = Snapshot(
+            snapshot.number,
+            snapshot.label,
+            snapshot.text,
+            realign_document(doc.base_json(parent), doc.base_text(parent), snapshot.texts),
+            snapshot.texts,
+            version,
+        )
+    return snapshot
+
+
+def _lock(doc: VersionedDocument, parent):
+    """Lock the parent row: version numbers are allocated while it is held."""
+    return type(parent).objects.select_for_update().only("pk", "final_version").get(pk=parent.pk)
+
+
+def _next_number(doc: VersionedDocument, parent) -> int:
+    current = _versions(doc, parent).aggregate(n=Max("version_number"))["n"]
+    return (current or 0) + 1
+
+
+def _mine_from_input(
+    *, segments_text: Mapping[int, str] | Sequence[str] | None, text: str | None, count: int
+) -> dict[int, str]:
+    if (segments_text is None) == (text is None):
+        raise ValueError("Pass exactly one of segments_text and text.")
+    if text is not None:
+        lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        if len(lines) == count + 1 and not lines[-1].strip():
+            lines.pop()  # a trailing newline from a textarea
+        if len(lines) != count:
+            raise ValidationError(
+                f"The text has {len(lines)} lines but the transcript has {count} segments. "
+                "Keep one line per segment."
+            )
+        return dict(enumerate(lines))
+    if isinstance(segments_text, Mapping):
+        mine = {int(i): str(t) for i, t in segments_text.items()}
+    else:
+        if len(segments_text) != count:
+            raise ValidationError(f"Expected {count} segments, got {len(segments_text)}.")
+        mine = dict(enumerate(str(t) for t in segments_text))
+    bad = [i for i in mine if not 0 <= i < count]
+    if bad:
+        raise ValidationError(f"There is no segment {bad[0] + 1}; the document has {count}.")
+    return mine
+
+
+def _create_version(
+    *,
+    doc: VersionedDocument,
+    parent,
+    locked,
+    user,
+    previous: Snapshot,
+    texts: list[str],
+    data: dict | None,
+    origin: str,
+    details: dict[str, Any],
+):
+    number = _next_number(doc, parent)
+    text = join_segments(texts)
+    now = timezone.now()
+    record = diff_record(
+        previous.text,
+        text,
+        user_id=user.pk,
+        timestamp=now.isoformat(),
+        old_segments=previous.texts,
+        new_segments=texts,
+    )
+    extra = doc.version_fields(origin) if doc.version_fields else {}
+    version = doc.version_model.objects.create(
+        **{doc.parent_field: parent},
+        version_number=number,
+        version_type=doc.version_label(parent, number),
+        edited_text=text,
+        json_with_timestamps=data,
+        diff_from_previous=json.dumps(record, ensure_ascii=False),
+        edited_by=user,
+        created_at=now,
+        **extra,
+    )
+    activity_record(
+        actor=user,
+        action=f"{doc.activity_prefix}.{origin}",
+        target=parent,
+        project_id=doc.project_id(parent),
+        details={
+            "version": version.version_type,
+            "version_number": number,
+            "previous": previous.label,
+            "changes": len(record["operations"]),
+            **details,
+        },
+    )
+    return version
+
+
+def _set_final(doc: VersionedDocument, parent, locked, version, user, *, reason: str) -> None:
+    previous_id = locked.final_version_id
+    fields: dict[str, Any] = {"final_version": version}
+    if any(f.name == "updated_at" for f in type(parent)._meta.concrete_fields):
+        fields["updated_at"] = timezone.now()
+    type(parent).objects.filter(pk=parent.pk).update(**fields)
+    locked.final_version_id = version.pk
+    parent.final_version_id = version.pk
+    activity_record(
+        actor=user,
+        action=f"{doc.activity_prefix}.finalize",
+        target=parent,
+        project_id=doc.project_id(parent),
+        details={
+            "version": version.version_type,
+            "version_number": version.version_number,
+            "previous_final_id": str(previous_id) if previous_id else None,
+            "reason": reason,
+        },
+    )
+
+
+def document_save_version(
+    *,
+    doc: VersionedDocument,
+    parent,
+    user,
+    based_on_version_number: int,
+    segments_text: Mapping[int, str] | Sequence[str] | None = None,
+    text: str | None = None,
+    keep_draft: bool = False,
+) -> SaveResult:
+    """Save an edit as version N+1, merging with anything saved since the editor opened.
+
+    `segments_text` is {index: text} for the segments the editor sends (absent ones are
+    untouched) or a full list; `text` is the whole document, one line per segment.
+    `based_on_version_number` names the version the editor started from (0 = the machine
+    text). If someone saved meanwhile, segments only one side changed merge, overlapping
+    edits merge when diff-match-patch applies them cleanly, and otherwise `SaveConflict` is
+    raised with the edits kept as the user's draft. Nothing changed → no new version.
+    """
+    based_on = int(based_on_version_number)
+    if based_on < 0:
+        raise ValidationError("Unknown version to save over.")
+    mine: dict[int, str] = {}
+    try:
+        with transaction.atomic():
+            locked = _lock(doc, parent)
+            latest = document_snapshot(doc=doc, parent=parent)
+            mine = _mine_from_input(segments_text=segments_text, text=text, count=len(latest.texts))
+            if based_on > latest.number:
+                raise ValidationError(
+                    f"The editor was based on version {based_on}, which does not exist."
+                )
+            if based_on == latest.number:
+                base_texts = latest.texts
+            else:
+                base_texts = document_snapshot(
+                    doc=doc, parent=parent, version_number=based_on, with_json=False
+                ).texts
+            merge = merge_segments(base_texts, mine, latest.texts)
+            if merge.conflicts:
+                raise SaveConflict(
+                    conflicts=merge.conflicts,
+                    latest_number=latest.number,
+                    latest_label=latest.label,
+                )
+            changed = [i for i, t in enumerate(merge.texts) if t != latest.texts[i]]
+            includes_newer = based_on != latest.number
+            if not changed:
+                return SaveResult(
+                    None, latest.number, latest.label, False, merge, includes_newer=includes_newer
+                )
+            data = realign_document(latest.json, latest.text, merge.texts)
+            version = _create_version(
+                doc=doc,
+                parent=parent,
+                locked=locked,
+                user=user,
+                previous=latest,
+                texts=merge.texts,
+                data=data,
+                origin="edit",
+                details={
+                    "based_on": based_on,
+                    "segments_changed": len(changed),
+                    "merged_over": latest.label if includes_newer else None,
+                    "merged_overlapping": len(merge.patched),
+                },
+            )
+            became_final = False
+            if locked.final_version_id is not None and doc.edits_after_final_become_final:
+                _set_final(doc, parent, locked, version, user, reason="edited after finalize")
+                became_final = True
+            if doc.after_save:
+                doc.after_save(parent, version, user)
+            if not keep_draft:
+                transaction.on_commit(
+                    lambda: drafts.draft_discard(kind=doc.kind, document_id=parent.pk, user=user)
+                )
+    except SaveConflict:
+        base_for_draft = document_snapshot(
+            doc=doc, parent=parent, version_number=based_on, with_json=False
+        ).texts
+        drafts.draft_save(
+            kind=doc.kind,
+            document_id=parent.pk,
+            user=user,
+            based_on=based_on,
+            segments={i: t for i, t in mine.items() if normalize_text(t) != base_for_draft[i]},
+        )
+        raise
+    return SaveResult(
+        version,
+        version.version_number,
+        version.version_type,
+        True,
+        merge,
+        became_final,
+        changed,
+        includes_newer,
+    )
+
+
+def document_restore_version(*, doc: VersionedDocument, parent, user, version_number: int):
+    """Make an earlier state the newest: a new version with its text and timings."""
+    with transaction.atomic():
+        locked = _lock(doc, parent)
+        latest = document_snapshot(doc=doc, parent=parent)
+        old = document_snapshot(doc=doc, parent=parent, version_number=int(version_number))
+        if old.texts == latest.texts:
+            raise ValidationError(f"{old.label} is already the current text.")
+        if len(old.texts) != len(latest.texts):
+            raise ValidationError(f"{old.label} has a different number of segments.")
+        data = realign_document(old.json, old.text, old.texts) if old.json else None
+        version = _create_version(
+            doc=doc,
+            parent=parent,
+            locked=locked,
+            user=user,
+            previous=latest,
+            texts=old.texts,
+            data=data,
+            origin="restore",
+            details={"restored": old.label, "restored_number": old.number},
+        )
+        if locked.final_version_id is not None and doc.edits_after_final_become_final:
+            _set_final(doc, parent, locked, version, user, reason=f"restored {old.label}")
+        if doc.after_save:
+            doc.after_save(parent, version, user)
+    return version
+
+
+def document_finalize(*, doc: VersionedDocument, parent, user, version_number: int | None = None):
+    """Point the parent's final version at a version (the latest by default).
+
+    The machine text is not a version: finalizing it (unedited, or chosen from the history)
+    first saves it as a new version, so the final is always a version row.
+    """
+    with transaction.atomic():
+        locked = _lock(doc, parent)
+        latest = document_snapshot(doc=doc, parent=parent)
+        number = latest.number if version_number is None else int(version_number)
+        if number == BASE_VERSION:
+            base = _base_snapshot(doc, parent)
+            version = _create_version(
+                doc=doc,
+                parent=parent,
+                locked=locked,
+                user=user,
+                previous=latest,
+                texts=base.texts,
+                data=realign_document(base.json, base.text, base.texts) if base.json else None,
+                origin="finalize",
+                details={"finalized": base.label},
+            )
+        else:
+            version = (
+                _versions(doc, parent)
+                .defer("json_with_timestamps", "edited_text")
+                .filter(version_number=number)
+                .first()
+            )
+            if version is None:
+                raise ValidationError(f"There is no version {number}.")
+            if locked.final_version_id == version.pk:
+                return version
+        _set_final(doc, parent, locked, version, user, reason="finalize")
+    return version
+
+
+# --------------------------------------------------------------------------------------------
+# Reads for the history, diff and conflict pages
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    number: int
+    label: str
+    who: str
+    when: datetime | None
+    summary: ChangeSummary | None
+    is_final: bool
+    is_latest: bool
+    origin: str
+
+
+def document_history(*, doc: VersionedDocument, parent) -> list[HistoryRow]:
+    """Every version, newest first, then the machine text. One query."""
+    versions = list(
+        _versions(doc, parent)
+        .select_related("edited_by")
+        .defer("edited_text", "json_with_timestamps")
+        .order_by("-version_number")
+    )
+    final_id = parent.final_version_id
+    rows = [
+        HistoryRow(
+            number=v.version_number,
+            label=v.version_type,
+            who=v.edited_by.get_full_name(),
+            when=v.created_at,
+            summary=change_summary(v.diff_from_previous),
+            is_final=v.pk == final_id,
+            is_latest=i == 0,
+            origin=getattr(v, "origin", "edit"),
+        )
+        for i, v in enumerate(versions)
+    ]
+    rows.append(
+        HistoryRow(
+            number=BASE_VERSION,
+            label=doc.base_label(parent),
+            who="Machine",
+            when=getattr(parent, "created_at", None),
+            summary=None,
+            is_final=False,
+            is_latest=not versions,
+            origin="machine",
+        )
+    )
+    return rows
+
+
+@dataclass(frozen=True)
+class DiffRow:
+    index: int
+    time: str
+    left: list[Piece]
+    right: list[Piece]
+
+
+@dataclass(frozen=True)
+class DocumentDiff:
+    old: Snapshot
+    new: Snapshot
+    rows: list[DiffRow]
+    segment_count: int
+
+
+def document_diff(
+    *, doc: VersionedDocument, parent, old_number: int, new_number: int
+) -> DocumentDiff:
+    """Changed segments between two states, word-highlighted, for the side-by-side view."""
+    old = document_snapshot(doc=doc, parent=parent, version_number=old_number, with_json=False)
+    new = document_snapshot(doc=doc, parent=parent, version_number=new_number, with_json=False)
+    base_segments = document_segments(doc.base_json(parent), doc.base_text(parent))
+    rows = []
+    for index, (a, b) in enumerate(zip(old.texts, new.texts, strict=False)):
+        if a == b:
+            continue
+        left, right = word_diff(a, b)
+        start = base_segments[index].get("start") if index < len(base_segments) else None
+        rows.append(DiffRow(index, format_timestamp(start), left, right))
+    return DocumentDiff(old, new, rows, max(len(old.texts), len(new.texts)))
+
+
+@dataclass(frozen=True)
+class DraftState:
+    """A draft laid over the latest text: what the editor shows when the draft is restored."""
+
+    draft: drafts.Draft
+    latest: Snapshot
+    base: Snapshot
+    merge: MergeResult
+
+    @property
+    def dirty(self) -> list[int]:
+        return [i for i, t in enumerate(self.merge.texts) if t != self.latest.texts[i]]
+
+
+def document_draft_state(
+    *, doc: VersionedDocument, parent, draft: drafts.Draft, latest: Snapshot
+) -> DraftState | None:
+    """Merge a draft onto the latest text, or None when the draft no longer fits."""
+    try:
+        base = document_snapshot(
+            doc=doc, parent=parent, version_number=draft.based_on, with_json=False
+        )
+        merge = merge_segments(base.texts, draft.segments, latest.texts)
+    except (ValidationError, ValueError):
+        return None
+    return DraftState(draft, latest, base, merge)
+
+
+def document_replace_all(
+    *,
+    doc: VersionedDocument,
+    parent,
+    user,
+    based_on_version_number: int,
+    find: str,
+    replace: str,
+    match_case: bool = False,
+    whole_words: bool = False,
+) -> tuple[SaveResult, int]:
+    """Find and replace across the document, saved as a version; timings follow the words."""
+    if not normalize_text(find):
+        raise ValidationError("Type the text to find.")
+    if "\n" in find or "\n" in replace:
+        raise ValidationError("Find and replace work within one line.")
+    based = document_snapshot(
+        doc=doc, parent=parent, version_number=int(based_on_version_number), with_json=False
+    )
+    changed, count = replace_in_segments(
+        based.texts, find, replace, match_case=match_case, whole_words=whole_words
+    )
+    if not count:
+        raise ValidationError(f"“{normalize_text(find)}” does not occur in {based.label}.")
+    result = document_save_version(
+        doc=doc,
+        parent=parent,
+        user=user,
+        based_on_version_number=based.number,
+        segments_text=changed,
+        keep_draft=True,
+    )
+    return result, count
+
+
+# =============================================================================================
+# The transcript editor
+# =============================================================================================
+
+
+def _transcript_label(transcription: Transcription, number: int) -> str:
+    return f"H-{number}"
+
+
+TRANSCRIPT_DOCUMENT = VersionedDocument(
+    kind="transcript",
+    version_model=TranscriptionVersion,
+    parent_field="transcription",
+    base_text=lambda t: t.raw_text,
+    base_json=lambda t: t.json_with_timestamps,
+    base_label=lambda t: t.transcription_type or "T-1",
+    version_label=_transcript_label,
+    project_id=lambda t: t.audio_file.project_id,
+    language_code=lambda t: t.language_code or "en",
+    activity_prefix="transcription",
+)
+
+
+def transcript_save_version(
+    *,
+    transcription: Transcription,
+    user,
+    based_on_version_number: int,
+    segments_text: Mapping[int, str] | Sequence[str] | None = None,
+    text: str | None = None,
+    keep_draft: bool = False,
+) -> SaveResult:
+    """Save the editor's text as H-N+1 (see `document_save_version`)."""
+    return document_save_version(
+        doc=TRANSCRIPT_DOCUMENT,
+        parent=transcription,
+        user=user,
+        based_on_version_number=based_on_version_number,
+        segments_text=segments_text,
+        text=text,
+        keep_draft=keep_draft,
+    )
+
+
+def transcript_restore_version(
+    *, transcription: Transcription, user, version_number: int
+) -> TranscriptionVersion:
+    return document_restore_version(
+        doc=TRANSCRIPT_DOCUMENT, parent=transcription, user=user, version_number=version_number
+    )
+
+
+def transcript_finalize(
+    *, transcription: Transcription, user, version_number: int | None = None
+) -> TranscriptionVersion:
+    return document_finalize(
+        doc=TRANSCRIPT_DOCUMENT, parent=transcription, user=user, version_number=version_number
+    )
+
+
+def transcript_is_outdated_for(translation) -> bool:
+    """Whether a translation was made from something other than the English final version.
+
+    A translation made before anything was finalized is not outdated; once the final
+    version moves (finalize, or an edit after finalize), translations of the old one are.
+    """
+    final_id = translation.transcription.final_version_id
+    return final_id is not None and translation.source_version_id != final_id
+
+
+def transcript_outdated_translations(transcription: Transcription):
+    """The translations of this transcript that no longer match its final version."""
+    from translations.models import Translation
+
+    if transcription.final_version_id is None:
+        return Translation.objects.none()
+    return Translation.objects.filter(transcription=transcription).exclude(
+        source_version_id=transcription.final_version_id
     )

@@ -1,3 +1,5 @@
-from django.urls import path  # noqa: F401
+from transcripts.views_editor import transcript_editor
 
-urlpatterns: list = []
+# /transcripts/<id>/ (editor), save/, draft/, draft/discard/, conflict/, history/, diff/,
+# restore/, finalize/, replace/, dictionary/, export/ — see DocumentEditor.urlpatterns.
+urlpatterns = transcript_editor.urlpatterns()

@@ -1,0 +1,168 @@
+"""Exports of any version of a timed document: TXT, SRT, WebVTT, DOCX and the JSON.
+
+Each format is built by its library (srt, webvtt-py, python-docx, json), never by string
+templates. Segments without text are left out of the timed formats (an empty cue is invalid);
+documents without timings cannot be exported as subtitles.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import srt
+from django.core.exceptions import ValidationError
+from docx import Document
+from docx.shared import Pt, RGBColor
+from webvtt import Caption, WebVTT
+
+from transcripts.versioning import document_segments, format_timestamp, normalize_text
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    key: str
+    label: str
+    extension: str
+    content_type: str
+
+
+FORMATS: dict[str, ExportFormat] = {
+    f.key: f
+    for f in (
+        ExportFormat("txt", "Text", "txt", "text/plain; charset=utf-8"),
+        ExportFormat("srt", "SubRip (SRT)", "srt", "application/x-subrip; charset=utf-8"),
+        ExportFormat("vtt", "WebVTT", "vtt", "text/vtt; charset=utf-8"),
+        ExportFormat(
+            "docx",
+            "Word (DOCX)",
+            "docx",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ),
+        ExportFormat("json", "JSON", "json", "application/json"),
+    )
+}
+
+
+@dataclass(frozen=True)
+class ExportSource:
+    """What every exporter needs: one state of a document."""
+
+    title: str
+    label: str  # "H-3", "T-1"
+    text: str
+    json: dict | None
+    speaker: str
+    language_code: str = "en"
+
+    @property
+    def segments(self) -> list[dict]:
+        return document_segments(self.json, self.text)
+
+
+def _timed_segments(source: ExportSource) -> list[tuple[float, float, str]]:
+    timed = []
+    for seg in source.segments:
+        text = normalize_text(seg.get("text"))
+        start, end = seg.get("start"), seg.get("end")
+        if not text:
+            continue
+        if start is None or end is None:
+            raise ValidationError(f"{source.label} has no timings, so it has no subtitles.")
+        start = max(float(start), 0.0)
+        timed.append((start, max(float(end), start), text))
+    return timed
+
+
+def export_txt(source: ExportSource) -> bytes:
+    return (source.text.rstrip("\n") + "\n").encode("utf-8")
+
+
+def export_srt(source: ExportSource) -> bytes:
+    subtitles = [
+        srt.Subtitle(
+            index=i, start=timedelta(seconds=start), end=timedelta(seconds=end), content=text
+        )
+        for i, (start, end, text) in enumerate(_timed_segments(source), start=1)
+    ]
+    return srt.compose(subtitles).encode("utf-8")
+
+
+def _vtt_time(seconds: float) -> str:
+    millis = round(seconds * 1000)
+    hours, rest = divmod(millis, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    secs, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}.{millis:03d}"
+
+
+def _vtt_escape(text: str) -> str:
+    # Cue text is markup: a literal & or < must be written as an entity (WebVTT §4.2.2).
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def export_vtt(source: ExportSource) -> bytes:
+    vtt = WebVTT()
+    speaker = _vtt_escape(source.speaker)
+    for start, end, text in _timed_segments(source):
+        # The voice span names the speaker; players show it as styling, not as text.
+        vtt.captions.append(
+            Caption(_vtt_time(start), _vtt_time(end), f"<v {speaker}>{_vtt_escape(text)}")
+        )
+    return vtt.content.encode("utf-8")
+
+
+def export_docx(source: ExportSource) -> bytes:
+    document = Document()
+    document.core_properties.title = f"{source.title} ({source.label})"
+    document.core_properties.language = source.language_code
+    document.add_heading(source.title, level=1)
+    meta = document.add_paragraph()
+    meta.add_run(f"Version {source.label} · Speaker: {source.speaker}").italic = True
+    hours = any((seg.get("end") or 0) >= 3600 for seg in source.segments)
+    for seg in source.segments:
+        text = normalize_text(seg.get("text"))
+        if not text:
+            continue
+        paragraph = document.add_paragraph()
+        stamp = format_timestamp(seg.get("start"), hours=hours)
+        if stamp:
+            run = paragraph.add_run(f"[{stamp}] ")
+            run.font.color.rgb = RGBColor(0x5B, 0x65, 0x77)
+            run.font.size = Pt(9)
+        paragraph.add_run(f"{source.speaker}: ").bold = True
+        paragraph.add_run(text)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def export_json(source: ExportSource) -> bytes:
+    data: dict[str, Any] = dict(source.json or {"segments": source.segments})
+    data["metadata"] = {
+        **(data.get("metadata") or {}),
+        "version_type": source.label,
+        "speaker": source.speaker,
+        "language_code": source.language_code,
+    }
+    data["text"] = source.text
+    return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+EXPORTERS = {
+    "txt": export_txt,
+    "srt": export_srt,
+    "vtt": export_vtt,
+    "docx": export_docx,
+    "json": export_json,
+}
+
+
+def export_document(source: ExportSource, fmt: str) -> tuple[bytes, ExportFormat]:
+    """The file body and its format; unknown formats and untimed subtitles raise."""
+    if fmt not in FORMATS:
+        raise ValidationError(f"Unknown export format “{fmt}”.")
+    return EXPORTERS[fmt](source), FORMATS[fmt]

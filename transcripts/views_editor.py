@@ -1,0 +1,781 @@
+"""The transcript editor pages, built from a generic `DocumentEditor`.
+
+`DocumentEditor` holds every view of the timed-text editor for one `VersionedDocument`:
+editor, save, autosave, draft discard, conflict, history, diff, restore, finalize, find and
+replace, add to dictionary, and exports. Subclass it for another kind of document (the
+translation review page) and override `get_parent`, `header_context`, `player_url` and
+`source_texts`; mount its `urlpatterns()` in your app's URLconf. Templates get every URL
+from `urls` in their context, so they work under any namespace.
+"""
+
+from __future__ import annotations
+
+import json
+from bisect import bisect_right
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, path, reverse
+from django.utils.html import json_script
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.text import slugify
+from django.views.decorators.http import require_http_methods
+
+from glossary.services import entry_create, glossary_find
+from transcripts import drafts
+from transcripts.exports import FORMATS, ExportSource, export_document
+from transcripts.models import Transcription
+from transcripts.services import (
+    TRANSCRIPT_DOCUMENT,
+    SaveConflict,
+    Snapshot,
+    document_diff,
+    document_draft_state,
+    document_finalize,
+    document_history,
+    document_replace_all,
+    document_restore_version,
+    document_save_version,
+    document_snapshot,
+    transcript_outdated_translations,
+)
+from transcripts.versioning import (
+    BASE_VERSION,
+    VersionedDocument,
+    display_words,
+    format_timestamp,
+    join_segments,
+    parse_segment_fields,
+    realign_words,
+    word_diff,
+)
+
+MAX_DRAFT_SEGMENTS = 100_000
+
+
+@dataclass(frozen=True)
+class EditorUrls:
+    editor: str
+    save: str
+    autosave: str
+    draft_discard: str
+    conflict: str
+    history: str
+    diff: str
+    restore: str
+    finalize: str
+    replace: str
+    glossary_add: str
+    export: str
+
+
+VIEW_NAMES = (
+    "editor",
+    "save",
+    "autosave",
+    "draft_discard",
+    "conflict",
+    "history",
+    "diff",
+    "restore",
+    "finalize",
+    "replace",
+    "glossary_add",
+    "export",
+)
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _int(value: Any, label: str) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ValidationError(f"{label} is missing or not a number.") from None
+    if number < 0:
+        raise ValidationError(f"{label} cannot be negative.")
+    return number
+
+
+def _message(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+def _posted_segments(request: HttpRequest) -> dict[int, str] | None:
+    """Segments from a save or autosave: JSON `segments` (script) or `seg-N` fields (form)."""
+    raw = request.POST.get("segments")
+    if raw is not None:
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError:
+            raise ValidationError("The edited segments could not be read.") from None
+        if not isinstance(data, dict) or len(data) > MAX_DRAFT_SEGMENTS:
+            raise ValidationError("The edited segments could not be read.")
+        try:
+            return {_int(k, "A segment number"): str(v) for k, v in data.items()}
+        except ValidationError:
+            raise ValidationError("The edited segments could not be read.") from None
+    try:
+        fields = parse_segment_fields(request.POST)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
+    return fields or None
+
+
+def _compact_segment(segment: dict, text: str, realign: bool) -> list:
+    """[start, end, text, word starts, word ends]: the editor's data, a third of the JSON."""
+    if realign:
+        words = realign_words(
+            segment.get("words") or [], text, segment.get("start"), segment.get("end")
+        )
+    else:
+        words = display_words(segment)
+    return [
+        segment.get("start"),
+        segment.get("end"),
+        text,
+        [w["start"] for w in words],
+        [w["end"] for w in words],
+    ]
+
+
+class DocumentEditor:
+    """All views of the editor for one kind of versioned document."""
+
+    doc: VersionedDocument = TRANSCRIPT_DOCUMENT
+    parent_model: type = Transcription
+    namespace: str = "transcripts"
+    name_prefix: str = ""
+    template_dir: str = "transcripts/editor"
+    kind_label: str = "transcript"
+
+    # -- hooks for other kinds of document --------------------------------------------------
+
+    def get_parent(self, pk, *, purpose: str = "page"):
+        """The parent row; `purpose` is "page", "light" (existence only) or "data"."""
+        queryset = self.parent_model.objects.all()
+        if purpose == "light":
+            queryset = queryset.only("pk")
+        return get_object_or_404(queryset, pk=pk)
+
+    def header_context(self, request: HttpRequest, parent) -> dict[str, Any]:
+        """Title, breadcrumbs and notes for the page header."""
+        return {"doc_title": str(parent), "doc_subtitle": "", "back_url": None, "notes": []}
+
+    def player_url(self, parent) -> str | None:
+        return None
+
+    def source_texts(self, parent) -> list[str] | None:
+        """Read-only texts shown beside each segment (the English source of a translation)."""
+        return None
+
+    def direction(self, parent) -> str:
+        return "ltr"
+
+    def export_title(self, parent) -> str:
+        return str(parent)
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    def url_name(self, name: str) -> str:
+        return f"{self.namespace}:{self.name_prefix}{name}"
+
+    def urls(self, parent) -> EditorUrls:
+        return EditorUrls(
+            **{name: reverse(self.url_name(name), args=[parent.pk]) for name in VIEW_NAMES}
+        )
+
+    def urlpatterns(self) -> list:
+        routes = {
+            "editor": ("", ["GET"]),
+            "save": ("save/", ["POST"]),
+            "autosave": ("draft/", ["POST"]),
+            "draft_discard": ("draft/discard/", ["GET", "POST"]),
+            "conflict": ("conflict/", ["GET", "POST"]),
+            "history": ("history/", ["GET"]),
+            "diff": ("diff/", ["GET"]),
+            "restore": ("restore/", ["POST"]),
+            "finalize": ("finalize/", ["POST"]),
+            "replace": ("replace/", ["POST"]),
+            "glossary_add": ("dictionary/", ["POST"]),
+            "export": ("export/", ["GET"]),
+        }
+        return [
+            path(
+                f"<uuid:pk>/{route}",
+                require_http_methods(methods)(getattr(self, f"view_{name}")),
+                name=self.name_prefix + name,
+            )
+            for name, (route, methods) in routes.items()
+        ]
+
+    def _base_context(self, request, parent, latest: Snapshot | None = None) -> dict[str, Any]:
+        context = {
+            "document": parent,
+            "urls": self.urls(parent),
+            "kind": self.doc.kind,
+            "kind_label": self.kind_label,
+            "template_dir": self.template_dir,
+            "direction": self.direction(parent),
+            "language_code": self.doc.language_code(parent),
+            "export_formats": list(FORMATS.values()),
+        }
+        context.update(self.header_context(request, parent))
+        if latest is not None:
+            context["latest"] = latest
+            context["final"] = self._final_label(parent, latest)
+        return context
+
+    def _final_label(self, parent, latest: Snapshot) -> str | None:
+        final_id = parent.final_version_id
+        if final_id is None:
+            return None
+        if latest.version is not None and latest.version.pk == final_id:
+            return latest.label
+        return (
+            self.doc.version_model.objects.filter(pk=final_id)
+            .values_list("version_type", flat=True)
+            .first()
+        )
+
+    def _label(self, parent, number: int) -> str:
+        if number == BASE_VERSION:
+            return self.doc.base_label(parent)
+        return self.doc.version_label(parent, number)
+
+    def _back_to_editor(self, request, parent) -> HttpResponse:
+        target = request.POST.get("next") or request.GET.get("next")
+        if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
+            return redirect(target)
+        return redirect(self.urls(parent).editor)
+
+    # -- the editor page ---------------------------------------------------------------------
+
+    @staticmethod
+    def _suggestions(texts: list[str], language_code: str) -> tuple[list[dict], dict]:
+        """Known wrong terms in the text, for one-click corrections: the editor only offers
+        them, it never changes the text on its own.
+
+        Returns the list for the side panel ({original, corrected, count}) and, per segment,
+        where they occur: {index: [[start, end, replacement], ...]}.
+        """
+        text = join_segments(texts)
+        matches = [
+            m for m in glossary_find(text=text, language_code=language_code) if not m.canonical
+        ]
+        if not matches:
+            return [], {}
+        line_starts = [0]
+        for t in texts[:-1]:
+            line_starts.append(line_starts[-1] + len(t) + 1)
+        counts: dict[tuple[str, str], int] = {}
+        occurrences: dict[int, list] = {}
+        for match in matches:
+            index = bisect_right(line_starts, match.start) - 1
+            offset = line_starts[index]
+            occurrences.setdefault(index, []).append(
+                [match.start - offset, match.end - offset, match.replacement]
+            )
+            key = (match.term_original, match.term_corrected)
+            counts[key] = counts.get(key, 0) + 1
+        suggestions = [
+            {"original": original, "corrected": corrected, "count": count}
+            for (original, corrected), count in sorted(counts.items())
+        ]
+        return suggestions, occurrences
+
+    def view_editor(self, request: HttpRequest, pk):
+        parent = self.get_parent(pk)
+        latest = document_snapshot(doc=self.doc, parent=parent)
+        draft = drafts.draft_get(kind=self.doc.kind, document_id=parent.pk, user=request.user)
+        texts = list(latest.texts)
+        dirty: list[int] = []
+        pending_draft = None
+        draft_restored = False
+        if draft is not None and request.GET.get("draft") == "restore":
+            state = document_draft_state(doc=self.doc, parent=parent, draft=draft, latest=latest)
+            if state is None:
+                messages.error(request, "The draft no longer fits this document; discard it.")
+                pending_draft = draft
+            elif state.merge.conflicts:
+                return redirect(self.urls(parent).conflict)
+            else:
+                texts, dirty, draft_restored = state.merge.texts, state.dirty, True
+        elif draft is not None:
+            changed = [i for i, t in draft.segments.items() if i >= len(texts) or texts[i] != t]
+            if changed or draft.based_on != latest.number:
+                pending_draft = draft
+            else:
+                drafts.draft_discard(kind=self.doc.kind, document_id=parent.pk, user=request.user)
+
+        segments = latest.segments
+        dirty_set = set(dirty)
+        payload = {
+            "based_on": latest.number,
+            "label": latest.label,
+            "segments": [
+                _compact_segment(seg, texts[i], i in dirty_set) for i, seg in enumerate(segments)
+            ],
+            "saved": {str(i): latest.texts[i] for i in dirty},
+            "source": self.source_texts(parent),
+        }
+        payload["suggestions"], payload["occurrences"] = self._suggestions(
+            texts, self.doc.language_code(parent)
+        )
+
+        paginator = Paginator(range(len(texts)), settings.EDITOR_PAGE_SEGMENTS)
+        page_obj = paginator.get_page(request.GET.get("page"))
+        page_rows = [
+            {
+                "index": i,
+                "number": i + 1,
+                "time": format_timestamp(segments[i].get("start")),
+                "text": texts[i],
+            }
+            for i in page_obj.object_list
+        ]
+        context = self._base_context(request, parent, latest)
+        context.update(
+            {
+                "editor_data": json_script(payload, "editor-data"),
+                "segment_count": len(texts),
+                "word_count": sum(len(t.split()) for t in texts),
+                "page_obj": page_obj,
+                "page_rows": page_rows,
+                "pending_draft": pending_draft,
+                "pending_draft_label": self._label(parent, pending_draft.based_on)
+                if pending_draft
+                else "",
+                "draft_restored": draft_restored,
+                "dirty_count": len(dirty),
+                "autosave_seconds": settings.EDITOR_AUTOSAVE_SECONDS,
+                "player_url": self.player_url(parent),
+                "has_timings": bool(latest.json),
+                "suggestion_count": len(payload["suggestions"]),
+            }
+        )
+        return render(request, f"{self.template_dir}/editor.html", context)
+
+    # -- save and drafts ---------------------------------------------------------------------
+
+    def _save_response(self, request, parent, result) -> HttpResponse:
+        if _wants_json(request):
+            latest = document_snapshot(doc=self.doc, parent=parent) if result.created else None
+            segments = {}
+            if latest is not None and not result.includes_newer:
+                for i in result.changed:
+                    seg = latest.segments[i]
+                    segments[str(i)] = _compact_segment(seg, latest.texts[i], False)
+            return JsonResponse(
+                {
+                    "status": "saved" if result.created else "unchanged",
+                    "version_number": result.number,
+                    "label": result.label,
+                    "includes_newer": result.includes_newer,
+                    "became_final": result.became_final,
+                    "segments": segments,
+                    "message": self._save_message(result),
+                }
+            )
+        messages.success(request, self._save_message(result))
+        return self._back_to_editor(request, parent)
+
+    @staticmethod
+    def _save_message(result) -> str:
+        if not result.created:
+            return "Nothing to save: the text is the same as the latest version."
+        message = f"Saved {result.label}."
+        if result.includes_newer:
+            message += " Changes saved by others in the meantime were merged in."
+        if result.became_final:
+            message += f" {result.label} is now the final version."
+        return message
+
+    def view_save(self, request: HttpRequest, pk):
+        parent = self.get_parent(pk, purpose="data")
+        try:
+            based_on = _int(request.POST.get("based_on"), "The version you started from")
+            text = request.POST.get("text")
+            segments = None if text is not None else _posted_segments(request)
+            if text is None and segments is None:
+                segments = {}
+            result = document_save_version(
+                doc=self.doc,
+                parent=parent,
+                user=request.user,
+                based_on_version_number=based_on,
+                segments_text=segments,
+                text=text,
+                keep_draft=request.POST.get("keep_draft") == "1",
+            )
+        except SaveConflict as conflict:
+            url = self.urls(parent).conflict
+            if _wants_json(request):
+                return JsonResponse(
+                    {"status": "conflict", "url": url, "message": str(conflict)}, status=409
+                )
+            return redirect(url)
+        except ValidationError as error:
+            if _wants_json(request):
+                return JsonResponse({"status": "error", "message": _message(error)}, status=400)
+            messages.error(request, _message(error))
+            return self._back_to_editor(request, parent)
+        return self._save_response(request, parent, result)
+
+    def view_autosave(self, request: HttpRequest, pk):
+        parent = self.get_parent(pk, purpose="light")
+        try:
+            based_on = _int(request.POST.get("based_on"), "The version you started from")
+            segments = _posted_segments(request) or {}
+        except ValidationError as error:
+            return JsonResponse({"status": "error", "message": _message(error)}, status=400)
+        draft = drafts.draft_save(
+            kind=self.doc.kind,
+            document_id=parent.pk,
+            user=request.user,
+            based_on=based_on,
+            segments=segments,
+        )
+        return JsonResponse(
+            {
+                "status": "saved" if draft else "cleared",
+                "saved_at": draft.saved_at.isoformat() if draft else None,
+            }
+        )
+
+    def view_draft_discard(self, request: HttpRequest, pk):
+        parent = self.get_parent(pk, purpose="light")
+        draft = drafts.draft_get(kind=self.doc.kind, document_id=parent.pk, user=request.user)
+        if request.method == "POST":
+            drafts.draft_discard(kind=self.doc.kind, document_id=parent.pk, user=request.user)
+            if draft is not None:
+                messages.success(request, "Draft discarded.")
+            return redirect(self.urls(parent).editor)
+        if draft is None:
+            messages.info(request, "There is no draft to discard.")
+            return redirect(self.urls(parent).editor)
+        parent = self.get_parent(pk)
+        context = self._base_context(request, parent)
+        context["draft"] = draft
+        return render(request, f"{self.template_dir}/draft_discard.html", context)
+
+    # -- conflicts ---------------------------------------------------------------------------
+
+    def view_conflict(self, request: HttpRequest, pk):
+        parent = self.get_parent(pk)
+        draft = drafts.draft_get(kind=self.doc.kind, document_id=parent.pk, user=request.user)
+        if draft is None:
+            messages.info(request, "There is no unsaved draft to resolve.")
+            return redirect(self.urls(parent).editor)
+        if request.method == "POST":
+            return self._resolve_conflict(request, parent, draft)
+        latest = document_snapshot(doc=self.doc, parent=parent, with_json=False)
+        state = document_draft_state(doc=self.doc, parent=parent, draft=draft, latest=latest)
+        if state is None:
+            messages.error(request, "The draft no longer fits this document; discard it.")
+            return redirect(self.urls(parent).editor)
+        if not state.merge.conflicts:
+            messages.info(request, "Your draft now merges cleanly; check it and save.")
+            return redirect(self.urls(parent).editor + "?draft=restore")
+        latest_version = latest.version
+        base_segments = document_segments_for_times(self.doc, parent)
+        rows = []
+        for conflict in state.merge.conflicts:
+            theirs_parts, mine_parts = word_diff(conflict.theirs, conflict.mine)
+            start = (
+                base_segments[conflict.index].get("start")
+                if conflict.index < len(base_segments)
+                else None
+            )
+            rows.append(
+                {
+                    "index": conflict.index,
+                    "number": conflict.index + 1,
+                    "time": format_timestamp(start),
+                    "base": conflict.base,
+                    "mine": conflict.mine,
+                    "theirs": conflict.theirs,
+                    "theirs_parts": theirs_parts,
+                    "mine_parts": mine_parts,
+                }
+            )
+        mine_by_index = {c.index: c.mine for c in state.merge.conflicts}
+        context = self._base_context(request, parent)
+        context.update(
+            {
+                "draft": draft,
+                "base": state.base,
+                "theirs": latest,
+                "theirs_author": latest_version.edited_by.get_full_name()
+                if latest_version is not None
+                else "Machine",
+                "theirs_when": latest_version.created_at if latest_version is not None else None,
+                "rows": rows,
+                "merged_count": len(state.dirty) - len(rows),
+                "mine_full_text": join_segments(
+                    [mine_by_index.get(i, t) for i, t in enumerate(state.merge.texts)]
+                ),
+                "theirs_full_text": latest.text,
+            }
+        )
+        return render(request, f"{self.template_dir}/conflict.html", context, status=409)
+
+    def _resolve_conflict(self, request, parent, draft: drafts.Draft) -> HttpResponse:
+        urls = self.urls(parent)
+        if request.POST.get("draft_stamp") != draft.stamp:
+            messages.error(
+                request, "Your draft changed (another tab?) while you resolved; check again."
+            )
+            return redirect(urls.conflict)
+        try:
+            seen = _int(request.POST.get("latest_seen"), "The version you compared with")
+            theirs = document_snapshot(
+                doc=self.doc, parent=parent, version_number=seen, with_json=False
+            )
+        except ValidationError as error:
+            messages.error(request, _message(error))
+            return redirect(urls.conflict)
+        state = document_draft_state(doc=self.doc, parent=parent, draft=draft, latest=theirs)
+        if state is None:
+            messages.error(request, "The draft no longer fits this document; discard it.")
+            return redirect(urls.editor)
+        texts = list(state.merge.texts)
+        for conflict in state.merge.conflicts:
+            choice = request.POST.get(f"choice-{conflict.index}", "mine")
+            if choice == "theirs":
+                texts[conflict.index] = conflict.theirs
+            else:
+                texts[conflict.index] = request.POST.get(f"seg-{conflict.index}", conflict.mine)
+        mine = {i: t for i, t in enumerate(texts) if t != theirs.texts[i]}
+        try:
+            result = document_save_version(
+                doc=self.doc,
+                parent=parent,
+                user=request.user,
+                based_on_version_number=theirs.number,
+                segments_text=mine,
+            )
+        except SaveConflict:
+            messages.warning(request, "Someone saved again while you resolved. One more look.")
+            return redirect(urls.conflict)
+        except ValidationError as error:
+            messages.error(request, _message(error))
+            return redirect(urls.conflict)
+        if not result.created:
+            drafts.draft_discard(kind=self.doc.kind, document_id=parent.pk, user=request.user)
+        messages.success(request, self._save_message(result))
+        return redirect(urls.editor)
+
+    # -- history, diff, restore, finalize ----------------------------------------------------
+
+    def view_history(self, request: HttpRequest, pk):
+        parent = self.get_parent(pk)
+        rows = document_history(doc=self.doc, parent=parent)
+        context = self._base_context(request, parent)
+        latest_number = rows[0].number if rows else BASE_VERSION
+        context.update(
+            {
+                "rows": rows,
+                "latest_number": latest_number,
+                "compare_from": rows[1].number if len(rows) > 1 else BASE_VERSION,
+                "final": next((r.label for r in rows if r.is_final), None),
+            }
+        )
+        return render(request, f"{self.template_dir}/history.html", context)
+
+    def view_diff(self, request: HttpRequest, pk):
+        parent = self.get_parent(pk)
+        try:
+            new_number = (
+                _int(request.GET["b"], "The newer version")
+                if request.GET.get("b")
+                else document_snapshot(doc=self.doc, parent=parent, with_json=False).number
+            )
+            old_number = (
+                _int(request.GET["a"], "The older version")
+                if request.GET.get("a")
+                else max(new_number - 1, BASE_VERSION)
+            )
+            diff = document_diff(
+                doc=self.doc, parent=parent, old_number=old_number, new_number=new_number
+            )
+        except ValidationError as error:
+            raise Http404(_message(error)) from None
+        rows = document_history(doc=self.doc, parent=parent)
+        context = self._base_context(request, parent)
+        context.update({"diff": diff, "rows": rows})
+        return render(request, f"{self.template_dir}/diff.html", context)
+
+    def view_restore(self, request: HttpRequest, pk):
+        parent = self.get_parent(pk, purpose="data")
+        try:
+            number = _int(request.POST.get("version"), "The version to restore")
+            version = document_restore_version(
+                doc=self.doc, parent=parent, user=request.user, version_number=number
+            )
+        except ValidationError as error:
+            messages.error(request, _message(error))
+            return redirect(self.urls(parent).history)
+        messages.success(request, f"Restored the text of that version as {version.version_type}.")
+        return self._back_to_editor(request, parent)
+
+    def view_finalize(self, request: HttpRequest, pk):
+        parent = self.get_parent(pk, purpose="data")
+        raw = request.POST.get("version", "")
+        try:
+            number = None if raw == "" else _int(raw, "The version to finalize")
+            version = document_finalize(
+                doc=self.doc, parent=parent, user=request.user, version_number=number
+            )
+        except ValidationError as error:
+            messages.error(request, _message(error))
+            return self._back_to_editor(request, parent)
+        messages.success(request, f"{version.version_type} is the final version.")
+        return self._back_to_editor(request, parent)
+
+    # -- find and replace, dictionary, exports -----------------------------------------------
+
+    def view_replace(self, request: HttpRequest, pk):
+        parent = self.get_parent(pk, purpose="data")
+        try:
+            result, count = document_replace_all(
+                doc=self.doc,
+                parent=parent,
+                user=request.user,
+                based_on_version_number=_int(request.POST.get("based_on"), "The version"),
+                find=request.POST.get("find", ""),
+                replace=request.POST.get("replace", ""),
+                match_case=request.POST.get("match_case") == "1",
+                whole_words=request.POST.get("whole_words") == "1",
+            )
+        except SaveConflict:
+            return redirect(self.urls(parent).conflict)
+        except ValidationError as error:
+            messages.error(request, _message(error))
+            return self._back_to_editor(request, parent)
+        plural = "" if count == 1 else "s"
+        messages.success(
+            request, f"Replaced {count} occurrence{plural}. {self._save_message(result)}"
+        )
+        return self._back_to_editor(request, parent)
+
+    def view_glossary_add(self, request: HttpRequest, pk):
+        parent = self.get_parent(pk, purpose="data")
+        try:
+            entry = entry_create(
+                user=request.user,
+                term_original=request.POST.get("term_original", ""),
+                term_corrected=request.POST.get("term_corrected", ""),
+                language_code=self.doc.language_code(parent),
+                context=request.POST.get("context") or None,
+            )
+        except ValidationError as error:
+            if _wants_json(request):
+                return JsonResponse({"status": "error", "message": _message(error)}, status=400)
+            messages.error(request, _message(error))
+            return self._back_to_editor(request, parent)
+        message = (
+            f"Added “{entry.term_original} → {entry.term_corrected}” to the "
+            f"{entry.language_code} dictionary."
+        )
+        if _wants_json(request):
+            return JsonResponse({"status": "added", "message": message})
+        messages.success(request, message)
+        return self._back_to_editor(request, parent)
+
+    def view_export(self, request: HttpRequest, pk):
+        parent = self.get_parent(pk)
+        fmt = request.GET.get("format", "txt")
+        try:
+            raw = request.GET.get("version", "")
+            number = None if raw == "" else _int(raw, "The version")
+            snapshot = document_snapshot(doc=self.doc, parent=parent, version_number=number)
+            body, export_format = export_document(
+                ExportSource(
+                    title=self.export_title(parent),
+                    label=snapshot.label,
+                    text=snapshot.text,
+                    json=snapshot.json,
+                    speaker=settings.SPEAKER_NAME,
+                    language_code=self.doc.language_code(parent),
+                ),
+                fmt,
+            )
+        except ValidationError as error:
+            raise Http404(_message(error)) from None
+        stem = slugify(PurePosixPath(self.export_title(parent)).stem) or self.doc.kind
+        filename = f"{stem}-{snapshot.label}.{export_format.extension}"
+        response = HttpResponse(body, content_type=export_format.content_type)
+        response["Content-Disposition"] = content_disposition_header(True, filename)
+        return response
+
+
+def document_segments_for_times(doc: VersionedDocument, parent) -> list[dict]:
+    """Segments with their start times (the same in every version of a document)."""
+    from transcripts.versioning import document_segments
+
+    return document_segments(doc.base_json(parent), doc.base_text(parent))
+
+
+def _reverse_or_none(name: str, *args) -> str | None:
+    # Pages owned by other apps may not exist yet in a given checkout.
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+class TranscriptEditor(DocumentEditor):
+    """The English transcript editor at /transcripts/<id>/."""
+
+    def get_parent(self, pk, *, purpose: str = "page"):
+        queryset = Transcription.objects.select_related("audio_file__project")
+        if purpose == "light":
+            queryset = Transcription.objects.only("pk")
+        elif purpose == "page":
+            # The machine JSON is only needed when T-1 is still the latest text.
+            queryset = queryset.defer("raw_text", "json_with_timestamps")
+        return get_object_or_404(queryset, pk=pk)
+
+    def header_context(self, request, parent) -> dict[str, Any]:
+        audio_file = parent.audio_file
+        notes = []
+        if parent.final_version_id is not None:
+            outdated = transcript_outdated_translations(parent).values_list(
+                "language_code", flat=True
+            )
+            languages = sorted(outdated)
+            if languages:
+                notes.append(
+                    "Translations made from an earlier final version are outdated: "
+                    + ", ".join(languages)
+                    + "."
+                )
+        if parent.archived:
+            notes.append("This transcript is archived.")
+        return {
+            "doc_title": audio_file.file_name,
+            "doc_subtitle": audio_file.project.name,
+            "back_url": _reverse_or_none("media_files:detail", audio_file.pk),
+            "notes": notes,
+        }
+
+    def player_url(self, parent) -> str | None:
+        if not parent.audio_file.file_path:
+            return None  # imported from Sonix without a copy of the media
+        return _reverse_or_none("media_files:stream", parent.audio_file.pk)
+
+    def export_title(self, parent) -> str:
+        return parent.audio_file.file_name
+
+
+transcript_editor = TranscriptEditor()
