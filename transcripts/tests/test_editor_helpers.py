@@ -113,10 +113,12 @@ def make_transcription(user, segments=SEGMENTS, *, with_file: bool = False, proj
 
 def generated_segments(words: int = 30_000, per_segment: int = 10) -> list[tuple]:
     """A long lecture: `words` words in segments of `per_segment`, 0.4 s a word."""
-    vocabulary = (
-        "the patient tooth root canal crown implant enamel dentin pulp molar premolar "
-        "occlusion periodontal gingiva ceramic veneer bridge abutment anesthesia file "
-        "irrigation obturation apex lesion radiograph bone graft suture healing week"
+    vocabulary = " ".join(
+        [
+            "the patient tooth root canal crown implant enamel dentin pulp molar premolar",
+            "occlusion periodontal gingiva ceramic veneer bridge abutment anesthesia file",
+            "irrigation obturation apex lesion radiograph bone graft suture healing week",
+        ]
     ).split()
     segments = []
     t = 0.0
