@@ -380,6 +380,20 @@ def build_path(route: Route, kwargs: dict[str, Any]) -> str:
     return "/" + path.replace("\\", "")
 
 
+def regex_choices(route: str, param: str) -> list[str]:
+    """The alternatives of a `(?P<param>a|b|c)` group, when it is a plain alternation."""
+    match = re.search(rf"\(\?P<{param}>([\w|]+)\)", route)
+    return match.group(1).split("|") if match else []
+
+
+def _reverses(name: str, kwargs: dict[str, Any]) -> bool:
+    try:
+        reverse(name, kwargs=kwargs)
+    except NoReverseMatch:
+        return False
+    return True
+
+
 def _get(client: Client, path: str):
     response = client.get(path)
     body_of(response)
@@ -418,7 +432,13 @@ class Paths:
         str_options = [{}]
         for p, kind in route.params.items():
             if kind in ("str", "regex"):
-                str_options = [{**o, p: v} for o in str_options for v in STR_HINTS.get(p, ["x"])]
+                values = STR_HINTS.get(p, []) + regex_choices(route.route, p) or ["x"]
+                str_options = [{**o, p: v} for o in str_options for v in values]
+        if route.name and len(str_options) > 1:
+            # Keep the values the pattern accepts (a regex like (?P<fmt>csv|tbx) limits them).
+            sample = {**base, **{p: uuid.uuid4() for p in uuid_params}}
+            str_options = [o for o in str_options if _reverses(route.name, {**sample, **o})]
+            str_options = str_options or [{}]
         if not uuid_params:
             return [build_path(route, {**base, **o}) for o in str_options]
         (param,) = uuid_params  # every page takes at most one object
