@@ -1,11 +1,41 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 
+from glossary import services
 from glossary.models import DictionaryEntry
 from max_site.admin_mixins import ArchivableAdminMixin
 
 
+class DictionaryEntryAdminForm(forms.ModelForm):
+    class Meta:
+        model = DictionaryEntry
+        fields = ("term_original", "term_corrected", "language_code", "context")
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors:
+            # The same checks the glossary pages make (empty, punctuation-only, unknown
+            # language, duplicates ignoring case), as form errors rather than a crash.
+            data.update(
+                services.entry_validate(
+                    term_original=data.get("term_original", ""),
+                    term_corrected=data.get("term_corrected", ""),
+                    language_code=data.get("language_code", ""),
+                    exclude_pk=None if self.instance._state.adding else self.instance.pk,
+                )
+            )
+        return data
+
+    def validate_unique(self):
+        # Uniqueness is the service's check (case-insensitive); the model's exact
+        # constraint check would only repeat it with a vaguer message.
+        pass
+
+
 @admin.register(DictionaryEntry)
 class DictionaryEntryAdmin(ArchivableAdminMixin, admin.ModelAdmin):
+    form = DictionaryEntryAdminForm
     list_display = (
         "term_original",
         "term_corrected",
@@ -18,9 +48,11 @@ class DictionaryEntryAdmin(ArchivableAdminMixin, admin.ModelAdmin):
     search_fields = ("term_original", "term_corrected", "context")
     readonly_fields = ("usage_count", "created_by", "created_at", "updated_at")
 
-    def save_model(self, request, obj, form, change):
-        from glossary import services
+    def get_readonly_fields(self, request, obj=None):
+        # Archive and restore go through the actions (and the glossary pages).
+        return (*self.readonly_fields, "archived")
 
+    def save_model(self, request, obj, form, change):
         data = {
             "term_original": obj.term_original,
             "term_corrected": obj.term_corrected,
@@ -28,7 +60,21 @@ class DictionaryEntryAdmin(ArchivableAdminMixin, admin.ModelAdmin):
             "context": obj.context,
         }
         if change:
-            services.entry_update(entry=obj, user=request.user, **data)
+            saved = services.entry_update(entry=obj, user=request.user, **data)
         else:
             saved = services.entry_create(user=request.user, **data)
-            obj.pk = saved.pk
+        obj.pk = saved.pk
+        obj._state.adding = False
+
+    def _set_archived(self, request, queryset, archived: bool):
+        done, refused = 0, []
+        for entry in queryset:
+            try:
+                services.entry_set_archived(entry=entry, archived=archived, user=request.user)
+                done += 1
+            except ValidationError as exc:
+                refused.extend(exc.messages)
+        verb = "Archived" if archived else "Restored"
+        self.message_user(request, f"{verb} {done} row(s).", messages.SUCCESS)
+        for message in refused:
+            self.message_user(request, message, messages.ERROR)

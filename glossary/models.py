@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 
 from max_site.db import ArchivableQuerySet, archived, created_at, updated_at, uuid_pk
 
@@ -43,7 +44,14 @@ class DictionaryEntry(models.Model):
             models.UniqueConstraint(
                 fields=["term_original", "language_code"],
                 name="dictionary_term_original_language_code_key",
-            )
+            ),
+            # The matcher ignores case, so "Implane" and "implane" would be one entry.
+            # Services check by full Unicode case folding under a lock; this backs them up.
+            models.UniqueConstraint(
+                Lower("term_original"),
+                "language_code",
+                name="dictionary_original_ci_language_key",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,19 +1,166 @@
-"""The dictionary: entries and their application to text. Every write goes through here."""
+"""The dictionary: entries, imports, and their application to text. Every write goes through here.
 
+Called by other apps (keep these names and signatures):
+
+    glossary_apply(text=, language_code=, record_usage=True) -> (new_text, corrections)
+    glossary_find(text=, language_code=) -> [Match]            # no side effects
+    glossary_terms(language_code=) -> [(original, corrected)]   # active entries
+    glossary_record_usage(corrections=)                         # count usage later
+
+Two originals that differ only in case ("Implane", "implane") in one language are
+the same entry to the matcher, so they are refused as duplicates. Writes in one
+language are serialised by locking its `languages` row, which makes that check (by
+Unicode case folding, not only by SQL `lower`) exact under concurrency; a
+functional unique index on lower(term_original) backs it up in the database.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import reduce
+from operator import or_
+from typing import Any
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Case, F, Q, Value, When
+from django.utils import timezone
 
-from accounts.services import activity_record
+from accounts.models import Activity
+from accounts.services import activity_record, set_archived
+from glossary.exchange import ImportFileError, ImportRow, detect_format, parse_csv, parse_tbx
+from glossary.matcher import Match, fold
 from glossary.models import DictionaryEntry
+from glossary.registry import matcher_for, matcher_invalidate
+from translations.models import Language
+
+TERM_LABELS = {"term_original": "original term", "term_corrected": "correct term"}
 
 
-def _clean_term(value: str, label: str) -> str:
+# --- validation -------------------------------------------------------------------------
+
+
+def clean_term(value: str | None, field_name: str) -> str:
+    """Collapse whitespace and refuse a term no one could match: empty, only
+    punctuation/whitespace, or holding control characters."""
+    label = TERM_LABELS[field_name]
     value = " ".join((value or "").split())
     if not value:
-        raise ValidationError({label: "This term is empty."})
-    if not any(ch.isalnum() for ch in value):
-        raise ValidationError({label: "A term needs at least one letter or digit."})
+        raise ValidationError({field_name: f"The {label} is empty."})
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") for ch in value):
+        raise ValidationError({field_name: f"The {label} contains control or invalid characters."})
+    if not any(unicodedata.category(ch)[0] in "LN" for ch in value):
+        raise ValidationError(
+            {field_name: f"The {label} “{value}” has no letter or digit: it is only punctuation."}
+        )
     return value
+
+
+def clean_context(value: str | None) -> str | None:
+    value = " ".join((value or "").split())
+    return value or None
+
+
+def language_resolve(code: str | None, known: Iterable[str] | None = None) -> str | None:
+    """Max's code for a language tag: exact, else its primary subtag (`en-US` → `en`)."""
+    codes = (
+        set(known) if known is not None else set(Language.objects.values_list("code", flat=True))
+    )
+    tag = (code or "").strip().lower().replace("_", "-")
+    if tag in codes:
+        return tag
+    primary = tag.split("-", 1)[0]
+    return primary if primary in codes else None
+
+
+def _unknown_language_message(code: str, known: Iterable[str]) -> str:
+    return f"Unknown language code “{code}”. Max's languages are: {', '.join(sorted(known))}."
+
+
+def _check_language(code: str) -> str:
+    known = list(Language.objects.values_list("code", flat=True))
+    resolved = language_resolve(code, known)
+    if resolved is None:
+        raise ValidationError({"language_code": _unknown_language_message(code, known)})
+    return resolved
+
+
+def _lock_languages(codes: Iterable[str]) -> None:
+    # Serialises dictionary writes per language, so the case-insensitive duplicate
+    # check cannot race another writer.
+    list(Language.objects.select_for_update().filter(code__in=sorted(set(codes))).order_by("code"))
+
+
+def _duplicate_of(
+    *, language_code: str, term_original: str, exclude_pk=None
+) -> DictionaryEntry | None:
+    key = fold(term_original)
+    candidates = DictionaryEntry.objects.filter(language_code=language_code)
+    if exclude_pk is not None:
+        candidates = candidates.exclude(pk=exclude_pk)
+    for entry in candidates.only("pk", "term_original", "term_corrected", "archived"):
+        if fold(entry.term_original) == key:
+            return entry
+    return None
+
+
+def _duplicate_error(term_original: str, language_code: str, other: DictionaryEntry):
+    if other.term_original == term_original:
+        message = (
+            f"“{term_original}” is already in the {language_code} dictionary "
+            f"(→ “{other.term_corrected}”)."
+        )
+    else:
+        message = (
+            f"“{term_original}” is already in the {language_code} dictionary as "
+            f"“{other.term_original}” (→ “{other.term_corrected}”). The glossary ignores case, "
+            "so they would be the same entry: edit that one instead."
+        )
+    if other.archived:
+        message += " It is archived: restore it instead."
+    return ValidationError({"term_original": message})
+
+
+# --- single entries ---------------------------------------------------------------------
+
+
+def entry_validate(
+    *,
+    term_original: str,
+    term_corrected: str,
+    language_code: str,
+    exclude_pk=None,
+) -> dict[str, str]:
+    """Check an entry as a form would, without writing (create/update check again,
+    under a lock): the cleaned values, or ValidationError keyed by field."""
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, str] = {}
+    for name, value in (("term_original", term_original), ("term_corrected", term_corrected)):
+        try:
+            cleaned[name] = clean_term(value, name)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    try:
+        cleaned["language_code"] = _check_language(language_code)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if not errors:
+        other = _duplicate_of(
+            language_code=cleaned["language_code"],
+            term_original=cleaned["term_original"],
+            exclude_pk=exclude_pk,
+        )
+        if other is not None:
+            raise _duplicate_error(cleaned["term_original"], cleaned["language_code"], other)
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
 
 
 def entry_create(
@@ -24,15 +171,20 @@ def entry_create(
     language_code: str = "en",
     context: str | None = None,
 ) -> DictionaryEntry:
-    term_original = _clean_term(term_original, "term_original")
-    term_corrected = _clean_term(term_corrected, "term_corrected")
+    term_original = clean_term(term_original, "term_original")
+    term_corrected = clean_term(term_corrected, "term_corrected")
+    language_code = _check_language(language_code)
     try:
         with transaction.atomic():
+            _lock_languages([language_code])
+            other = _duplicate_of(language_code=language_code, term_original=term_original)
+            if other is not None:
+                raise _duplicate_error(term_original, language_code, other)
             entry = DictionaryEntry.objects.create(
                 term_original=term_original,
                 term_corrected=term_corrected,
                 language_code=language_code,
-                context=context or None,
+                context=clean_context(context),
                 created_by=user,
             )
             activity_record(
@@ -41,6 +193,7 @@ def entry_create(
                 target=entry,
                 details={"term_original": term_original, "term_corrected": term_corrected},
             )
+            matcher_invalidate(language_code)
     except IntegrityError as exc:
         raise ValidationError(
             {"term_original": f"“{term_original}” is already in the {language_code} dictionary."}
@@ -56,12 +209,27 @@ def entry_update(
     term_corrected: str,
     language_code: str,
     context: str | None = None,
+    based_on: datetime | None = None,
 ) -> DictionaryEntry:
-    term_original = _clean_term(term_original, "term_original")
-    term_corrected = _clean_term(term_corrected, "term_corrected")
+    """Change an entry. `based_on` is the `updated_at` the editor's form showed: if the
+    entry changed since, the edit is refused rather than silently overwriting."""
+    term_original = clean_term(term_original, "term_original")
+    term_corrected = clean_term(term_corrected, "term_corrected")
+    language_code = _check_language(language_code)
     try:
         with transaction.atomic():
+            _lock_languages([language_code, entry.language_code])
             entry = DictionaryEntry.objects.select_for_update().get(pk=entry.pk)
+            if based_on is not None and entry.updated_at != based_on:
+                raise ValidationError(
+                    "Someone changed this entry while you were editing it. "
+                    "The form now shows their version: make your change again."
+                )
+            other = _duplicate_of(
+                language_code=language_code, term_original=term_original, exclude_pk=entry.pk
+            )
+            if other is not None:
+                raise _duplicate_error(term_original, language_code, other)
             before = {
                 "term_original": entry.term_original,
                 "term_corrected": entry.term_corrected,
@@ -71,13 +239,312 @@ def entry_update(
             entry.term_original = term_original
             entry.term_corrected = term_corrected
             entry.language_code = language_code
-            entry.context = context or None
+            entry.context = clean_context(context)
             entry.save()
             activity_record(
                 actor=user, action="dictionary.update", target=entry, details={"before": before}
             )
+            matcher_invalidate(language_code, before["language_code"])
     except IntegrityError as exc:
         raise ValidationError(
             {"term_original": f"“{term_original}” is already in the {language_code} dictionary."}
         ) from exc
     return entry
+
+
+def entry_set_archived(*, entry: DictionaryEntry, archived: bool, user) -> DictionaryEntry:
+    """Archive (soft delete) or restore an entry; archived entries are not applied."""
+    with transaction.atomic():
+        if not archived:
+            _lock_languages([entry.language_code])
+            other = _duplicate_of(
+                language_code=entry.language_code,
+                term_original=entry.term_original,
+                exclude_pk=entry.pk,
+            )
+            if other is not None and not other.archived:
+                raise ValidationError(
+                    f"“{entry.term_original}” cannot be restored: “{other.term_original}” is "
+                    f"already an active {entry.language_code} entry, and the glossary ignores case."
+                )
+        entry = set_archived(obj=entry, archived=archived, actor=user)
+        matcher_invalidate(entry.language_code)
+    return entry
+
+
+# --- applying the dictionary ------------------------------------------------------------
+
+
+def glossary_find(*, text: str, language_code: str) -> list[Match]:
+    """Where the language's active entries occur in `text` (for the editor's suggestions).
+
+    Each `Match` has `start`/`end` (into `text`), `text` (as written there),
+    `replacement` (the correction in the matched text's case), `term_original`,
+    `term_corrected`, `entry_id` and `canonical`. Nothing is written.
+    """
+    return matcher_for(language_code).find(text)
+
+
+def glossary_apply(
+    *, text: str, language_code: str, record_usage: bool = True
+) -> tuple[str, list[dict]]:
+    """Apply the language's dictionary to `text` in one pass.
+
+    Returns the new text and the corrections `{term_original, term_corrected,
+    position: [start, end], language_code}`, positions in `text` (the text the pass
+    read). Canonical entries are included though they change nothing. With
+    `record_usage`, each entry's `usage_count` grows by its number of applications.
+    """
+    new_text, matches = matcher_for(language_code).apply(text)
+    if record_usage and matches:
+        counts = Counter(match.entry_id for match in matches)
+        with transaction.atomic():
+            DictionaryEntry.objects.filter(pk__in=counts).update(
+                usage_count=F("usage_count")
+                + Case(
+                    *(When(pk=pk, then=Value(n)) for pk, n in counts.items()),
+                    default=Value(0),
+                )
+            )
+    return new_text, [match.as_correction(language_code) for match in matches]
+
+
+def glossary_record_usage(*, corrections: Iterable[dict[str, Any]]) -> int:
+    """Count applications reported earlier by `glossary_apply(record_usage=False)`: one
+    UPDATE for all entries, each growing by how often it was applied. Returns the
+    number of entries updated."""
+    counts = Counter((c["language_code"], c["term_original"]) for c in corrections)
+    if not counts:
+        return 0
+    conditions = {key: Q(language_code=key[0], term_original=key[1]) for key in counts}
+    with transaction.atomic():
+        return DictionaryEntry.objects.filter(reduce(or_, conditions.values())).update(
+            usage_count=F("usage_count")
+            + Case(
+                *(When(conditions[key], then=Value(n)) for key, n in counts.items()),
+                default=Value(0),
+            )
+        )
+
+
+def glossary_terms(*, language_code: str) -> list[tuple[str, str]]:
+    """The language's active entries as (original, corrected), most used first: what
+    prompts and transcription vocabularies are built from."""
+    return list(
+        DictionaryEntry.objects.filter(language_code=language_code, archived=False)
+        .order_by("-usage_count", "term_original")
+        .values_list("term_original", "term_corrected")
+    )
+
+
+# --- import -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    where: str
+    term_original: str
+    term_corrected: str
+    language_code: str
+    reason: str = ""
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, with problems or as a check, would have done)."""
+
+    dry_run: bool = False
+    added: list[ImportOutcome] = field(default_factory=list)
+    updated: list[ImportOutcome] = field(default_factory=list)
+    skipped: list[ImportOutcome] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def imported(self) -> bool:
+        return not self.problems and not self.dry_run
+
+    @property
+    def row_count(self) -> int:
+        return len(self.added) + len(self.updated) + len(self.skipped)
+
+
+def glossary_import_file(
+    *, user, filename: str, data: bytes, dry_run: bool = False
+) -> ImportReport:
+    """Import a CSV or TBX file (see `glossary.exchange` for the formats): all or nothing."""
+    limit = settings.GLOSSARY_IMPORT_MAX_BYTES
+    if len(data) > limit:
+        return ImportReport(dry_run=dry_run, problems=[file_too_large_message(len(data))])
+    try:
+        kind = detect_format(filename, data)
+        rows = parse_tbx(data) if kind == "tbx" else parse_csv(data)
+    except ImportFileError as exc:
+        return ImportReport(dry_run=dry_run, problems=[str(exc)])
+    return glossary_import(user=user, rows=rows, dry_run=dry_run, source=filename)
+
+
+def file_too_large_message(size: int) -> str:
+    limit = settings.GLOSSARY_IMPORT_MAX_BYTES
+    return (
+        f"The file is {size / 1_000_000:.1f} MB; the largest glossary file Max imports is "
+        f"{limit / 1_000_000:.1f} MB. Split it into smaller files and import each."
+    )
+
+
+def glossary_import(
+    *, user, rows: list[ImportRow], dry_run: bool = False, source: str = ""
+) -> ImportReport:
+    """Add and update entries from parsed rows in one transaction.
+
+    A row whose original is new is added; one matching an existing entry (ignoring
+    case) with a different correction or context is updated (an empty context leaves
+    the entry's context alone); one that changes nothing, repeats an earlier row or
+    matches an archived entry is skipped with the reason. Any invalid row (empty or
+    punctuation-only term, unknown language, a term given twice with different
+    corrections) means nothing is written and every problem is reported.
+    """
+    report = ImportReport(dry_run=dry_run)
+    known = list(Language.objects.values_list("code", flat=True))
+    seen: dict[tuple[str, str], tuple[ImportRow, str, str | None]] = {}
+    cleaned: list[tuple[ImportRow, str, str, str, str | None]] = []
+    for row in rows:
+        row_problems = []
+        language = language_resolve(row.language_code, known)
+        if language is None:
+            row_problems.append(_unknown_language_message(row.language_code, known))
+        terms = {}
+        for name in ("term_original", "term_corrected"):
+            try:
+                terms[name] = clean_term(getattr(row, name), name)
+            except ValidationError as exc:
+                row_problems.extend(exc.message_dict[name])
+        if row_problems:
+            report.problems.extend(f"{row.where}: {p}" for p in row_problems)
+            continue
+        original, corrected = terms["term_original"], terms["term_corrected"]
+        context = clean_context(row.context)
+        key = (language, fold(original))
+        if key in seen:
+            first, first_corrected, first_context = seen[key]
+            if first_corrected == corrected and (not context or context == first_context):
+                report.skipped.append(
+                    ImportOutcome(
+                        row.where, original, corrected, language, f"repeats {first.where}"
+                    )
+                )
+            else:
+                report.problems.append(
+                    f"{row.where}: “{original}” ({language}) is also on {first.where} with a "
+                    f"different correction or context (“{first_corrected}”). Keep one of them."
+                )
+            continue
+        seen[key] = (row, corrected, context)
+        cleaned.append((row, language, original, corrected, context))
+    if not rows:
+        report.problems.append("The file has no entries to import.")
+    if report.problems:
+        report.skipped.clear()
+        return report
+
+    try:
+        with transaction.atomic():
+            languages = sorted({language for _, language, *_ in cleaned})
+            if not dry_run:
+                _lock_languages(languages)
+            _plan_and_write(user, cleaned, languages, report, source)
+    except IntegrityError:
+        report.added.clear()
+        report.updated.clear()
+        report.skipped.clear()
+        report.problems.append(
+            "Someone changed the dictionary while the file was being imported. "
+            "Nothing was imported: try again."
+        )
+    return report
+
+
+def _plan_and_write(user, cleaned, languages, report: ImportReport, source: str) -> None:
+    existing: dict[tuple[str, str], DictionaryEntry] = {}
+    for entry in DictionaryEntry.objects.filter(language_code__in=languages).order_by(
+        "created_at", "pk"
+    ):
+        existing.setdefault((entry.language_code, fold(entry.term_original)), entry)
+
+    to_create: list[DictionaryEntry] = []
+    to_update: list[tuple[DictionaryEntry, dict[str, Any]]] = []
+    for row, language, original, corrected, context in cleaned:
+        current = existing.get((language, fold(original)))
+        if current is None:
+            report.added.append(ImportOutcome(row.where, original, corrected, language))
+            to_create.append(
+                DictionaryEntry(
+                    term_original=original,
+                    term_corrected=corrected,
+                    language_code=language,
+                    context=context,
+                    created_by=user,
+                )
+            )
+            continue
+        outcome = ImportOutcome(row.where, current.term_original, corrected, language)
+        new_context = context or current.context
+        if current.archived:
+            report.skipped.append(
+                _with_reason(outcome, "matches an archived entry: restore it to change it")
+            )
+        elif current.term_corrected == corrected and current.context == new_context:
+            report.skipped.append(_with_reason(outcome, "already in the dictionary, unchanged"))
+        else:
+            before = {"term_corrected": current.term_corrected, "context": current.context}
+            current.term_corrected = corrected
+            current.context = new_context
+            report.updated.append(outcome)
+            to_update.append((current, before))
+    if report.dry_run or not (to_create or to_update):
+        return
+
+    now = timezone.now()
+    for entry, _ in to_update:
+        entry.updated_at = now
+    DictionaryEntry.objects.bulk_create(to_create, batch_size=1000)
+    DictionaryEntry.objects.bulk_update(
+        [entry for entry, _ in to_update],
+        ["term_corrected", "context", "updated_at"],
+        batch_size=1000,
+    )
+    # One audit row per entry changed, written in bulk (an import may hold thousands).
+    content_type = ContentType.objects.get_for_model(DictionaryEntry)
+    actor = user if user is not None and user.is_authenticated else None
+    activities = [
+        Activity(
+            actor=actor,
+            action="dictionary.create",
+            target_type=content_type,
+            target_id=entry.pk,
+            target_repr=str(entry)[:300],
+            details={
+                "term_original": entry.term_original,
+                "term_corrected": entry.term_corrected,
+                "import": source,
+            },
+        )
+        for entry in to_create
+    ] + [
+        Activity(
+            actor=actor,
+            action="dictionary.update",
+            target_type=content_type,
+            target_id=entry.pk,
+            target_repr=str(entry)[:300],
+            details={"before": before, "import": source},
+        )
+        for entry, before in to_update
+    ]
+    Activity.objects.bulk_create(activities, batch_size=1000)
+    matcher_invalidate(*languages)
+
+
+def _with_reason(outcome: ImportOutcome, reason: str) -> ImportOutcome:
+    return ImportOutcome(
+        outcome.where, outcome.term_original, outcome.term_corrected, outcome.language_code, reason
+    )

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from glossary import views
 
@@ -6,4 +6,10 @@ app_name = "glossary"
 
 urlpatterns = [
     path("", views.entry_list, name="list"),
+    path("new/", views.entry_create, name="create"),
+    path("import/", views.entry_import, name="import"),
+    re_path(r"^export\.(?P<fmt>csv|tbx)$", views.entry_export, name="export"),
+    path("<uuid:pk>/edit/", views.entry_edit, name="edit"),
+    path("<uuid:pk>/archive/", views.entry_archive, name="archive"),
+    path("<uuid:pk>/restore/", views.entry_restore, name="restore"),
 ]

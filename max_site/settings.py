@@ -259,6 +259,8 @@ EDITOR_PAGE_SEGMENTS = env.int("EDITOR_PAGE_SEGMENTS", default=100)
 SUMMARY_FEEDBACK_EXAMPLES = env.bool("SUMMARY_FEEDBACK_EXAMPLES", default=True)
 # summaries: at most this many recent human edits of the same summary type go into a prompt.
 SUMMARY_FEEDBACK_EXAMPLE_COUNT = env.int("SUMMARY_FEEDBACK_EXAMPLE_COUNT", default=3)
+# glossary: the largest CSV/TBX file the glossary import accepts (bytes).
+GLOSSARY_IMPORT_MAX_BYTES = env.int("GLOSSARY_IMPORT_MAX_BYTES", default=5_000_000)
 
 # Production safety: on unless DEBUG; each can be overridden.
 SESSION_COOKIE_SECURE = (

@@ -1,0 +1,269 @@
+"""The dictionary matcher: every entry of one language applied to a text in one pass.
+
+The rules (DESIGN.md "Dictionary"):
+
+- Case-insensitive by Unicode case folding (`str.casefold`).
+- Whole words: a match never touches a letter, combining mark or digit (Unicode
+  categories L, M, N) on either side, so Devanagari vowel signs count as part of a
+  word. Languages written without spaces (`Language.word_boundaries` is False, e.g.
+  zh) drop this rule: any occurrence matches.
+- Leftmost-longest and non-overlapping: of the matches that pass the boundary rule,
+  the one starting first wins, and of those starting together the longest.
+- One pass: replacements are assembled from the input, never scanned again.
+- Case follows the matched text: ALL CAPS (two or more cased letters, all upper)
+  stays all caps; Title Case over several words stays title case; a capitalised
+  match gets the correction's first letter capitalised; otherwise the correction
+  is written as in the dictionary.
+- Canonical entries (original == corrected) change nothing but are reported, so
+  they are recorded and counted like any other.
+
+Positions and case folding
+--------------------------
+Folding can change a string's length (ß → ss, İ → i̇, ﬁ → fi), and every position
+we report must point into the ORIGINAL text. Every character folds to at least one
+character, so when the folded text is as long as the original each character maps
+to exactly one, and positions are shared: that is the fast path, taken for nearly
+all text. Otherwise the few expanding characters are located (a regex of the ~100
+code points whose folding is longer than one character, built on first need) and
+recorded as breakpoints; a folded offset maps back to the original by bisecting
+them. A match that starts or ends inside an expansion (the second "s" of "ß") does
+not correspond to whole original characters and is dropped.
+
+Folding per character equals folding the whole string (`casefold` has no context
+rules, unlike `lower` and the Greek final sigma), so the breakpoint map is exact.
+
+Text is not Unicode-normalised (NFC/NFD) and whitespace inside a multi-word term
+must match exactly (one space in "ceramic crown" matches one space in the text).
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import ahocorasick
+
+WORD_CATEGORIES = frozenset("LMN")
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One dictionary entry as the matcher sees it."""
+
+    entry_id: Any
+    original: str
+    corrected: str
+
+    @property
+    def canonical(self) -> bool:
+        return self.original == self.corrected
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """One occurrence of an entry in a text; `start`/`end` index the text that was read."""
+
+    start: int
+    end: int
+    text: str  # the matched slice of the input, as written there
+    replacement: str  # what the pass writes instead (== text for canonical entries)
+    term_original: str
+    term_corrected: str
+    entry_id: Any
+
+    @property
+    def canonical(self) -> bool:
+        return self.term_original == self.term_corrected
+
+    def as_correction(self, language_code: str) -> dict[str, Any]:
+        """The seed's `dictionary_corrections_applied` item."""
+        return {
+            "term_original": self.term_original,
+            "term_corrected": self.term_corrected,
+            "position": [self.start, self.end],
+            "language_code": language_code,
+        }
+
+
+def is_word_char(ch: str) -> bool:
+    return unicodedata.category(ch)[0] in WORD_CATEGORIES
+
+
+def fold(term: str) -> str:
+    """The key a term is matched by (also what makes two entries duplicates)."""
+    return term.casefold()
+
+
+@functools.cache
+def _expanding_chars() -> re.Pattern[str]:
+    chars = [chr(c) for c in range(0x110000) if len(chr(c).casefold()) != 1]
+    return re.compile("[" + "".join(re.escape(c) for c in chars) + "]")
+
+
+class _FoldMap:
+    """Maps offsets in a folded text back to the original text (slow path only)."""
+
+    def __init__(self, text: str):
+        self.folded_starts: list[int] = []  # where each expanding char's folding begins
+        self.original_index: list[int] = []
+        self.folded_length: list[int] = []
+        pieces: list[str] = []
+        last = 0
+        shift = 0  # folded offset minus original offset so far
+        for found in _expanding_chars().finditer(text):
+            index = found.start()
+            pieces.append(text[last:index].casefold())
+            folded_char = found.group().casefold()
+            self.folded_starts.append(index + shift)
+            self.original_index.append(index)
+            self.folded_length.append(len(folded_char))
+            pieces.append(folded_char)
+            shift += len(folded_char) - 1
+            last = index + 1
+        pieces.append(text[last:].casefold())
+        self.folded = "".join(pieces)
+
+    def to_original(self, offset: int) -> int | None:
+        """The original offset of a folded offset, or None inside an expansion."""
+        at = bisect.bisect_right(self.folded_starts, offset) - 1
+        if at < 0:
+            return offset
+        start, index, length = (
+            self.folded_starts[at],
+            self.original_index[at],
+            self.folded_length[at],
+        )
+        if offset == start:
+            return index
+        if offset < start + length:
+            return None
+        return index + 1 + (offset - start - length)
+
+
+def follow_case(matched: str, correction: str) -> str:
+    """Write `correction` in the case of `matched` (see the module docstring)."""
+    cased = [ch for ch in matched if ch.isupper() or ch.islower()]
+    if not cased:
+        return correction
+    if len(cased) >= 2 and all(ch.isupper() for ch in cased):
+        return correction.upper()
+    if not cased[0].isupper():
+        return correction
+    words = matched.split()
+    if len(words) > 1 and all(_first_cased_is_upper(w) for w in words if _has_cased(w)):
+        return " ".join(_capitalise(w) for w in correction.split(" "))
+    return _capitalise(correction)
+
+
+def _has_cased(word: str) -> bool:
+    return any(ch.isupper() or ch.islower() for ch in word)
+
+
+def _first_cased_is_upper(word: str) -> bool:
+    return next(ch for ch in word if ch.isupper() or ch.islower()).isupper()
+
+
+def _capitalise(word: str) -> str:
+    for index, ch in enumerate(word):
+        if ch.isupper() or ch.islower():
+            return word[:index] + ch.title() + word[index + 1 :]
+    return word
+
+
+class Matcher:
+    """All terms of one language in one Aho-Corasick automaton.
+
+    Build once, then call `find` / `apply` any number of times (it is read-only after
+    construction and safe to share between threads).
+    """
+
+    def __init__(
+        self, terms: Iterable[Term | tuple[Any, str, str]], *, word_boundaries: bool = True
+    ):
+        self.word_boundaries = word_boundaries
+        self.terms: list[Term] = []
+        automaton = ahocorasick.Automaton()
+        for term in terms:
+            if not isinstance(term, Term):
+                term = Term(*term)
+            key = fold(term.original)
+            # Two originals that fold alike are refused by the services; should one
+            # slip in (raw SQL), the first in iteration order wins, deterministically.
+            if not key or key in automaton:
+                continue
+            automaton.add_word(key, (len(key), len(self.terms)))
+            self.terms.append(term)
+        self._automaton = automaton
+        self._empty = not self.terms
+        if not self._empty:
+            automaton.make_automaton()
+
+    def __len__(self) -> int:
+        return len(self.terms)
+
+    def find(self, text: str) -> list[Match]:
+        """Every match in `text`, leftmost-longest and non-overlapping, in order."""
+        if self._empty or not text:
+            return []
+        folded = text.casefold()
+        fold_map = None if len(folded) == len(text) else _FoldMap(text)
+        if fold_map is not None:
+            folded = fold_map.folded
+        boundaries = self.word_boundaries
+        text_length = len(text)
+        category = unicodedata.category
+        # (start, -end, term index): sorting gives leftmost first, longest first.
+        candidates: list[tuple[int, int, int]] = []
+        for last, (length, index) in self._automaton.iter(folded):
+            end = last + 1
+            start = end - length
+            if fold_map is not None:
+                start = fold_map.to_original(start)
+                end = fold_map.to_original(end)
+                if start is None or end is None:
+                    continue
+            if boundaries and (
+                (start > 0 and category(text[start - 1])[0] in WORD_CATEGORIES)
+                or (end < text_length and category(text[end])[0] in WORD_CATEGORIES)
+            ):
+                continue
+            candidates.append((start, -end, index))
+        if not candidates:
+            return []
+        candidates.sort()
+        matches: list[Match] = []
+        reached = 0
+        terms = self.terms
+        for start, negative_end, index in candidates:
+            if start < reached:
+                continue
+            end = -negative_end
+            term = terms[index]
+            matched = text[start:end]
+            replacement = matched if term.canonical else follow_case(matched, term.corrected)
+            matches.append(
+                Match(
+                    start, end, matched, replacement, term.original, term.corrected, term.entry_id
+                )
+            )
+            reached = end
+        return matches
+
+    def apply(self, text: str) -> tuple[str, list[Match]]:
+        """The text with every match replaced, and the matches (positions in `text`)."""
+        matches = self.find(text)
+        if not matches:
+            return text, matches
+        pieces: list[str] = []
+        last = 0
+        for match in matches:
+            pieces.append(text[last : match.start])
+            pieces.append(match.replacement)
+            last = match.end
+        pieces.append(text[last:])
+        return "".join(pieces), matches

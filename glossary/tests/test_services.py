@@ -1,0 +1,375 @@
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+
+from accounts.models import Activity
+from glossary import registry
+from glossary.models import DictionaryEntry
+from glossary.services import (
+    entry_create,
+    entry_set_archived,
+    entry_update,
+    glossary_apply,
+    glossary_find,
+    glossary_record_usage,
+    glossary_terms,
+)
+from glossary.tests.factories import DictionaryEntryFactory, seed_entries
+from translations.models import Language
+
+pytestmark = pytest.mark.django_db
+
+SENTENCE = (
+    "The implane and the IMPLANE failed; endodontik care, periodontol health, "
+    "veneers, a Ceramic crown and ortho-dontic braces."
+)
+
+
+def usage(term: str, language_code: str = "en") -> int:
+    return DictionaryEntry.objects.get(term_original=term, language_code=language_code).usage_count
+
+
+# --- apply / find / terms -----------------------------------------------------------------
+
+
+def test_apply_corrects_the_seed_terms_and_records_each_application(editor):
+    seed_entries(editor)
+    new_text, corrections = glossary_apply(text=SENTENCE, language_code="en")
+    assert new_text == (
+        "The implant and the IMPLANT failed; endodontic care, periodontal health, "
+        "veneers, a Ceramic crown and orthodontic braces."
+    )
+    assert corrections[0] == {
+        "term_original": "implane",
+        "term_corrected": "implant",
+        "position": [4, 11],
+        "language_code": "en",
+    }
+    assert [c["term_original"] for c in corrections] == [
+        "implane",
+        "implane",
+        "endodontik",
+        "periodontol",
+        "veneers",
+        "ceramic crown",
+        "ortho-dontic",
+    ]
+    for c in corrections:
+        start, end = c["position"]
+        assert SENTENCE[start:end].casefold() == c["term_original"]
+    assert usage("implane") == 2
+    assert usage("veneers") == 1  # canonical entries are counted too
+    assert usage("ceramic crown") == 1
+
+
+def test_usage_grows_by_applications_and_is_an_atomic_update(editor, django_assert_num_queries):
+    seed_entries(editor)
+    glossary_apply(text=SENTENCE, language_code="en")  # builds the matcher
+    with django_assert_num_queries(3):  # savepoint, one UPDATE, release
+        glossary_apply(text=SENTENCE, language_code="en")
+    assert usage("implane") == 4
+    # F(): a count written meanwhile by someone else is not lost.
+    DictionaryEntry.objects.filter(term_original="implane").update(usage_count=100)
+    glossary_apply(text="implane", language_code="en")
+    assert usage("implane") == 101
+
+
+def test_apply_without_recording_and_find_change_nothing(editor, django_assert_num_queries):
+    seed_entries(editor)
+    _, corrections = glossary_apply(text=SENTENCE, language_code="en", record_usage=False)
+    assert len(corrections) == 7
+    with django_assert_num_queries(0):
+        matches = glossary_find(text=SENTENCE, language_code="en")
+    assert [(m.text, m.replacement) for m in matches][:2] == [
+        ("implane", "implant"),
+        ("IMPLANE", "IMPLANT"),
+    ]
+    assert not DictionaryEntry.objects.filter(usage_count__gt=0).exists()
+
+
+def test_record_usage_counts_corrections_reported_earlier(editor):
+    seed_entries(editor)
+    entry_create(user=editor, term_original="faceta", term_corrected="carilla", language_code="es")
+    _, english = glossary_apply(text=SENTENCE, language_code="en", record_usage=False)
+    _, spanish = glossary_apply(text="faceta y FACETA", language_code="es", record_usage=False)
+    assert glossary_record_usage(corrections=english + spanish) == 7
+    assert usage("implane") == 2
+    assert usage("faceta", "es") == 2
+    assert glossary_record_usage(corrections=[]) == 0
+
+
+def test_languages_are_separate_and_archived_entries_are_not_applied(editor):
+    seed_entries(editor)
+    es = entry_create(
+        user=editor, term_original="implane", term_corrected="implante", language_code="es"
+    )
+    assert glossary_apply(text="implane", language_code="es")[0] == "implante"
+    assert glossary_apply(text="implane", language_code="en")[0] == "implant"
+    entry_set_archived(entry=es, archived=True, user=editor)
+    assert glossary_apply(text="implane", language_code="es") == ("implane", [])
+    entry_set_archived(entry=es, archived=False, user=editor)
+    assert glossary_apply(text="implane", language_code="es")[0] == "implante"
+
+
+def test_chinese_entries_match_inside_a_run_of_characters(editor):
+    assert Language.objects.get(code="zh").word_boundaries is False
+    entry_create(user=editor, term_original="种值体", term_corrected="种植体", language_code="zh")
+    new_text, corrections = glossary_apply(text="这是种值体。", language_code="zh")
+    assert new_text == "这是种植体。"
+    assert corrections[0]["position"] == [2, 5]
+
+
+def test_terms_lists_active_entries_most_used_first(editor):
+    seed_entries(editor)
+    DictionaryEntry.objects.filter(term_original="endodontik").update(usage_count=9)
+    DictionaryEntry.objects.filter(term_original="veneers").update(archived=True)
+    terms = glossary_terms(language_code="en")
+    assert terms[0] == ("endodontik", "endodontic")
+    assert ("veneers", "veneers") not in terms
+    assert ("implane", "implant") in terms and len(terms) == 5
+    assert glossary_terms(language_code="es") == []
+
+
+# --- writes and their validation ----------------------------------------------------------
+
+
+def test_create_records_who_and_cleans_whitespace(editor):
+    entry = entry_create(
+        user=editor, term_original="  ceramic   crown ", term_corrected="ceramic crown", context=" "
+    )
+    assert entry.term_original == "ceramic crown"
+    assert entry.context is None and entry.created_by == editor
+    activity = Activity.objects.get(target_id=entry.pk)
+    assert activity.action == "dictionary.create" and activity.actor == editor
+
+
+@pytest.mark.parametrize(
+    ("original", "corrected", "message"),
+    [
+        ("", "implant", "The original term is empty."),
+        ("   ", "implant", "The original term is empty."),
+        ("implane", "", "The correct term is empty."),
+        ("?!", "implant", "has no letter or digit"),
+        ("-- ...", "implant", "has no letter or digit"),
+        ("impl\x00ane", "implant", "control"),
+    ],
+)
+def test_terms_that_cannot_match_are_refused(editor, original, corrected, message):
+    with pytest.raises(ValidationError) as caught:
+        entry_create(user=editor, term_original=original, term_corrected=corrected)
+    assert message in str(caught.value)
+    assert not DictionaryEntry.objects.exists()
+
+
+def test_unknown_language_is_refused(editor):
+    with pytest.raises(ValidationError) as caught:
+        entry_create(user=editor, term_original="a", term_corrected="b", language_code="xx")
+    assert "Unknown language code “xx”" in caught.value.message_dict["language_code"][0]
+
+
+@pytest.mark.parametrize("again", ["implane", "Implane", "IMPLANE"])
+def test_duplicates_are_refused_ignoring_case(editor, again):
+    entry_create(user=editor, term_original="implane", term_corrected="implant")
+    with pytest.raises(ValidationError) as caught:
+        entry_create(user=editor, term_original=again, term_corrected="implant2")
+    message = caught.value.message_dict["term_original"][0]
+    assert "already in the en dictionary" in message
+    assert DictionaryEntry.objects.count() == 1
+    # Other languages are separate dictionaries.
+    entry_create(user=editor, term_original=again, term_corrected="implante", language_code="es")
+
+
+def test_duplicates_by_full_case_folding_are_refused(editor):
+    entry_create(user=editor, term_original="Straße", term_corrected="street", language_code="de")
+    with pytest.raises(ValidationError, match="ignores case"):
+        entry_create(user=editor, term_original="STRASSE", term_corrected="x", language_code="de")
+
+
+def test_an_archived_duplicate_says_to_restore_it(editor):
+    entry = entry_create(user=editor, term_original="implane", term_corrected="implant")
+    entry_set_archived(entry=entry, archived=True, user=editor)
+    with pytest.raises(ValidationError, match="archived: restore it"):
+        entry_create(user=editor, term_original="Implane", term_corrected="implant")
+
+
+def test_update_changes_the_matcher_and_records_before(editor):
+    entry = entry_create(user=editor, term_original="implane", term_corrected="implant")
+    assert glossary_apply(text="implane", language_code="en")[0] == "implant"
+    entry = entry_update(
+        entry=entry,
+        user=editor,
+        term_original="implane",
+        term_corrected="dental implant",
+        language_code="en",
+        context="surgical",
+    )
+    assert glossary_apply(text="implane", language_code="en")[0] == "dental implant"
+    activity = Activity.objects.get(target_id=entry.pk, action="dictionary.update")
+    assert activity.details["before"]["term_corrected"] == "implant"
+
+
+def test_update_to_another_language_moves_the_entry(editor):
+    entry = entry_create(user=editor, term_original="implane", term_corrected="implant")
+    glossary_apply(text="implane", language_code="en")
+    entry_update(
+        entry=entry,
+        user=editor,
+        term_original="implane",
+        term_corrected="implante",
+        language_code="es",
+    )
+    assert glossary_apply(text="implane", language_code="en") == ("implane", [])
+    assert glossary_apply(text="implane", language_code="es")[0] == "implante"
+
+
+def test_update_refuses_a_case_variant_of_another_entry_but_not_itself(editor):
+    entry_create(user=editor, term_original="implane", term_corrected="implant")
+    other = entry_create(user=editor, term_original="implnt", term_corrected="implant")
+    with pytest.raises(ValidationError, match="already in the en dictionary"):
+        entry_update(
+            entry=other,
+            user=editor,
+            term_original="IMPLANE",
+            term_corrected="implant",
+            language_code="en",
+        )
+    # Changing only the case of its own original is fine.
+    renamed = entry_update(
+        entry=other,
+        user=editor,
+        term_original="Implnt",
+        term_corrected="implant",
+        language_code="en",
+    )
+    assert renamed.term_original == "Implnt"
+
+
+def test_update_based_on_an_old_version_is_refused(editor):
+    entry = entry_create(user=editor, term_original="implane", term_corrected="implant")
+    seen = entry.updated_at
+    entry_update(
+        entry=entry, user=editor, term_original="implane", term_corrected="x", language_code="en"
+    )
+    with pytest.raises(ValidationError, match="changed this entry"):
+        entry_update(
+            entry=entry,
+            user=editor,
+            term_original="implane",
+            term_corrected="y",
+            language_code="en",
+            based_on=seen,
+        )
+    assert DictionaryEntry.objects.get().term_corrected == "x"
+
+
+def test_restore_is_refused_when_an_active_case_variant_exists(editor):
+    entry_create(user=editor, term_original="straße", term_corrected="street", language_code="de")
+    # Only a row written around the services can get here (SQL lower() keeps ß apart).
+    old = DictionaryEntryFactory(term_original="STRASSE", language_code="de", archived=True)
+    with pytest.raises(ValidationError, match="cannot be restored"):
+        entry_set_archived(entry=old, archived=False, user=editor)
+    old.refresh_from_db()
+    assert old.archived
+
+
+def test_archive_and_restore_are_audited(editor):
+    entry = entry_create(user=editor, term_original="implane", term_corrected="implant")
+    entry_set_archived(entry=entry, archived=True, user=editor)
+    entry_set_archived(entry=entry, archived=False, user=editor)
+    actions = list(
+        Activity.objects.filter(target_id=entry.pk)
+        .order_by("created_at")
+        .values_list("action", flat=True)
+    )
+    assert actions == ["dictionary.create", "dictionaryentry.archive", "dictionaryentry.restore"]
+
+
+# --- the built matcher: reuse and invalidation ---------------------------------------------
+
+
+def test_the_matcher_is_built_once_and_reused_until_a_write(editor, django_assert_num_queries):
+    seed_entries(editor)
+    first = registry.matcher_for("en")
+    with django_assert_num_queries(0):
+        assert registry.matcher_for("en") is first
+    entry_create(user=editor, term_original="crwn", term_corrected="crown")
+    rebuilt = registry.matcher_for("en")
+    assert rebuilt is not first and len(rebuilt) == 7
+    # A write in another language leaves this one alone.
+    entry_create(user=editor, term_original="faceta", term_corrected="carilla", language_code="es")
+    assert registry.matcher_for("en") is rebuilt
+
+
+def test_saves_outside_the_services_also_invalidate(editor):
+    seed_entries(editor)
+    first = registry.matcher_for("en")
+    DictionaryEntryFactory(term_original="crwn", term_corrected="crown")
+    assert registry.matcher_for("en") is not first
+    assert glossary_apply(text="crwn", language_code="en")[0] == "crown"
+    # The language's word-boundary rule is part of the matcher too.
+    english = Language.objects.get(code="en")
+    english.word_boundaries = False
+    english.save()
+    assert glossary_apply(text="xcrwnx", language_code="en")[0] == "xcrownx"
+
+
+def test_a_lost_cache_entry_forces_a_rebuild(editor):
+    from django.core.cache import cache
+
+    seed_entries(editor)
+    first = registry.matcher_for("en")
+    cache.clear()
+    assert registry.matcher_for("en") is not first
+
+
+SUBPROCESS = textwrap.dedent(
+    """
+    import django, sys
+    django.setup()
+    from accounts.models import User
+    from glossary.services import entry_create
+    user = User.objects.get(email=sys.argv[1])
+    entry_create(user=user, term_original="crwn", term_corrected="crown")
+    print("written")
+    """
+)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_in_another_process_rebuilds_this_process_matcher(editor):
+    seed_entries(editor)
+    assert glossary_apply(text="crwn implane", language_code="en")[0] == "crwn implant"
+    built = registry.matcher_for("en")
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "max_site.test_settings",
+        "DATABASE_URL": _database_url(),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", SUBPROCESS, editor.email],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "written" in result.stdout
+
+    assert registry.matcher_for("en") is not built
+    assert glossary_apply(text="crwn implane", language_code="en")[0] == "crown implant"
+
+
+def _database_url() -> str:
+    s = connection.settings_dict
+    user = s["USER"] or "postgres"
+    password = f":{s['PASSWORD']}" if s["PASSWORD"] else ""
+    return f"postgres://{user}{password}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
