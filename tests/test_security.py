@@ -611,17 +611,29 @@ XSS_PAGES = [
     ("media_files:detail", lambda w: {"pk": w.audio.pk}),
     ("transcripts:media_panel", lambda w: {"audio_file_pk": w.audio.pk}),
     ("transcripts:editor", lambda w: {"pk": w.transcription.pk}),
+    ("transcripts:history", lambda w: {"pk": w.transcription.pk}),
+    ("transcripts:diff", lambda w: {"pk": w.transcription.pk}),
     ("translations:overview", lambda w: {"transcription_pk": w.transcription.pk}),
     ("translations:editor", lambda w: {"pk": w.translation.pk}),
+    ("translations:history", lambda w: {"pk": w.translation.pk}),
     ("summaries:transcript", lambda w: {"transcription_pk": w.transcription.pk}),
     ("summaries:edit", lambda w: {"pk": w.summary.pk}),
     ("summaries:feedback_list", lambda w: {}),
     ("summaries:feedback_detail", lambda w: {"pk": w.feedback.pk}),
     ("summaries:template_edit", lambda w: {"pk": w.template.pk}),
     ("glossary:list", lambda w: {}),
+    ("glossary:edit", lambda w: {"pk": w.entry.pk}),
+    ("media_files:upload", lambda w: {"project_pk": w.project.pk}),
     ("jobs:detail", lambda w: {"pk": w.job.pk}),
     ("accounts:activity", lambda w: {}),
     ("accounts:project_activity", lambda w: {"project_id": w.project.pk}),
+    (
+        "accounts:object_activity",
+        lambda w: {
+            "content_type_id": ContentType.objects.get_for_model(w.entry).pk,
+            "object_id": w.entry.pk,
+        },
+    ),
     ("transcripts:search", lambda w: {}),  # with ?q=alert below
     ("admin:projects_project_changelist", lambda w: {}),
     ("admin:projects_project_change", lambda w: {"object_id": w.project.pk}),
@@ -647,6 +659,19 @@ def test_user_text_renders_inert(world, staff_admin, name, kwargs):
     assert ESCAPED_SCRIPT in text or "\\u003Cscript\\u003E" in text, (
         f"{name} does not show the user's text at all; pick a page that does"
     )
+
+
+def test_the_prompt_template_permission_opens_the_settings_pages(world, editor):
+    from django.contrib.auth.models import Permission
+
+    client = Client()
+    client.force_login(editor)
+    url = reverse("summaries:template_edit", args=[world.template.pk])
+    assert client.get(url).status_code == 403
+    editor.user_permissions.add(Permission.objects.get(codename="change_prompttemplate"))
+    client.force_login(User.objects.get(pk=editor.pk))
+    assert client.get(reverse("summaries:settings")).status_code == 200
+    assert client.get(url).status_code == 200
 
 
 # --- CSRF ----------------------------------------------------------------------------------
