@@ -29,9 +29,10 @@ from projects.management.commands.import_project import ImportRefused, import_pr
 from projects.models import Project, ProjectType
 from summaries.models import FeedbackLog, GeneratedSummary, PromptVersion
 from transcripts.models import Transcription, TranscriptionVersion
-from translations.models import Translation, TranslationVersion
+from translations.models import Translation, TranslationVersion, VoiceOver
 
 AUDIO_BYTES = b"ID3\x03\x00fake-mp3-bytes" + bytes(range(256)) * 40
+VOICE_BYTES = b"voice-over audio " * 64
 TIMED = {
     "segments": [
         {
@@ -156,6 +157,17 @@ def build_project(editor, other_editor, *, name="Endo week"):
         .order_by("version_number")
         .first(),
     )
+    voiceover = VoiceOver.objects.create(
+        translation=es,
+        version=es_v1,
+        file_path=default_storage.save(f"voiceovers/{es.pk}.mp3", ContentFile(VOICE_BYTES)),
+        file_size_bytes=len(VOICE_BYTES),
+        engine="elevenlabs",
+        voice_id="v1",
+        model_id="m1",
+        created_by=other_editor,
+    )
+    assert voiceover.file_path
     feedback = FeedbackLog.objects.create(
         summary=email, generated_text="Dear all", user_edited_text="Dear colleagues"
     )
@@ -217,6 +229,7 @@ def test_export_writes_every_row_and_the_media_bytes(pair, tmp_path):
     assert counts["translations.translationversion"] == 1
     assert counts["summaries.generatedsummary"] == 1 and counts["summaries.feedbacklog"] == 1
     assert counts["summaries.generatedsummary_feedback_examples"] == 1
+    assert counts["translations.voiceover"] == 1
     # project's own history plus the archive of the old T-1, recorded without project_id
     assert counts["accounts.activity"] == 3
     assert {u["email"] for u in manifest["users"].values()} == {
@@ -225,9 +238,10 @@ def test_export_writes_every_row_and_the_media_bytes(pair, tmp_path):
     }
     (project_type,) = manifest["references"]["projects.projecttype"].values()
     assert project_type["slug"] == "lecture"
-    (media,) = manifest["media"]
+    audio_media, voice_media = sorted(manifest["media"], key=lambda m: m["key"])
     with zipfile.ZipFile(archive) as zf:
-        assert zf.read(media["archive_name"]) == AUDIO_BYTES
+        assert zf.read(audio_media["archive_name"]) == AUDIO_BYTES
+        assert zf.read(voice_media["archive_name"]) == VOICE_BYTES
     assert manifest["missing_media"] == []
     assert "media files" in out.getvalue() and "Endo week" in out.getvalue()
     with pytest.raises(CommandError, match="already exists"):
@@ -275,7 +289,7 @@ def test_import_as_copy_reproduces_every_row_with_new_ids(pair, tmp_path, editor
             obj = model._base_manager.get(pk=new_id[row["id"]])
             expected = {k: (new_id.get(v, v) if isinstance(v, str) else v) for k, v in row.items()}
             actual = serialize_row(obj)
-            if "file_path" in row and row["file_path"].startswith("audio/"):
+            if "file_path" in row and not row["file_path"].startswith("sonix://"):
                 assert actual.pop("file_path") != expected.pop("file_path")
             assert actual == expected, table["model"]
     imported = Activity.objects.get(action="project.import", project_id=copy.pk)
@@ -425,9 +439,11 @@ def test_export_wipe_import_restores_the_project_exactly(tmp_path, media_root):
     leaver_again = User.objects.get(email="leaver@example.com")
     assert leaver_again.pk == leaver.pk and not leaver_again.is_active
     assert not leaver_again.has_usable_password() and leaver_again.full_name == "Lee Leaver"
-    (media,) = manifest["media"]
-    with default_storage.open(media["key"], "rb") as handle:
-        assert handle.read() == AUDIO_BYTES
+    restored = {}
+    for media in manifest["media"]:
+        with default_storage.open(media["key"], "rb") as handle:
+            restored[media["key"].split("/")[0]] = handle.read()
+    assert restored == {"audio": AUDIO_BYTES, "voiceovers": VOICE_BYTES}
     record = Activity.objects.get(action="project.import", project_id=project.pk)
     assert record.actor == User.objects.system_user()
     assert record.target_type == ContentType.objects.get_for_model(Project)
