@@ -283,8 +283,8 @@ class Command(BaseCommand):
         summary = export_project(project_id=project_id, archive=archive)
         self.stdout.write(f"Exported “{summary['project_name']}” ({project_id}) to {archive}")
         for table, n in summary["counts"].items():
-            self.stdout.write(f"  {table:<40} {n:>7}")
+            self.stdout.write(f"  {table:<46} {n:>7}")
         size = sum(m["size"] for m in summary["media"])
-        self.stdout.write(f"  {'media files':<40} {len(summary['media']):>7}  ({size} bytes)")
+        self.stdout.write(f"  {'media files':<46} {len(summary['media']):>7}  ({size} bytes)")
         for key in summary["missing_media"]:
             self.stderr.write(self.style.WARNING(f"  missing from storage, not exported: {key}"))

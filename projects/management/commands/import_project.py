@@ -372,6 +372,6 @@ class Command(BaseCommand):
         project = result["project"]
         self.stdout.write(f"Imported “{project.name}” as project {project.pk}")
         for table, n in result["created"].items():
-            self.stdout.write(f"  {table:<40} {n:>7}")
+            self.stdout.write(f"  {table:<46} {n:>7}")
         for note in result["notes"]:
             self.stdout.write(f"  note: {note}")
