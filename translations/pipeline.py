@@ -79,8 +79,10 @@ def translation_run(job: Job) -> dict[str, Any]:
         source = translation_source(transcription)
     except ValidationError as exc:
         raise PermanentError(" ".join(exc.messages)) from exc
-    segments = [s for s in source_segments(source) if s["text"]]
-    if not segments:
+    # Every English segment, blank ones too: all versions of a document have the same
+    # segments, which is what lets the review editor merge and realign.
+    segments = source_segments(source)
+    if not any(s["text"] for s in segments):
         raise PermanentError(f"The English final version ({source.version_type}) has no text.")
     engine = get_chat_engine()
     name = language_name(code)

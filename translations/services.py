@@ -22,6 +22,7 @@ Versions and labels (DESIGN.md "Versions and labels")
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +37,13 @@ from accounts.services import activity_record
 from jobs import services as job_services
 from jobs.models import Job
 from transcripts.models import Transcription, TranscriptionVersion
+from transcripts.services import (
+    SaveResult,
+    document_finalize,
+    document_restore_version,
+    document_save_version,
+)
+from transcripts.versioning import VersionedDocument, diff_record, split_lines
 from translations.models import Language, Translation, TranslationVersion, VoiceOver
 
 TRANSLATE_KIND = "translate"
@@ -372,94 +380,110 @@ def _add_version(
     """Append version N+1; the caller holds the lock on the translation row."""
     previous = translation_latest(translation)
     number = (translation.versions.aggregate(n=Max("version_number"))["n"] or 0) + 1
+    now = timezone.now()
+    if diff is None:
+        record = diff_record(
+            previous.text,
+            text,
+            user_id=user.pk,
+            timestamp=now.isoformat(),
+            old_segments=split_lines(previous.text),
+            new_segments=split_lines(text),
+        )
+        diff = json.dumps(record, ensure_ascii=False)
     return TranslationVersion.objects.create(
         translation=translation,
         version_number=number,
         version_type=label,
         edited_text=text,
         json_with_timestamps=data,
-        diff_from_previous=diff if diff is not None else simple_diff(previous.text, text, user),
+        diff_from_previous=diff,
         edited_by=user,
         origin=origin,
-    )
-
-
-def simple_diff(old: str, new: str, user: User | None) -> str:
-    """DESIGN.md's diff_from_previous for versions made outside the editor."""
-    import diff_match_patch
-
-    dmp = diff_match_patch.diff_match_patch()
-    diffs = dmp.diff_main(old, new)
-    dmp.diff_cleanupSemantic(diffs)
-    operations, position, index = [], 0, 0
-    while index < len(diffs):
-        op, chunk = diffs[index]
-        if op == 0:
-            position += len(chunk)
-        elif op == -1 and index + 1 < len(diffs) and diffs[index + 1][0] == 1:
-            operations.append(
-                {
-                    "operation": "replace",
-                    "position": position,
-                    "old_text": chunk,
-                    "new_text": diffs[index + 1][1],
-                }
-            )
-            position += len(chunk)
-            index += 1
-        elif op == -1:
-            operations.append(
-                {"operation": "delete", "position": position, "old_text": chunk, "new_text": ""}
-            )
-            position += len(chunk)
-        else:
-            operations.append(
-                {"operation": "insert", "position": position, "old_text": "", "new_text": chunk}
-            )
-        index += 1
-    return json.dumps(
-        {
-            "user_id": str(user.pk) if user else None,
-            "timestamp": timezone.now().isoformat(),
-            "operations": operations,
-            "patch": dmp.patch_toText(dmp.patch_make(old, diffs)),
-        }
+        created_at=now,
     )
 
 
 # --- finalize ----------------------------------------------------------------------------
 
 
-def translation_finalize(*, translation: Translation, user: User) -> TranslationVersion:
-    """Mark the latest text final: "ready for voice-over"."""
-    with transaction.atomic():
-        translation = (
-            Translation.objects.select_for_update(of=("self",))
-            .select_related("transcription__audio_file", "source_version")
-            .get(pk=translation.pk)
-        )
-        latest = translation_latest(translation)
-        version = latest.version
-        if version is None:
-            version = _add_version(
-                translation=translation,
-                label=human_label(translation),
-                text=translation.translated_text,
-                data=translation.json_with_timestamps or {},
-                user=user,
-                origin=TranslationVersion.Origin.FINALIZE,
-            )
-        if translation.final_version_id != version.pk:
-            translation.final_version = version
-            translation.save(update_fields=["final_version", "updated_at"])
-            activity_record(
-                actor=user,
-                action="translation.finalize",
-                target=translation,
-                project_id=translation.transcription.audio_file.project_id,
-                details={"version": version.version_type, "number": version.version_number},
-            )
-    return version
+def translation_finalize(
+    *, translation: Translation, user: User, version_number: int | None = None
+) -> TranslationVersion:
+    """Mark a version final (the latest by default): "ready for voice-over".
+
+    The machine text T-1-<lang> is not a version, so finalizing it first copies it into
+    a version labelled like a human save (origin "finalize").
+    """
+    return document_finalize(
+        doc=TRANSLATION_DOCUMENT,
+        parent=_with_relations(translation),
+        user=user,
+        version_number=version_number,
+    )
+
+
+def translation_save_version(
+    *,
+    translation: Translation,
+    user: User,
+    based_on_version_number: int,
+    segments_text: Mapping[int, str] | Sequence[str] | None = None,
+    text: str | None = None,
+    keep_draft: bool = False,
+) -> SaveResult:
+    """Save a reviewer's edit as version N+1 labelled <English source>-<lang> (H-2-es),
+    with the transcript editor's stale-save merge, drafts and diff (`document_save_version`)."""
+    return document_save_version(
+        doc=TRANSLATION_DOCUMENT,
+        parent=_with_relations(translation),
+        user=user,
+        based_on_version_number=based_on_version_number,
+        segments_text=segments_text,
+        text=text,
+        keep_draft=keep_draft,
+    )
+
+
+def translation_restore_version(
+    *, translation: Translation, user: User, version_number: int
+) -> TranslationVersion:
+    """Make an earlier text (0 = T-1-<lang>) the newest, as a new version."""
+    return document_restore_version(
+        doc=TRANSLATION_DOCUMENT,
+        parent=_with_relations(translation),
+        user=user,
+        version_number=version_number,
+    )
+
+
+def _with_relations(translation: Translation) -> Translation:
+    """The labels and the audit trail read the English source and the project."""
+    if "source_version" in translation._state.fields_cache and (
+        "transcription" in translation._state.fields_cache
+    ):
+        return translation
+    return Translation.objects.select_related("source_version", "transcription__audio_file").get(
+        pk=translation.pk
+    )
+
+
+TRANSLATION_DOCUMENT = VersionedDocument(
+    kind="translation",
+    version_model=TranslationVersion,
+    parent_field="translation",
+    base_text=lambda t: t.translated_text,
+    base_json=lambda t: t.json_with_timestamps,
+    base_label=lambda t: t.machine_label,
+    version_label=lambda t, number: human_label(t),
+    project_id=lambda t: t.transcription.audio_file.project_id,
+    language_code=lambda t: t.language_code,
+    activity_prefix="translation",
+    # A reviewed text is handed to voice-over only when someone finalizes it again.
+    edits_after_final_become_final=False,
+    # The generic origins ("edit", "restore", "finalize") are TranslationVersion.Origin values.
+    version_fields=lambda origin: {"origin": origin},
+)
 
 
 # --- voice-over --------------------------------------------------------------------------

@@ -1,27 +1,23 @@
-"""Translation pages: the per-transcript overview, review, glossary report, exports, voice-over."""
+"""Translation pages: the per-transcript overview, glossary report and voice-over.
+
+The review page itself (editor, history, diff, exports, finalize) is views_review.py.
+"""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
-from jobs.models import Job
 from transcripts.models import Transcription
-from translations import exports, services
+from translations import services
 from translations.models import Language, Translation, VoiceOver
 from translations.queries import overview_rows
-from translations.services import (
-    VOICEOVER_KIND,
-    source_segments,
-    translation_latest,
-)
+from translations.services import source_segments, translation_latest
 from translations.terms import consistency_report
 
 
@@ -107,19 +103,7 @@ def start(request, transcription_pk):
     return redirect("translations:overview", transcription_pk=transcription.pk)
 
 
-# --- finalize, report, exports ---------------------------------------------------------
-
-
-@require_POST
-def finalize(request, pk):
-    translation = _translation(pk)
-    version = services.translation_finalize(translation=translation, user=request.user)
-    messages.success(
-        request,
-        f"{version.version_type} (version {version.version_number}) is final: "
-        "ready for voice-over.",
-    )
-    return redirect(translation.get_absolute_url())
+# --- glossary report -------------------------------------------------------------------
 
 
 @require_GET
@@ -149,36 +133,6 @@ def report(request, pk):
     )
 
 
-@require_GET
-def export(request, pk, fmt):
-    if fmt not in exports.FORMATS:
-        raise Http404("Unknown export format.")
-    translation = _translation(pk)
-    language = Language.objects.filter(code=translation.language_code).first()
-    number = request.GET.get("version")
-    if number:
-        version = translation.versions.filter(version_number=number).first()
-        if version is None:
-            raise Http404("No such version.")
-        segments = services.translation_segments(version.json_with_timestamps)
-        label = version.version_type
-    else:
-        latest = translation_latest(translation)
-        segments, label = latest.segments, latest.label
-    title = f"{translation.transcription.audio_file.file_name} — {label}"
-    body = exports.export(
-        fmt,
-        segments,
-        title=title,
-        rtl=bool(language and language.direction == Language.Direction.RTL),
-    )
-    content_type, extension = exports.FORMATS[fmt]
-    base = slugify(translation.transcription.audio_file.file_name.rsplit(".", 1)[0]) or "transcript"
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{base}-{label}.{extension}"'
-    return response
-
-
 # --- voice-over ----------------------------------------------------------------------------
 
 
@@ -202,15 +156,3 @@ def voiceover_audio(request, pk):
     except FileNotFoundError as exc:
         raise Http404("The audio file is missing from storage.") from exc
     return FileResponse(handle, content_type="audio/mpeg", filename=voice.file_path.split("/")[-1])
-
-
-def voiceover_context(translation: Translation) -> dict:
-    """What the review page shows about voice-over (button, explanation, job, audio)."""
-    job = Job.for_target(translation, VOICEOVER_KIND).order_by("-created_at").first()
-    if job is not None and job.status == Job.Status.SUCCEEDED:
-        job = None
-    return {
-        "voiceover_configured": bool(settings.ELEVENLABS_API_KEY),
-        "voiceover_job": job,
-        "voiceovers": list(translation.voiceovers.select_related("version", "created_by")[:5]),
-    }

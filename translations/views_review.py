@@ -1,79 +1,156 @@
-"""The translation review page: English and the translation side by side, with the player."""
+"""The translation review page: the transcript editor (transcripts.views_editor), reused.
+
+Save with stale-save merge and conflicts, autosaved drafts, history, diff, restore,
+finalize, find/replace, add-to-dictionary and exports all come from `DocumentEditor`;
+this subclass only says how to load a translation, what to show beside each segment
+(the English source), the reading direction, the player, and the translation's own
+side panel (outdated flag with re-translate, voice-over).
+"""
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from dataclasses import dataclass
+from typing import Any
 
-from translations.models import Language, Translation
-from translations.services import source_segments, translation_latest
-from translations.views import _url_or_empty, voiceover_context
+from django.conf import settings
+from django.shortcuts import get_object_or_404
+from django.urls import NoReverseMatch, reverse
+from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
+
+from jobs.models import Job
+from transcripts.views_editor import DocumentEditor
+from translations.models import Language, Translation, VoiceOver
+from translations.services import TRANSLATION_DOCUMENT, VOICEOVER_KIND, source_segments
 
 
-def _translation(pk) -> Translation:
-    return get_object_or_404(
-        Translation.objects.select_related(
+@dataclass
+class ReviewPanel:
+    language_name: str
+    is_outdated: bool
+    final_label: str
+    overview_url: str
+    report_url: str
+    start_url: str
+    voiceover_url: str
+    voiceover_configured: bool
+    voiceover_job: Job | None
+    voiceovers: list[VoiceOver]
+
+
+def _reverse_or_none(name: str, *args) -> str | None:
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+class TranslationEditor(DocumentEditor):
+    doc = TRANSLATION_DOCUMENT
+    parent_model = Translation
+    namespace = "translations"
+    template_dir = "translations/editor"
+    kind_label = "translation"
+
+    def get_parent(self, pk, *, purpose: str = "page"):
+        if purpose == "light":
+            return get_object_or_404(Translation.objects.only("pk"), pk=pk)
+        queryset = Translation.objects.select_related(
             "transcription__audio_file__project",
             "transcription__final_version",
             "source_version",
             "final_version",
-        ),
-        pk=pk,
-    )
-
-
-def format_timestamp(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    hours, rest = divmod(int(seconds), 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
-
-
-def review_rows(english: list[dict], translated: list[dict]) -> list[dict]:
-    by_id = {seg["id"]: seg for seg in english}
-    rows = []
-    for index, seg in enumerate(translated):
-        source = by_id.get(seg["id"], {})
-        rows.append(
-            {
-                "index": index,
-                "id": seg["id"],
-                "start": seg.get("start"),
-                "end": seg.get("end"),
-                "clock": format_timestamp(seg.get("start")),
-                "english": source.get("text", ""),
-                "text": seg["text"],
-            }
         )
-    return rows
+        translation = get_object_or_404(queryset, pk=pk)
+        # One query for the language, reused by direction(), the title and the panel.
+        translation.language = Language.objects.filter(code=translation.language_code).first()
+        return translation
 
+    def direction(self, parent) -> str:
+        language = getattr(parent, "language", None)
+        return language.direction if language else "ltr"
 
-@require_GET
-def editor(request, pk):
-    translation = _translation(pk)
-    transcription = translation.transcription
-    language = Language.objects.filter(code=translation.language_code).first()
-    latest = translation_latest(translation)
-    english = source_segments(translation.source_version) if translation.source_version else []
-    return render(
-        request,
-        "translations/review.html",
-        {
-            "translation": translation,
+    def _language_name(self, parent) -> str:
+        language = getattr(parent, "language", None)
+        return language.name if language else parent.language_code
+
+    def header_context(self, request, parent) -> dict[str, Any]:
+        transcription = parent.transcription
+        audio_file = transcription.audio_file
+        notes = []
+        if parent.is_outdated:
+            notes.append(
+                f"Outdated: this translation was made from English {parent.source_label}, "
+                f"but the final English version is now {transcription.final_version.version_type}."
+            )
+        return {
+            "doc_title": f"{self._language_name(parent)} translation of {audio_file.file_name}",
+            "doc_subtitle": audio_file.project.name,
+            "back_url": _reverse_or_none("media_files:detail", audio_file.pk),
+            "notes": notes,
+            "translation": parent,
             "transcription": transcription,
-            "audio_file": transcription.audio_file,
-            "language": language,
-            "direction": language.direction if language else "ltr",
-            "latest": latest,
-            "rows": review_rows(english, latest.segments),
-            "versions": list(
-                translation.versions.select_related("edited_by").order_by("-version_number")
-            ),
-            "is_final": translation.final_version_id is not None
-            and latest.version is not None
-            and translation.final_version_id == latest.version.pk,
-            "stream_url": _url_or_empty("media_files:stream", transcription.audio_file_id),
-            **voiceover_context(translation),
-        },
-    )
+            "review": self._panel(parent),
+        }
+
+    def _panel(self, parent) -> ReviewPanel:
+        job = Job.for_target(parent, VOICEOVER_KIND).order_by("-created_at").first()
+        if job is not None and job.status == Job.Status.SUCCEEDED:
+            job = None  # the voice-over it made is listed instead
+        final = parent.final_version
+        return ReviewPanel(
+            language_name=self._language_name(parent),
+            is_outdated=parent.is_outdated,
+            final_label=f"{final.version_type} (version {final.version_number})" if final else "",
+            overview_url=reverse("translations:overview", args=[parent.transcription_id]),
+            report_url=reverse("translations:report", args=[parent.pk]),
+            start_url=reverse("translations:start", args=[parent.transcription_id]),
+            voiceover_url=reverse("translations:voiceover", args=[parent.pk]),
+            voiceover_configured=bool(settings.ELEVENLABS_API_KEY),
+            voiceover_job=job,
+            voiceovers=list(parent.voiceovers.select_related("version")[:5]),
+        )
+
+    def player_url(self, parent) -> str | None:
+        audio_file = parent.transcription.audio_file
+        if not audio_file.file_path:
+            return None
+        return _reverse_or_none("media_files:stream", audio_file.pk)
+
+    def source_texts(self, parent) -> list[str] | None:
+        """The English of each translated segment (matched by segment id), shown beside it."""
+        if parent.source_version is None:
+            return None
+        english = {seg["id"]: seg["text"] for seg in source_segments(parent.source_version)}
+        data = parent.json_with_timestamps or {}
+        return [english.get(seg.get("id"), "") for seg in data.get("segments") or []]
+
+    def export_title(self, parent) -> str:
+        return f"{parent.transcription.audio_file.file_name} ({parent.language_code})"
+
+    def view_export(self, request, pk):
+        response = super().view_export(request, pk)
+        if request.GET.get("format") == "docx" and response.status_code == 200:
+            parent = self.get_parent(pk)
+            if self.direction(parent) == Language.Direction.RTL:
+                response.content = right_to_left_docx(response.content)
+        return response
+
+
+def right_to_left_docx(body: bytes) -> bytes:
+    """Mark every paragraph right-to-left (Word's w:bidi), so Arabic reads correctly."""
+    import io
+
+    document = Document(io.BytesIO(body))
+    for paragraph in document.paragraphs:
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        properties = paragraph._p.get_or_add_pPr()
+        if properties.find(qn("w:bidi")) is None:
+            properties.append(properties.makeelement(qn("w:bidi"), {}))
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+translation_editor = TranslationEditor()
