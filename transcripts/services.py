@@ -261,6 +261,11 @@ def _mine_from_input(
     return mine
 
 
+# Audit action per reason for a new version; finalizing the machine text records
+# "keep_machine_text" here and "finalize" when the final pointer moves.
+VERSION_ACTIONS = {"edit": "edit", "restore": "restore", "finalize": "keep_machine_text"}
+
+
 def _create_version(
     *,
     doc: VersionedDocument,
@@ -298,7 +303,7 @@ def _create_version(
     )
     activity_record(
         actor=user,
-        action=f"{doc.activity_prefix}.{origin}",
+        action=f"{doc.activity_prefix}.{VERSION_ACTIONS[origin]}",
         target=parent,
         project_id=doc.project_id(parent),
         details={

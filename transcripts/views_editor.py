@@ -520,7 +520,7 @@ class DocumentEditor:
                 else "Machine",
                 "theirs_when": latest_version.created_at if latest_version is not None else None,
                 "rows": rows,
-                "merged_count": len(state.dirty) - len(rows),
+                "merged_count": len(state.dirty),
                 "mine_full_text": join_segments(
                     [mine_by_index.get(i, t) for i, t in enumerate(state.merge.texts)]
                 ),

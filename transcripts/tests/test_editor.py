@@ -1,0 +1,500 @@
+"""The editor pages through plain HTTP: what a browser without script (or the script's
+fetch calls) sees. The browser itself is exercised in test_editor_browser.py."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from django.urls import reverse
+
+from glossary.models import DictionaryEntry
+from transcripts import drafts
+from transcripts.models import TranscriptionVersion
+from transcripts.services import transcript_finalize, transcript_save_version
+from transcripts.tests.test_editor_helpers import (
+    generated_segments,
+    make_transcription,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def transcription(editor):
+    return make_transcription(editor)
+
+
+def url(name, transcription, **query):
+    base = reverse(f"transcripts:{name}", args=[transcription.pk])
+    if query:
+        base += "?" + "&".join(f"{k}={v}" for k, v in query.items())
+    return base
+
+
+def editor_data(response) -> dict:
+    match = re.search(
+        r'<script id="editor-data" type="application/json">(.*?)</script>',
+        response.content.decode(),
+        re.S,
+    )
+    assert match, "the page carries the editor's data"
+    return json.loads(match.group(1))
+
+
+def segment_texts(response) -> list[str]:
+    return [seg[2] for seg in editor_data(response)["segments"]]
+
+
+# --- the page -------------------------------------------------------------------------------
+
+
+def test_the_editor_opens_the_latest_version_beside_the_player(
+    editor_client, transcription, editor
+):
+    response = editor_client.get(transcription.get_absolute_url())
+    assert response.status_code == 200
+    html = response.content.decode()
+    stream = reverse("media_files:stream", args=[transcription.audio_file.pk])
+    assert f'<audio id="player" controls preload="metadata" src="{stream}"' in html
+    assert 'src="/static/js/editor.js"' in html
+    data = editor_data(response)
+    assert data["label"] == "T-1" and data["based_on"] == 0
+    first = data["segments"][0]
+    assert first[:3] == [0.0, 4.0, "Welcome to the course on endodontics."]
+    assert first[3][:2] == [0.0, 0.667] and len(first[3]) == len(first[4]) == 6
+    for shortcut in ("Play / pause", "Back 5 seconds", "Forward 5 seconds", "Save a new version"):
+        assert shortcut in html
+    assert "Find and replace" in html
+
+    transcript_save_version(
+        transcription=transcription,
+        user=editor,
+        based_on_version_number=0,
+        segments_text={0: "Welcome to this course."},
+    )
+    response = editor_client.get(transcription.get_absolute_url())
+    assert editor_data(response)["label"] == "H-1"
+    assert segment_texts(response)[0] == "Welcome to this course."
+    assert "Editing <strong data-version-label>H-1</strong>" in response.content.decode()
+
+
+def test_the_page_without_script_has_a_textarea_per_segment_of_the_current_page(
+    editor_client, editor, settings
+):
+    settings.EDITOR_PAGE_SEGMENTS = 50
+    transcription = make_transcription(editor, generated_segments(words=1200))
+    response = editor_client.get(transcription.get_absolute_url())
+    html = response.content.decode()
+    assert html.count('<textarea id="seg-') == 50
+    assert 'name="seg-49"' in html and 'name="seg-50"' not in html
+    assert "Segments 1–50 of 120" in html
+    page3 = editor_client.get(url("editor", transcription, page=3)).content.decode()
+    assert 'name="seg-100"' in page3 and 'name="seg-99"' not in page3
+    assert len(editor_data(response)["segments"]) == 120  # the script gets everything
+
+
+def test_editor_page_query_count_is_fixed(editor_client, editor, django_assert_max_num_queries):
+    transcription = make_transcription(editor, generated_segments(words=3000))
+    for n in range(5):
+        transcript_save_version(
+            transcription=transcription,
+            user=editor,
+            based_on_version_number=n,
+            segments_text={n: f"Edit number {n}."},
+        )
+    transcript_finalize(transcription=transcription, user=editor, version_number=3)
+    DictionaryEntry.objects.create(
+        term_original="implane", term_corrected="implant", created_by=editor
+    )
+    with django_assert_max_num_queries(8):
+        response = editor_client.get(transcription.get_absolute_url())
+    assert response.status_code == 200
+    assert "Final: H-3" in response.content.decode()
+
+
+def test_an_unedited_t1_page_loads_the_machine_json_once(
+    editor_client, transcription, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(8):
+        assert editor_client.get(transcription.get_absolute_url()).status_code == 200
+
+
+# --- saving ---------------------------------------------------------------------------------
+
+
+def test_a_plain_form_post_saves_h1_and_returns_to_the_same_page(
+    editor_client, transcription, editor
+):
+    page = url("editor", transcription, page=1)
+    response = editor_client.post(
+        url("save", transcription),
+        {
+            "based_on": "0",
+            "next": page,
+            "seg-0": "Welcome to the course on endodontics.",
+            "seg-2": "The implant is placed after the extraction heals.",
+        },
+        follow=True,
+    )
+    assert response.redirect_chain[-1][0] == page
+    assert "Saved H-1." in response.content.decode()
+    version = TranscriptionVersion.objects.get()
+    assert version.version_type == "H-1" and version.edited_by == editor
+    assert segment_texts(response)[2] == "The implant is placed after the extraction heals."
+
+
+def test_the_script_saves_with_json_and_gets_the_new_timings_back(editor_client, transcription):
+    response = editor_client.post(
+        url("save", transcription),
+        {"based_on": "0", "segments": json.dumps({"2": "The implant is placed now."})},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["status"], body["label"], body["version_number"]) == ("saved", "H-1", 1)
+    assert body["includes_newer"] is False
+    start, end, text, starts, ends = body["segments"]["2"]
+    assert (start, end, text) == (9.0, 14.0, "The implant is placed now.")
+    assert len(starts) == len(ends) == 5 and starts[0] == 9.0
+
+    again = editor_client.post(
+        url("save", transcription),
+        {"based_on": "1", "segments": json.dumps({"2": "The implant is placed now."})},
+        HTTP_ACCEPT="application/json",
+    )
+    assert again.json()["status"] == "unchanged"
+    assert TranscriptionVersion.objects.count() == 1
+
+
+def test_bad_saves_answer_with_a_message(editor_client, transcription):
+    response = editor_client.post(
+        url("save", transcription),
+        {"based_on": "x", "segments": "{}"},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == 400
+    assert "not a number" in response.json()["message"]
+    response = editor_client.post(
+        url("save", transcription), {"based_on": "0", "seg-99": "x"}, follow=True
+    )
+    assert "There is no segment 100" in response.content.decode()
+    assert not TranscriptionVersion.objects.exists()
+
+
+def test_a_stale_save_merges_and_says_so(editor_client, transcription, other_editor):
+    transcript_save_version(
+        transcription=transcription,
+        user=other_editor,
+        based_on_version_number=0,
+        segments_text={0: "Hello and welcome."},
+    )
+    response = editor_client.post(
+        url("save", transcription),
+        {"based_on": "0", "segments": json.dumps({"3": "Crowns need care."})},
+        HTTP_ACCEPT="application/json",
+    )
+    body = response.json()
+    assert body["label"] == "H-2" and body["includes_newer"] is True
+    assert "merged" in body["message"]
+
+
+# --- conflicts ------------------------------------------------------------------------------
+
+
+def conflict_setup(editor_client, transcription, other_editor):
+    transcript_save_version(
+        transcription=transcription,
+        user=other_editor,
+        based_on_version_number=0,
+        segments_text={3: "Zirconia crowns need a careful preparation."},
+    )
+    return editor_client.post(
+        url("save", transcription),
+        {
+            "based_on": "0",
+            "seg-1": "Today we look at root canals.",
+            "seg-3": "Metal crowns need a careful preparation.",
+        },
+    )
+
+
+def test_a_conflicting_save_shows_both_texts_and_keeps_the_draft(
+    editor_client, transcription, editor, other_editor
+):
+    response = conflict_setup(editor_client, transcription, other_editor)
+    assert response.status_code == 302 and response.url == url("conflict", transcription)
+    assert TranscriptionVersion.objects.count() == 1
+
+    page = editor_client.get(response.url)
+    assert page.status_code == 409
+    html = page.content.decode()
+    assert "Not saved: someone else changed the same words." in html
+    assert "Sam Second saved H-1" in html
+    assert "<mark>Zirconia</mark>" in html and "<mark>Metal</mark>" in html
+    assert "1 other segment you changed merges cleanly" in html
+    assert "Today we look at root canals." in html  # both full texts are there
+    draft = drafts.draft_get(kind="transcript", document_id=transcription.pk, user=editor)
+    assert draft.segments == {
+        1: "Today we look at root canals.",
+        3: "Metal crowns need a careful preparation.",
+    }
+
+    # The editor itself offers the draft back.
+    editor_page = editor_client.get(transcription.get_absolute_url()).content.decode()
+    assert "You have an unsaved draft" in editor_page
+    assert "Restore draft" in editor_page and "Discard" in editor_page
+
+
+def test_resolving_a_conflict_saves_the_choices_and_the_clean_merges(
+    editor_client, transcription, editor, other_editor, django_capture_on_commit_callbacks
+):
+    conflict_setup(editor_client, transcription, other_editor)
+    draft = drafts.draft_get(kind="transcript", document_id=transcription.pk, user=editor)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = editor_client.post(
+            url("conflict", transcription),
+            {
+                "latest_seen": "1",
+                "draft_stamp": draft.stamp,
+                "choice-3": "mine",
+                "seg-3": "Zirconia or metal crowns need a careful preparation.",
+            },
+            follow=True,
+        )
+    assert "Saved H-2." in response.content.decode()
+    texts = TranscriptionVersion.objects.get(version_number=2).edited_text.splitlines()
+    assert texts[1] == "Today we look at root canals."
+    assert texts[3] == "Zirconia or metal crowns need a careful preparation."
+    assert drafts.draft_get(kind="transcript", document_id=transcription.pk, user=editor) is None
+
+
+def test_keeping_theirs_in_a_conflict_saves_only_the_rest(
+    editor_client, transcription, editor, other_editor
+):
+    conflict_setup(editor_client, transcription, other_editor)
+    draft = drafts.draft_get(kind="transcript", document_id=transcription.pk, user=editor)
+    editor_client.post(
+        url("conflict", transcription),
+        {"latest_seen": "1", "draft_stamp": draft.stamp, "choice-3": "theirs"},
+    )
+    texts = TranscriptionVersion.objects.get(version_number=2).edited_text.splitlines()
+    assert texts[3] == "Zirconia crowns need a careful preparation."
+    assert texts[1] == "Today we look at root canals."
+
+
+def test_a_stale_draft_stamp_is_not_resolved(editor_client, transcription, other_editor):
+    conflict_setup(editor_client, transcription, other_editor)
+    response = editor_client.post(
+        url("conflict", transcription),
+        {"latest_seen": "1", "draft_stamp": "other-tab", "choice-3": "mine"},
+        follow=True,
+    )
+    assert "Your draft changed" in response.content.decode()
+    assert TranscriptionVersion.objects.count() == 1
+
+
+# --- drafts ---------------------------------------------------------------------------------
+
+
+def test_autosave_keeps_a_draft_that_is_offered_back_and_restored(
+    editor_client, transcription, editor, other_editor
+):
+    response = editor_client.post(
+        url("autosave", transcription),
+        {"based_on": "0", "segments": json.dumps({"1": "Today we look at root canals."})},
+    )
+    assert response.status_code == 200 and response.json()["status"] == "saved"
+    assert not TranscriptionVersion.objects.exists()  # drafts are never versions
+
+    page = editor_client.get(transcription.get_absolute_url())
+    html = page.content.decode()
+    assert "You have an unsaved draft" in html
+    assert 'data-autosave-paused="1"' in html
+    assert segment_texts(page)[1] == "Today we look at root canal treatment of molars."
+
+    # Someone saves another segment meanwhile; restoring merges the draft onto it.
+    transcript_save_version(
+        transcription=transcription,
+        user=other_editor,
+        based_on_version_number=0,
+        segments_text={0: "Hello and welcome."},
+    )
+    restored = editor_client.get(url("editor", transcription, draft="restore"))
+    data = editor_data(restored)
+    assert data["based_on"] == 1
+    assert segment_texts(restored)[:2] == ["Hello and welcome.", "Today we look at root canals."]
+    assert data["saved"] == {"1": "Today we look at root canal treatment of molars."}
+    assert "Draft restored: 1 segment differ from H-1" in restored.content.decode()
+    assert 'data-autosave-paused=""' in restored.content.decode()
+
+
+def test_an_empty_autosave_clears_the_draft(editor_client, transcription, editor):
+    editor_client.post(
+        url("autosave", transcription), {"based_on": "0", "segments": json.dumps({"1": "x"})}
+    )
+    response = editor_client.post(
+        url("autosave", transcription), {"based_on": "0", "segments": "{}"}
+    )
+    assert response.json()["status"] == "cleared"
+    assert drafts.draft_get(kind="transcript", document_id=transcription.pk, user=editor) is None
+
+
+def test_autosave_refuses_garbage(editor_client, transcription):
+    response = editor_client.post(
+        url("autosave", transcription), {"based_on": "0", "segments": "[1, 2]"}
+    )
+    assert response.status_code == 400
+
+
+def test_discarding_a_draft_asks_first(editor_client, transcription, editor):
+    drafts.draft_save(
+        kind="transcript", document_id=transcription.pk, user=editor, based_on=0, segments={0: "x"}
+    )
+    confirm = editor_client.get(url("draft_discard", transcription))
+    assert confirm.status_code == 200
+    assert "Discard your draft?" in confirm.content.decode()
+    assert drafts.draft_get(kind="transcript", document_id=transcription.pk, user=editor)
+
+    response = editor_client.post(url("draft_discard", transcription), follow=True)
+    assert "Draft discarded." in response.content.decode()
+    assert drafts.draft_get(kind="transcript", document_id=transcription.pk, user=editor) is None
+
+
+def test_a_draft_equal_to_the_latest_text_is_dropped_silently(editor_client, transcription, editor):
+    drafts.draft_save(
+        kind="transcript",
+        document_id=transcription.pk,
+        user=editor,
+        based_on=0,
+        segments={0: "Welcome to the course on endodontics."},
+    )
+    html = editor_client.get(transcription.get_absolute_url()).content.decode()
+    assert "You have an unsaved draft" not in html
+    assert drafts.draft_get(kind="transcript", document_id=transcription.pk, user=editor) is None
+
+
+# --- history, diff, restore, finalize -------------------------------------------------------
+
+
+def test_history_lists_who_when_and_how_much_with_a_fixed_query_count(
+    editor_client, transcription, editor, other_editor, django_assert_max_num_queries
+):
+    for n, user in enumerate([editor, other_editor, editor, other_editor]):
+        transcript_save_version(
+            transcription=transcription,
+            user=user,
+            based_on_version_number=n,
+            segments_text={n: f"Segment {n} rewritten by hand."},
+        )
+    transcript_finalize(transcription=transcription, user=editor, version_number=2)
+    with django_assert_max_num_queries(5):
+        response = editor_client.get(url("history", transcription))
+    html = response.content.decode()
+    for label in ("H-4", "H-3", "H-2", "H-1", "T-1"):
+        assert f"<strong>{label}</strong>" in html
+    assert "Sam Second" in html and "Erin Editor" in html
+    assert "Final: H-2" in html
+    assert re.search(r"1 change · ~\d+ words?", html)
+    assert "machine transcript" in html
+
+
+def test_the_diff_page_shows_two_versions_side_by_side(editor_client, transcription, editor):
+    transcript_save_version(
+        transcription=transcription,
+        user=editor,
+        based_on_version_number=0,
+        segments_text={2: "The implant is placed after the extraction heals."},
+    )
+    response = editor_client.get(url("diff", transcription, a=0, b=1))
+    html = response.content.decode()
+    assert "T-1 → H-1" in html and "1 of 4 segments changed" in html
+    assert "<del>implane</del>" in html and "<ins>implant</ins>" in html
+    assert editor_client.get(url("diff", transcription, a=0, b=9)).status_code == 404
+
+
+def test_restore_makes_a_new_version_and_finalize_marks_the_final(
+    editor_client, transcription, editor
+):
+    transcript_save_version(
+        transcription=transcription,
+        user=editor,
+        based_on_version_number=0,
+        segments_text={0: "Changed."},
+    )
+    response = editor_client.post(url("restore", transcription), {"version": "0"}, follow=True)
+    assert "Restored the text of that version as H-2." in response.content.decode()
+    assert segment_texts(response)[0] == "Welcome to the course on endodontics."
+
+    response = editor_client.post(
+        url("finalize", transcription),
+        {"version": "1", "next": url("history", transcription)},
+        follow=True,
+    )
+    assert response.redirect_chain[-1][0] == url("history", transcription)
+    assert "H-1 is the final version." in response.content.decode()
+    transcription.refresh_from_db()
+    assert transcription.final_version.version_type == "H-1"
+
+
+def test_finalizing_from_the_editor_saves_an_unedited_t1_as_h1(editor_client, transcription):
+    page = editor_client.get(transcription.get_absolute_url()).content.decode()
+    assert "Finalize T-1" in page
+    response = editor_client.post(url("finalize", transcription), {}, follow=True)
+    html = response.content.decode()
+    assert "H-1 is the final version." in html and "H-1 is final" in html
+    transcription.refresh_from_db()
+    assert transcription.final_version.version_type == "H-1"
+
+
+# --- find and replace, dictionary -----------------------------------------------------------
+
+
+def test_replace_all_without_script_saves_a_version(editor_client, transcription):
+    response = editor_client.post(
+        url("replace", transcription),
+        {"based_on": "0", "find": "implane", "replace": "implant", "whole_words": "1"},
+        follow=True,
+    )
+    assert "Replaced 1 occurrence. Saved H-1." in response.content.decode()
+    assert segment_texts(response)[2] == "The implant is placed after the extraction heals."
+
+
+def test_add_to_dictionary_from_the_editor(editor_client, transcription, editor):
+    response = editor_client.post(
+        url("glossary_add", transcription),
+        {"term_original": "implane", "term_corrected": "implant"},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == 200, response.content
+    assert "Added “implane → implant”" in response.json()["message"]
+    entry = DictionaryEntry.objects.get()
+    assert (entry.term_original, entry.term_corrected, entry.language_code) == (
+        "implane",
+        "implant",
+        "en",
+    )
+    assert entry.created_by == editor
+    again = editor_client.post(
+        url("glossary_add", transcription),
+        {"term_original": "implane", "term_corrected": "implant"},
+        HTTP_ACCEPT="application/json",
+    )
+    assert again.status_code == 400 and "already" in again.json()["message"]
+
+
+def test_known_wrong_terms_are_suggested_but_never_applied(editor_client, transcription, editor):
+    DictionaryEntry.objects.create(
+        term_original="implane", term_corrected="implant", created_by=editor
+    )
+    DictionaryEntry.objects.create(
+        term_original="molars", term_corrected="molars", created_by=editor
+    )
+    response = editor_client.get(transcription.get_absolute_url())
+    data = editor_data(response)
+    assert data["suggestions"] == [{"original": "implane", "corrected": "implant", "count": 1}]
+    assert data["occurrences"] == {"2": [[4, 11, "implant"]]}
+    assert segment_texts(response)[2] == "The implane is placed after the extraction heals."
+    assert "1 known wrong term in this text" in response.content.decode()
+    assert not TranscriptionVersion.objects.exists()

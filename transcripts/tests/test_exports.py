@@ -1,0 +1,127 @@
+"""Exports of any version, read back with the same libraries a user's tools would use."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import timedelta
+
+import pytest
+import srt
+import webvtt
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from docx import Document
+
+from transcripts.exports import ExportSource, export_document
+from transcripts.services import transcript_save_version
+from transcripts.tests.test_editor_helpers import SEGMENTS, make_transcription, timed_json
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def transcription(editor):
+    transcription = make_transcription(editor)
+    transcript_save_version(
+        transcription=transcription,
+        user=editor,
+        based_on_version_number=0,
+        segments_text={2: "The implant is placed after the extraction heals."},
+    )
+    return transcription
+
+
+def download(client, transcription, fmt, version=None):
+    query = f"?format={fmt}" + (f"&version={version}" if version is not None else "")
+    response = client.get(reverse("transcripts:export", args=[transcription.pk]) + query)
+    assert response.status_code == 200, response.content[:200]
+    return response
+
+
+def test_txt_of_the_latest_and_of_t1(editor_client, transcription):
+    latest = download(editor_client, transcription, "txt")
+    assert latest["Content-Type"] == "text/plain; charset=utf-8"
+    assert latest["Content-Disposition"] == 'attachment; filename="dr-soto-endo-101-H-1.txt"'
+    assert latest.content.decode().splitlines()[2] == (
+        "The implant is placed after the extraction heals."
+    )
+    t1 = download(editor_client, transcription, "txt", version=0)
+    assert t1.content.decode().splitlines() == [text for _, _, text in SEGMENTS]
+    assert "T-1.txt" in t1["Content-Disposition"]
+
+
+def test_srt_has_one_cue_per_segment_with_its_times(editor_client, transcription):
+    cues = list(srt.parse(download(editor_client, transcription, "srt").content.decode()))
+    assert [(c.index, c.start, c.end) for c in cues[:2]] == [
+        (1, timedelta(0), timedelta(seconds=4)),
+        (2, timedelta(seconds=4), timedelta(seconds=9)),
+    ]
+    assert cues[2].content == "The implant is placed after the extraction heals."
+
+
+def test_webvtt_names_the_speaker_and_escapes_markup(editor_client, editor):
+    transcription = make_transcription(
+        editor, [(0.0, 2.5, "Use <2 mm & keep it dry."), (3600.0, 3602.0, "An hour in.")]
+    )
+    response = download(editor_client, transcription, "vtt")
+    assert response["Content-Type"] == "text/vtt; charset=utf-8"
+    body = response.content.decode()
+    assert body.startswith("WEBVTT")
+    assert "<v Dr. Soto>Use &lt;2 mm &amp; keep it dry." in body
+    captions = webvtt.from_buffer(io.StringIO(body)).captions
+    assert [(c.start, c.end) for c in captions] == [
+        ("00:00:00.000", "00:00:02.500"),
+        ("01:00:00.000", "01:00:02.000"),
+    ]
+    assert captions[0].voice == "Dr. Soto"
+
+
+def test_docx_has_timestamps_and_the_speaker(editor_client, transcription):
+    response = download(editor_client, transcription, "docx")
+    document = Document(io.BytesIO(response.content))
+    paragraphs = [p.text for p in document.paragraphs]
+    assert paragraphs[0] == "dr-soto-endo-101.wav"
+    assert "Version H-1 · Speaker: Dr. Soto" in paragraphs
+    assert "[00:09] Dr. Soto: The implant is placed after the extraction heals." in paragraphs
+    assert document.core_properties.title == "dr-soto-endo-101.wav (H-1)"
+
+
+def test_json_is_the_timed_version_with_its_label(editor_client, transcription):
+    data = json.loads(download(editor_client, transcription, "json", version=1).content)
+    assert data["metadata"]["version_type"] == "H-1"
+    assert data["metadata"]["speaker"] == "Dr. Soto"
+    assert data["metadata"]["source"] == "whisper"
+    assert data["segments"][2]["text"] == "The implant is placed after the extraction heals."
+    assert data["segments"][2]["words"][1]["word"] == "implant"
+    assert data["text"].splitlines()[2] == data["segments"][2]["text"]
+
+
+def test_unknown_formats_and_versions_are_not_found(editor_client, transcription):
+    url = reverse("transcripts:export", args=[transcription.pk])
+    assert editor_client.get(url + "?format=pdf").status_code == 404
+    assert editor_client.get(url + "?format=txt&version=7").status_code == 404
+
+
+def test_untimed_documents_export_text_but_not_subtitles():
+    source = ExportSource(
+        title="Traducción", label="T-1-es", text="Hola\nAdiós", json=None, speaker="Dr. Soto"
+    )
+    body, fmt = export_document(source, "txt")
+    assert body.decode() == "Hola\nAdiós\n" and fmt.extension == "txt"
+    with pytest.raises(ValidationError, match="no timings"):
+        export_document(source, "srt")
+    data = json.loads(export_document(source, "json")[0])
+    assert [s["text"] for s in data["segments"]] == ["Hola", "Adiós"]
+
+
+def test_empty_segments_are_left_out_of_subtitles():
+    source = ExportSource(
+        title="t",
+        label="H-1",
+        text="A\n\nC",
+        json=timed_json([(0, 1, "A"), (1, 2, ""), (2, 3, "C")]),
+        speaker="Dr. Soto",
+    )
+    cues = list(srt.parse(export_document(source, "srt")[0].decode()))
+    assert [c.content for c in cues] == ["A", "C"]
