@@ -24,10 +24,15 @@ def concrete_path(route: str) -> str:
     import re
 
     path = route.lstrip("^").rstrip("$")
+    # a named regex group: use its first alternative when it lists them, else a sample word
+    path = re.sub(
+        r"\(\?P<[^>]+>([^)]*)\)",
+        lambda m: m.group(1).split("|")[0] if re.fullmatch(r"[\w|]+", m.group(1)) else "x",
+        path,
+    )
     path = re.sub(r"<uuid:[^>]+>", str(uuid.uuid4()), path)
     path = re.sub(r"<int:[^>]+>", "1", path)
     path = re.sub(r"<(?:str:|slug:|path:)?[^>]+>", "x", path)
-    path = re.sub(r"\(\?P<[^>]+>[^)]*\)", "x", path)
     path = path.replace("\\", "")
     return "/" + path
 
