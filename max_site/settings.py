@@ -232,6 +232,7 @@ VENDOR_MAX_RETRIES = env.int("VENDOR_MAX_RETRIES", default=4)
 # translations: batch size of the translate job, and the ElevenLabs voice-over hand-off.
 TRANSLATION_BATCH_SEGMENTS = env.int("TRANSLATION_BATCH_SEGMENTS", default=40)
 TRANSLATION_BATCH_CHARS = env.int("TRANSLATION_BATCH_CHARS", default=6000)
+TRANSLATION_PARALLELISM = env.int("TRANSLATION_PARALLELISM", default=4)
 ELEVENLABS_VOICE_ID = env.str("ELEVENLABS_VOICE_ID", default="21m00Tcm4TlvDq8ikWAM")
 ELEVENLABS_MODEL_ID = env.str("ELEVENLABS_MODEL_ID", default="eleven_multilingual_v2")
 ELEVENLABS_OUTPUT_FORMAT = env.str("ELEVENLABS_OUTPUT_FORMAT", default="mp3_44100_128")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any
 
 from django.conf import settings
@@ -107,23 +108,7 @@ def translation_run(job: Job) -> dict[str, Any]:
         max_segments=settings.TRANSLATION_BATCH_SEGMENTS,
         max_chars=settings.TRANSLATION_BATCH_CHARS,
     )
-    translated: dict[int, str] = {}
-    for index, batch in enumerate(parts):
-        job_progress(
-            job=job,
-            percent=5 + 85 * index / len(parts),
-            message=f"Translating into {name}: batch {index + 1} of {len(parts)}…",
-        )
-        request = [{"id": s["id"], "text": s["text"]} for s in batch]
-        terms = glossary.for_batch(s["text"] for s in batch)
-        key = _batch_key(job, engine.name, code, request, terms)
-        done = cache.get(key)
-        if done is None:
-            done = engine.translate_segments(
-                segments=request, source_language="en", target_language=code, glossary=terms
-            )
-            cache.set(key, {str(k): v for k, v in done.items()}, BATCH_CACHE_SECONDS)
-        translated.update({int(k): v for k, v in done.items()})
+    translated = _translate_batches(job, engine, code, name, parts, glossary)
 
     job_progress(job=job, percent=92, message=f"Applying the {name} glossary…")
     target = apply_pass(
@@ -162,6 +147,58 @@ def translation_run(job: Job) -> dict[str, Any]:
         "engine": engine.name,
         "language_name": language.name,
     }
+
+
+def _translate_batches(job, engine, code, name, parts, glossary) -> dict[int, str]:
+    """All batches, up to TRANSLATION_PARALLELISM at a time; progress as each one lands.
+
+    Only the vendor calls run in threads: the cache is the only shared state they touch,
+    and progress (a database write that also notices Cancel) is reported from this thread.
+    A failure stops the batches not yet started; those already running finish and are
+    cached, so a retry of the job starts after them.
+    """
+    translated: dict[int, str] = {}
+    pending = []
+    for batch in parts:
+        request = [{"id": s["id"], "text": s["text"]} for s in batch]
+        terms = glossary.for_batch(s["text"] for s in batch)
+        key = _batch_key(job, engine.name, code, request, terms)
+        done = cache.get(key)
+        if done is None:
+            pending.append((key, request, terms))
+        else:
+            translated.update({int(k): v for k, v in done.items()})
+    finished = len(parts) - len(pending)
+
+    def report() -> None:
+        job_progress(
+            job=job,
+            percent=5 + 85 * finished / len(parts),
+            message=f"Translating into {name}: {finished} of {len(parts)} batches done…",
+        )
+
+    def work(item) -> dict[int, str]:
+        key, request, terms = item
+        done = engine.translate_segments(
+            segments=request, source_language="en", target_language=code, glossary=terms
+        )
+        cache.set(key, {str(k): v for k, v in done.items()}, BATCH_CACHE_SECONDS)
+        return done
+
+    report()
+    workers = max(1, min(settings.TRANSLATION_PARALLELISM, len(pending) or 1))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="translate") as pool:
+        futures = [pool.submit(work, item) for item in pending]
+        try:
+            for future in as_completed(futures):
+                translated.update(future.result())
+                finished += 1
+                report()
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+    return translated
 
 
 def _record_usage(corrections: list[dict[str, Any]]) -> None:

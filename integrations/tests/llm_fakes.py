@@ -91,6 +91,10 @@ class FakeChatServer:
         self.lock = threading.Lock()
         # Called with (segments, language) in auto mode; tests swap it for bad translators.
         self.translator = translations_for
+        # Seconds an automatic reply takes, and the most requests seen at once.
+        self.latency = 0.0
+        self.in_flight = 0
+        self.max_in_flight = 0
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -104,10 +108,15 @@ class FakeChatServer:
                     server.requests.append(body)
                     server.headers.append({k.lower(): v for k, v in self.headers.items()})
                     reply = server.script.pop(0) if server.script else None
+                    server.in_flight += 1
+                    server.max_in_flight = max(server.max_in_flight, server.in_flight)
                 if reply is None:
                     reply = server.auto_reply(body)
+                    reply.delay = reply.delay or server.latency
                 if reply.delay:
                     time.sleep(reply.delay)
+                with server.lock:
+                    server.in_flight -= 1
                 status, payload, headers = server.render(reply, body)
                 self.send_response(status)
                 for key, value in headers.items():

@@ -80,6 +80,7 @@ def test_claude_job_sends_glossary_terms_and_batches(
     final_transcription, editor, glossary, fake_claude, settings, django_capture_on_commit_callbacks
 ):
     settings.TRANSLATION_BATCH_SEGMENTS = 2
+    settings.TRANSLATION_PARALLELISM = 1  # requests in order, to compare prompts
     job = translate(final_transcription, editor, ["zh"], django_capture_on_commit_callbacks)
     assert job.status == Job.Status.SUCCEEDED, job.error
     assert job.result["batches"] == 2 and job.result["engine"] == "anthropic"
@@ -98,6 +99,20 @@ def test_linked_target_terms_go_to_the_batch_that_needs_them(
     translate(final_transcription, editor, ["es"], django_capture_on_commit_callbacks)
     prompt = fake_claude.prompt_of(fake_claude.requests[0])
     assert "- veneers → carillas" in prompt
+
+
+def test_batches_run_in_parallel_and_land_in_order(
+    final_transcription, editor, fake_claude, settings, django_capture_on_commit_callbacks
+):
+    settings.TRANSLATION_BATCH_SEGMENTS = 1
+    settings.TRANSLATION_PARALLELISM = 4
+    fake_claude.latency = 0.3
+    job = translate(final_transcription, editor, ["de"], django_capture_on_commit_callbacks)
+    assert job.status == Job.Status.SUCCEEDED, job.error
+    assert job.result["batches"] == 4 and len(fake_claude.requests) == 4
+    assert fake_claude.max_in_flight > 1
+    lines = Translation.objects.get().translated_text.split("\n")
+    assert lines == [f"DE: {text}" for _, _, text in ENGLISH]
 
 
 def test_a_reply_in_the_wrong_language_fails_clearly_and_writes_nothing(
@@ -127,6 +142,7 @@ def test_a_vendor_outage_is_retried_and_finished_batches_are_not_paid_twice(
     final_transcription, editor, fake_claude, settings, django_capture_on_commit_callbacks
 ):
     settings.TRANSLATION_BATCH_SEGMENTS = 2
+    settings.TRANSLATION_PARALLELISM = 1  # the scripted replies go to the batches in order
     # First attempt: batch 1 fine, batch 2 hits a 503; the job's retry resumes at batch 2.
     fake_claude.script = [tool(_auto(0, 1)), error(503, "overloaded")]
     job = translate(final_transcription, editor, ["es"], django_capture_on_commit_callbacks)
