@@ -391,6 +391,16 @@ def file_too_large_message(size: int) -> str:
     )
 
 
+@dataclass(frozen=True)
+class _CleanRow:
+    row: ImportRow
+    language: str
+    original: str
+    corrected: str
+    context: str | None
+    repeat_of: str = ""  # where the same entry was given before, if it was
+
+
 def glossary_import(
     *, user, rows: list[ImportRow], dry_run: bool = False, source: str = ""
 ) -> ImportReport:
@@ -406,7 +416,7 @@ def glossary_import(
     report = ImportReport(dry_run=dry_run)
     known = list(Language.objects.values_list("code", flat=True))
     seen: dict[tuple[str, str], tuple[ImportRow, str, str | None]] = {}
-    cleaned: list[tuple[ImportRow, str, str, str, str | None]] = []
+    cleaned: list[_CleanRow] = []
     for row in rows:
         row_problems = []
         language = language_resolve(row.language_code, known)
@@ -427,11 +437,7 @@ def glossary_import(
         if key in seen:
             first, first_corrected, first_context = seen[key]
             if first_corrected == corrected and (not context or context == first_context):
-                report.skipped.append(
-                    ImportOutcome(
-                        row.where, original, corrected, language, f"repeats {first.where}"
-                    )
-                )
+                cleaned.append(_CleanRow(row, language, original, corrected, context, first.where))
             else:
                 report.problems.append(
                     f"{row.where}: “{original}” ({language}) is also on {first.where} with a "
@@ -439,16 +445,15 @@ def glossary_import(
                 )
             continue
         seen[key] = (row, corrected, context)
-        cleaned.append((row, language, original, corrected, context))
+        cleaned.append(_CleanRow(row, language, original, corrected, context))
     if not rows:
         report.problems.append("The file has no entries to import.")
     if report.problems:
-        report.skipped.clear()
         return report
 
     try:
         with transaction.atomic():
-            languages = sorted({language for _, language, *_ in cleaned})
+            languages = sorted({clean.language for clean in cleaned})
             if not dry_run:
                 _lock_languages(languages)
             _plan_and_write(user, cleaned, languages, report, source)
@@ -472,7 +477,21 @@ def _plan_and_write(user, cleaned, languages, report: ImportReport, source: str)
 
     to_create: list[DictionaryEntry] = []
     to_update: list[tuple[DictionaryEntry, dict[str, Any]]] = []
-    for row, language, original, corrected, context in cleaned:
+    for clean in cleaned:
+        row, language, original, corrected, context = (
+            clean.row,
+            clean.language,
+            clean.original,
+            clean.corrected,
+            clean.context,
+        )
+        if clean.repeat_of:
+            report.skipped.append(
+                ImportOutcome(
+                    row.where, original, corrected, language, f"repeats {clean.repeat_of}"
+                )
+            )
+            continue
         current = existing.get((language, fold(original)))
         if current is None:
             report.added.append(ImportOutcome(row.where, original, corrected, language))

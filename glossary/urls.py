@@ -1,4 +1,4 @@
-from django.urls import path, re_path
+from django.urls import path
 
 from glossary import views
 
@@ -8,7 +8,7 @@ urlpatterns = [
     path("", views.entry_list, name="list"),
     path("new/", views.entry_create, name="create"),
     path("import/", views.entry_import, name="import"),
-    re_path(r"^export\.(?P<fmt>csv|tbx)$", views.entry_export, name="export"),
+    path("export.<str:fmt>", views.entry_export, name="export"),
     path("<uuid:pk>/edit/", views.entry_edit, name="edit"),
     path("<uuid:pk>/archive/", views.entry_archive, name="archive"),
     path("<uuid:pk>/restore/", views.entry_restore, name="restore"),

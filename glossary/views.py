@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -82,11 +82,13 @@ def entry_edit(request, pk):
                 based_on=data["based_on"],
             )
         except ValidationError as exc:
-            if not hasattr(exc, "error_dict"):
-                # Changed meanwhile: show the current entry, keep the message.
+            if hasattr(exc, "error_dict"):
+                form.add_error(None, exc)
+            else:
+                # Changed meanwhile: show the current entry with the message.
+                messages.error(request, " ".join(exc.messages))
                 entry.refresh_from_db()
                 form = EntryForm(entry=entry)
-            form.add_error(None, exc)
         else:
             messages.success(request, f"Saved “{entry.term_original}” → “{entry.term_corrected}”.")
             return redirect(_back(request))
@@ -144,6 +146,8 @@ def entry_import(request):
 
 @require_GET
 def entry_export(request, fmt):
+    if fmt not in ("csv", "tbx"):
+        raise Http404("Glossary export is CSV or TBX.")
     filters = EntryFilterForm(request.GET)
     entries = filters.filter(DictionaryEntry.objects.all())
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
