@@ -29,7 +29,7 @@ class EntryFilterForm(forms.Form):
 
     q = forms.CharField(
         required=False,
-        label="Search",
+        label="Search the glossary",
         widget=forms.TextInput(attrs={"type": "search", "placeholder": "term or context"}),
     )
     language = forms.ChoiceField(required=False, label="Language")

@@ -341,9 +341,8 @@ SUBPROCESS = textwrap.dedent(
 )
 
 
-# Committed data, so the other process sees it; serialized_rollback keeps the seeded
-# languages for the tests that run after this one.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# Committed data, so the other process sees it (the root conftest re-seeds afterwards).
+@pytest.mark.django_db(transaction=True)
 def test_a_write_in_another_process_rebuilds_this_process_matcher(editor):
     seed_entries(editor)
     assert glossary_apply(text="crwn implane", language_code="en")[0] == "crwn implant"
