@@ -420,7 +420,8 @@ class ChatEngine(ABC):
         missing = [i for i in expected if i not in texts]
         if missing:
             shown = ", ".join(str(i) for i in missing[:10])
-            raise VendorReplyError(f"segments {shown} are missing from the reply")
+            noun = "segment {} is" if len(missing) == 1 else "segments {} are"
+            raise VendorReplyError(f"{noun.format(shown)} missing from the reply")
         for seg_id, text in texts.items():
             problem = script_problem(text=text, target_language=target_language)
             if problem:

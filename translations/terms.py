@@ -20,6 +20,8 @@ translation does not contain the entry's corrected term is listed as *missing*.
 from __future__ import annotations
 
 import bisect
+import functools
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -164,17 +166,52 @@ class GlossaryForLanguage:
 
     def for_batch(self, english_texts: Iterable[str]) -> list[tuple[str, str]]:
         """The (term, rendering) pairs for a batch: only terms its English contains."""
-        text = "\n".join(english_texts)
+        index = WordIndex("\n".join(english_texts))
         pairs: list[tuple[str, str]] = []
         linked = set()
         for link in self.links:
-            if link.in_english(text):
+            if any(index.has(name) for name in link.names or (link.english,)):
                 pairs.append((link.english, link.target_corrected))
                 linked.add(link.english.casefold())
         for term in self.english_terms:
-            if term.casefold() not in linked and contains_term(text, term):
+            if term.casefold() not in linked and index.has(term):
                 pairs.append((term, term))
         return pairs + self.unlinked[:UNLINKED_PROMPT_LIMIT]
+
+
+class WordIndex:
+    """Which word sequences a text contains, case-insensitively: a set lookup per term
+    instead of a scan of the text per term (thousands of terms, every batch).
+
+    Words are runs of letters, marks and digits, so "ortho-dontic" and "ortho dontic"
+    look alike here: good enough to choose prompt hints, never used to change text.
+    """
+
+    MAX_WORDS = 6
+
+    def __init__(self, text: str):
+        words = _tokens(text)
+        self.grams: set[str] = set()
+        for n in range(1, self.MAX_WORDS + 1):
+            for i in range(len(words) - n + 1):
+                self.grams.add(" ".join(words[i : i + n]))
+
+    def has(self, term: str) -> bool:
+        return _term_key(term) in self.grams
+
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+def _tokens(text: str) -> list[str]:
+    # English side only (prompt hints): \w's letters and digits are the word characters.
+    return _WORD.findall(text.casefold())
+
+
+@functools.lru_cache(maxsize=50_000)
+def _term_key(term: str) -> str:
+    # Terms repeat in every batch and job; their key never changes.
+    return " ".join(_tokens(term))
 
 
 def glossary_for_language(language_code: str) -> GlossaryForLanguage:
