@@ -15,7 +15,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import JSONField, Max, Value
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from accounts.services import activity_record
@@ -261,6 +262,15 @@ def _mine_from_input(
     return mine
 
 
+def _json_literal(data: dict | None):
+    """The timed JSON as one compact literal: a three-hour lecture is ~2 MB, and compact
+    separators plus a single cast are the cheapest way to hand it to the database."""
+    if data is None:
+        return None
+    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    return Cast(Value(text), output_field=JSONField())
+
+
 # Audit action per reason for a new version; finalizing the machine text records
 # "keep_machine_text" here and "finalize" when the final pointer moves.
 VERSION_ACTIONS = {"edit": "edit", "restore": "restore", "finalize": "keep_machine_text"}
@@ -295,12 +305,13 @@ def _create_version(
         version_number=number,
         version_type=doc.version_label(parent, number),
         edited_text=text,
-        json_with_timestamps=data,
+        json_with_timestamps=_json_literal(data),
         diff_from_previous=json.dumps(record, ensure_ascii=False),
         edited_by=user,
         created_at=now,
         **extra,
     )
+    version.json_with_timestamps = data
     activity_record(
         actor=user,
         action=f"{doc.activity_prefix}.{VERSION_ACTIONS[origin]}",

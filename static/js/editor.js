@@ -178,6 +178,7 @@ class Editor {
       this.updateStatus();
     }
     window.maxEditor = this; // for the browser tests and the benchmark
+    performance.mark("max-editor-ready");
   }
 
   // -- pieces ---------------------------------------------------------------------------------
