@@ -21,9 +21,14 @@ import numpy as np
 from integrations.transcription.audio import SAMPLE_RATE
 
 FRAME_SAMPLES = SAMPLE_RATE // 50  # 20 ms
+# A pause this long is a good place to cut (a sentence or clause boundary); the cut
+# goes into the latest such pause in reach, so pieces come out close to full length.
+GOOD_PAUSE_FRAMES = 25  # 0.5 s
 # A piece whose loudest frames stay under this is silence; Whisper invents words for it.
 SILENT_PIECE_DBFS = -65.0
-SPLIT_VERSION = 1  # bump when the algorithm changes, so old checkpoints are ignored
+MEAN_FILL = 0.9  # pieces come out at about this fraction of the planned length
+SPLIT_VERSION = 2  # bump when the algorithm changes, so old checkpoints are ignored
+_DB_CHUNK_FRAMES = 4096  # loudness is computed this many frames at a time (small temporaries)
 
 
 @dataclass(frozen=True)
@@ -45,9 +50,12 @@ class Piece:
 def frame_dbfs(pcm: np.ndarray) -> np.ndarray:
     """Loudness of each whole 20 ms frame in dB relative to full scale (floor -90)."""
     frames = pcm[: pcm.size - pcm.size % FRAME_SAMPLES].reshape(-1, FRAME_SAMPLES)
-    power = np.square(frames, dtype=np.float64).mean(axis=1)
-    rms = np.sqrt(power)
-    return 20 * np.log10(np.maximum(rms, 1.0) / 32768.0)
+    out = np.empty(frames.shape[0], dtype=np.float64)
+    for at in range(0, frames.shape[0], _DB_CHUNK_FRAMES):
+        chunk = frames[at : at + _DB_CHUNK_FRAMES].astype(np.float32)
+        power = np.einsum("ij,ij->i", chunk, chunk, dtype=np.float64) / FRAME_SAMPLES
+        out[at : at + chunk.shape[0]] = power
+    return 20 * np.log10(np.maximum(np.sqrt(out), 1.0) / 32768.0)
 
 
 def silence_threshold(db: np.ndarray) -> float:
@@ -59,68 +67,93 @@ def silence_threshold(db: np.ndarray) -> float:
     return floor + max(3.0, 0.35 * (loud - floor))
 
 
-def choose_cut(pcm: np.ndarray, low: int, high: int) -> int:
-    """Where to end a piece: a sample offset in [low, high], in the longest pause there."""
-    db = frame_dbfs(pcm[:high])
-    first, last = low // FRAME_SAMPLES, min(high // FRAME_SAMPLES, db.size)
-    if last <= first:
+def choose_cut_frame(db: np.ndarray, low: int, high: int) -> int:
+    """Where to end a piece, as a frame index in [low, high]: in the latest pause of at
+    least GOOD_PAUSE_FRAMES there, else in the longest pause, else at the quietest frame.
+    `db` is the loudness of the frames from the piece's start (at least `high` of them).
+    """
+    high = min(high, db.size)
+    if high <= low:
         return high
-    window = db[first:last]
-    quiet = window < silence_threshold(db)
-    # Runs of quiet frames as [start, end) pairs; cut in the middle of the longest.
+    window = db[low:high]
+    quiet = window < silence_threshold(db[:high])
+    # Runs of quiet frames as [start, end) pairs.
     edges = np.flatnonzero(np.diff(np.concatenate(([0], quiet.astype(np.int8), [0]))))
     starts, ends = edges[0::2], edges[1::2]
     if starts.size:
-        longest = int(np.argmax(ends - starts))
-        best_mid = int(starts[longest] + (ends[longest] - starts[longest]) // 2)
+        lengths = ends - starts
+        good = np.flatnonzero(lengths >= GOOD_PAUSE_FRAMES)
+        pick = int(good[-1]) if good.size else int(np.argmax(lengths))
+        middle = int(starts[pick] + lengths[pick] // 2)
     else:
-        best_mid = int(np.argmin(window))
-    return (first + best_mid) * FRAME_SAMPLES
+        middle = int(np.argmin(window))
+    return low + middle
 
 
 class SilenceSplitter:
     """Cuts a sample stream into pieces of at most `piece_seconds`, at pauses.
 
     Only the piece being assembled is held in memory (at most `piece_seconds` of
-    samples plus one input block).
+    samples plus one input block), with the loudness of its 20 ms frames, measured
+    once as the samples arrive.
     """
 
     def __init__(self, piece_seconds: float, *, min_fraction: float = 0.6):
-        self.max_samples = max(FRAME_SAMPLES * 10, int(piece_seconds * SAMPLE_RATE))
-        self.max_samples -= self.max_samples % FRAME_SAMPLES
-        self.min_samples = int(self.max_samples * min_fraction)
+        self.max_frames = max(10, int(piece_seconds * SAMPLE_RATE) // FRAME_SAMPLES)
+        self.min_frames = int(self.max_frames * min_fraction)
 
     def split(self, blocks: Iterable[np.ndarray]) -> Iterator[Piece]:
-        buffer: list[np.ndarray] = []
+        # Pieces start on frame boundaries, so a frame's index is its sample // 320.
+        samples: list[np.ndarray] = []  # the piece being assembled
+        loudness: list[np.ndarray] = []  # dB of its whole frames
+        framed = 0  # samples covered by `loudness`
         buffered = 0
         start = 0
         index = 0
         for block in blocks:
-            buffer.append(block)
+            samples.append(block)
             buffered += block.size
-            while buffered >= self.max_samples:
-                pcm = np.concatenate(buffer)
-                cut = choose_cut(pcm, self.min_samples, self.max_samples)
-                yield self._piece(index, start, pcm[:cut])
+            whole = (buffered - framed) // FRAME_SAMPLES * FRAME_SAMPLES
+            if whole:
+                tail = _tail(samples, buffered - framed, whole)
+                loudness.append(frame_dbfs(tail))
+                framed += whole
+            while framed >= self.max_frames * FRAME_SAMPLES:
+                db = np.concatenate(loudness)
+                cut_frame = choose_cut_frame(db, self.min_frames, self.max_frames)
+                cut = cut_frame * FRAME_SAMPLES
+                pcm = np.concatenate(samples)
+                yield Piece(index, start, pcm[:cut], _silent(db[:cut_frame]))
                 index += 1
                 start += cut
                 rest = pcm[cut:].copy()  # drop the reference to the whole buffer
-                buffer, buffered = [rest], rest.size
+                del pcm
+                samples, buffered = [rest], rest.size
+                loudness, framed = [db[cut_frame:]], framed - cut
         if buffered:
-            pcm = np.concatenate(buffer)
-            if pcm.size:
-                yield self._piece(index, start, pcm)
+            pcm = np.concatenate(samples)
+            yield Piece(index, start, pcm, is_silent(pcm))
 
-    @staticmethod
-    def _piece(index: int, start: int, pcm: np.ndarray) -> Piece:
-        return Piece(index=index, start_sample=start, pcm=pcm, silent=is_silent(pcm))
+
+def _tail(samples: list[np.ndarray], unframed: int, take: int) -> np.ndarray:
+    """The first `take` of the last `unframed` samples buffered in `samples`."""
+    parts, need = [], unframed
+    for block in reversed(samples):
+        parts.append(block[-need:] if block.size > need else block)
+        need -= parts[-1].size
+        if need <= 0:
+            break
+    return np.concatenate(parts[::-1])[:take]
+
+
+def _silent(db: np.ndarray) -> bool:
+    return (float(np.percentile(db, 99.5)) if db.size else -90.0) < SILENT_PIECE_DBFS
 
 
 def is_silent(pcm: np.ndarray) -> bool:
     """Nothing in these samples is louder than a quiet room (recognisers invent words
     for pure silence, so it is never sent)."""
-    db = frame_dbfs(pcm)
-    return (float(np.percentile(db, 99.5)) if db.size else -90.0) < SILENT_PIECE_DBFS
+    return _silent(frame_dbfs(pcm))
 
 
 def plan_piece_seconds(
@@ -133,12 +166,12 @@ def plan_piece_seconds(
     """Piece length that keeps every parallel request busy without exceeding the limit.
 
     A 10-minute talk with 8 requests in flight becomes 8 short pieces rather than one
-    long one; a 3-hour lecture becomes rounds of 8 pieces of equal length. Cuts land
-    between 60 % and 100 % of the length, so aim for the mean at about 80 %.
+    long one; a 3-hour lecture becomes rounds of 8 pieces of equal length. Cuts go to
+    the latest good pause after 60 % of the length, so pieces average about 90 %.
     """
     if not duration or duration <= 0:
         return max_piece_seconds
     parallelism = max(1, parallelism)
-    rounds = math.ceil(duration / (parallelism * max_piece_seconds * 0.8))
-    wanted = duration / (parallelism * rounds) / 0.8
+    rounds = math.ceil(duration / (parallelism * max_piece_seconds * MEAN_FILL))
+    wanted = duration / (parallelism * rounds) / MEAN_FILL
     return max(min(min_piece_seconds, max_piece_seconds), min(wanted, max_piece_seconds))

@@ -28,6 +28,7 @@ from integrations.errors import PermanentError, TransientError
 from integrations.transcription.audio import SAMPLE_RATE, iter_pcm, probe_duration, write_piece
 from integrations.transcription.base import Segment, TranscriptionEngine
 from integrations.transcription.chunking import (
+    MEAN_FILL,
     SPLIT_VERSION,
     Piece,
     SilenceSplitter,
@@ -237,7 +238,7 @@ class _PieceRun:
         self.samples = 0
         self.last_report = 0.0
         hint = plan.duration_hint
-        self.expected = max(1, math.ceil(hint / (plan.piece_seconds * 0.8))) if hint else 1
+        self.expected = max(1, math.ceil(hint / (plan.piece_seconds * MEAN_FILL))) if hint else 1
 
     def run(self) -> MediaTranscript:
         pool = ThreadPoolExecutor(
