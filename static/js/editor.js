@@ -976,13 +976,14 @@ class Corrector {
 
   #openFor(target, rect) {
     if (!target) return;
+    const anchor = rect || this.chip.getBoundingClientRect(); // before the chip hides
     this.target = target;
     this.originalEl.textContent = target.original;
     this.toEl.value = target.corrected;
     this.allEl.checked = false;
     this.messageEl.textContent = "";
     this.chip.hidden = true;
-    this.#place(this.popover, rect || this.chip.getBoundingClientRect());
+    this.#place(this.popover, anchor);
     this.popover.hidden = false;
     this.open = true;
     this.toEl.focus();
