@@ -24,10 +24,10 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Max
 from django.db.models.fields.json import KT
-from django.urls import NoReverseMatch, reverse
 
 from accounts.models import User
 from accounts.services import activity_record, set_archived
+from glossary.services import glossary_terms
 from integrations.errors import PermanentError
 from integrations.transcription import get_transcription_engine
 from integrations.transcription.join import PieceTranscript
@@ -68,7 +68,7 @@ class TranscriptSummary:
     latest_label: str  # "T-1" when unedited, else the newest "H-n"
     engine: str
     duration: float | None
-    editor_url: str | None
+    editor_url: str
 
 
 @dataclass(frozen=True)
@@ -128,10 +128,6 @@ def transcription_panel_state(audio_file: AudioFile) -> PanelState:
 
 def _summary(transcription: Transcription) -> TranscriptSummary:
     try:
-        editor_url = reverse("transcripts:editor", args=[transcription.pk])
-    except NoReverseMatch:  # the editor's URLs are not wired yet
-        editor_url = None
-    try:
         duration = float(transcription.meta_duration)
     except (TypeError, ValueError):
         duration = None
@@ -142,7 +138,7 @@ def _summary(transcription: Transcription) -> TranscriptSummary:
         latest_label=f"H-{last}" if last else "T-1",
         engine=transcription.meta_engine or transcription.get_source_display(),
         duration=duration,
-        editor_url=editor_url,
+        editor_url=transcription.get_absolute_url(),
     )
 
 
@@ -205,16 +201,9 @@ def transcription_start_after_upload(*, audio_file: AudioFile, user: User | None
 def transcription_vocabulary(language_code: str = "en") -> list[str]:
     """The glossary's correct spellings, most used first: the transcription prompt's
     vocabulary. (The dictionary is never applied to English transcripts themselves.)"""
-    from glossary.models import DictionaryEntry
-
-    terms = (
-        DictionaryEntry.objects.filter(language_code=language_code, archived=False)
-        .order_by("-usage_count", "term_corrected")
-        .values_list("term_corrected", flat=True)[: VOCABULARY_LIMIT * 2]
-    )
     seen: dict[str, str] = {}
-    for term in terms:
-        seen.setdefault(term.casefold(), term)
+    for _original, corrected in glossary_terms(language_code=language_code):
+        seen.setdefault(corrected.casefold(), corrected)
     return list(seen.values())[:VOCABULARY_LIMIT]
 
 
