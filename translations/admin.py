@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from max_site.admin_mixins import NoDeleteAdminMixin
-from translations.models import Language, Translation, TranslationVersion
+from translations.models import Language, Translation, TranslationVersion, VoiceOver
 
 
 @admin.register(Language)
@@ -16,7 +16,7 @@ class LanguageAdmin(NoDeleteAdminMixin, admin.ModelAdmin):
 
 class TranslationVersionInline(admin.TabularInline):
     model = TranslationVersion
-    fields = ("version_number", "version_type", "edited_by", "created_at")
+    fields = ("version_number", "version_type", "origin", "edited_by", "created_at")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -43,8 +43,27 @@ class TranslationAdmin(NoDeleteAdminMixin, admin.ModelAdmin):
 
 @admin.register(TranslationVersion)
 class TranslationVersionAdmin(NoDeleteAdminMixin, admin.ModelAdmin):
-    list_display = ("translation", "version_type", "version_number", "edited_by", "created_at")
+    list_display = (
+        "translation",
+        "version_type",
+        "version_number",
+        "origin",
+        "edited_by",
+        "created_at",
+    )
     list_select_related = ("translation", "edited_by")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(VoiceOver)
+class VoiceOverAdmin(NoDeleteAdminMixin, admin.ModelAdmin):
+    list_display = ("translation", "version", "engine", "voice_id", "created_by", "created_at")
+    list_select_related = ("translation", "version", "created_by")
 
     def has_add_permission(self, request):
         return False

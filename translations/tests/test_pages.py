@@ -181,7 +181,7 @@ def test_seed_query_returns_versions_newest_first(final_transcription, editor):
 
 
 def test_report_lists_applied_entries_and_missing_linked_terms(
-    editor_client, final_transcription, editor
+    editor_client, final_transcription, editor, django_assert_max_num_queries
 ):
     DictionaryEntry.objects.create(
         term_original="veneers", term_corrected="veneers", created_by=editor
@@ -221,7 +221,9 @@ def test_report_lists_applied_entries_and_missing_linked_terms(
         },
     ]
     translation = machine(final_transcription, editor, "es", corrections=corrections)
-    page = editor_client.get(reverse("translations:report", args=[translation.pk])).content.decode()
+    with django_assert_max_num_queries(8):
+        response = editor_client.get(reverse("translations:report", args=[translation.pk]))
+    page = response.content.decode()
     applied = page.split("Entries applied")[1].split("Expected terms")[0]
     assert "implane → implant" in applied and "#2" in applied
     assert 'veneers <span class="muted">(kept)</span>' in applied

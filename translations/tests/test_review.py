@@ -67,7 +67,7 @@ def spanish(final_transcription, editor):
 def test_review_page_shows_english_beside_each_segment_with_times_and_player(
     editor_client, spanish, final_transcription, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(10):
         response = editor_client.get(spanish.get_absolute_url())
     page = response.content.decode()
     data = editor_data(page)
