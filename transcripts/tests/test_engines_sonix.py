@@ -11,7 +11,12 @@ from jobs.models import Job
 from media_files.services import audio_file_upload
 from media_files.tests.sonix_fake import API_KEY, SonixServer
 from projects.models import Project, ProjectType
-from transcripts.tests.transcription_fakes import SPEECH_FIXTURE
+from transcripts.tests.transcription_fakes import SPEECH_FIXTURE, isolate_storage
+
+
+@pytest.fixture(autouse=True)
+def _own_storage(settings, tmp_path):
+    isolate_storage(settings, tmp_path / "media")
 
 
 @pytest.fixture

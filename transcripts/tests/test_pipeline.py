@@ -18,11 +18,17 @@ from transcripts.tests.transcription_fakes import (
     SPEECH_FIXTURE,
     FakeOpenAI,
     Fault,
+    isolate_storage,
     tone_bursts,
     write_audio,
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _own_storage(settings, tmp_path):
+    isolate_storage(settings, tmp_path / "media")
 
 
 @pytest.fixture
@@ -318,7 +324,7 @@ def test_archived_and_sonix_only_recordings_are_refused(upload, editor, project)
         pipeline.transcription_start(audio_file=imported, user=editor)
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_cancel_stops_a_running_transcription_between_pieces(
     upload, openai_settings, fake, lecture
 ):

@@ -10,9 +10,14 @@ from jobs.services import job_fail
 from media_files.models import AudioFile
 from projects.models import Project, ProjectType
 from transcripts.models import Transcription, TranscriptionVersion
-from transcripts.tests.transcription_fakes import SPEECH_FIXTURE
+from transcripts.tests.transcription_fakes import SPEECH_FIXTURE, isolate_storage
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _own_storage(settings, tmp_path):
+    isolate_storage(settings, tmp_path / "media")
 
 
 @pytest.fixture

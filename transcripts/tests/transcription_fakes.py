@@ -321,3 +321,17 @@ def _multipart(content_type: str, body: bytes) -> tuple[dict[str, list[str]], st
         else:
             fields.setdefault(name, []).append(payload.decode())
     return fields, filename, audio
+
+
+def isolate_storage(settings, root: Path) -> Path:
+    """Point default storage at a test's own folder (call from an autouse fixture)."""
+    root.mkdir(parents=True, exist_ok=True)
+    settings.MEDIA_ROOT = root
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(root)},
+        },
+    }
+    return root
