@@ -216,7 +216,7 @@ OPENAI_TRANSCRIPTION_MODEL = env.str("OPENAI_TRANSCRIPTION_MODEL", default="whis
 OPENAI_CHAT_MODEL = env.str("OPENAI_CHAT_MODEL", default="gpt-4o-mini")
 ANTHROPIC_API_KEY = env.str("ANTHROPIC_API_KEY", default="")
 ANTHROPIC_BASE_URL = env.str("ANTHROPIC_BASE_URL", default="") or None
-ANTHROPIC_MODEL = env.str("ANTHROPIC_MODEL", default="claude-sonnet-4-5")
+ANTHROPIC_MODEL = env.str("ANTHROPIC_MODEL", default="claude-sonnet-4-6")
 SONIX_API_KEY = env.str("SONIX_API_KEY", default="")
 SONIX_BASE_URL = env.str("SONIX_BASE_URL", default="https://api.sonix.ai/v1")
 ELEVENLABS_API_KEY = env.str("ELEVENLABS_API_KEY", default="")
