@@ -7,6 +7,7 @@ import re
 from pathlib import PurePosixPath
 
 from django.core.files.storage import default_storage
+from django.db import connections
 from django.http import (
     Http404,
     HttpRequest,
@@ -130,6 +131,7 @@ def stream_response(request: HttpRequest, audio_file: AudioFile) -> HttpResponse
     if request.method == "HEAD":
         response = HttpResponse(status=206 if byte_range else 200, content_type=content_type)
     else:
+        _release_database_connections()
         response = StreamingHttpResponse(
             _FileRange(default_storage.open(key, "rb"), start, length),
             status=206 if byte_range else 200,
@@ -143,6 +145,15 @@ def stream_response(request: HttpRequest, audio_file: AudioFile) -> HttpResponse
     response["Content-Disposition"] = disposition
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+def _release_database_connections() -> None:
+    """A player may hold a stream open for minutes, reading as it plays; that must not
+    pin a database connection (and, with many listeners, exhaust the server's pool).
+    Django reconnects on the next query. Inside a transaction (tests) nothing closes."""
+    for connection in connections.all(initialized_only=True):
+        if not connection.in_atomic_block:
+            connection.close()
 
 
 def _presigned_redirect(key: str, *, content_type: str, disposition: str) -> HttpResponse:
