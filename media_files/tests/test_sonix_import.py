@@ -277,3 +277,13 @@ def test_sync_is_scheduled_every_few_minutes():
 def test_the_periodic_task_is_quiet_without_a_key(settings):
     settings.SONIX_API_KEY = ""
     assert sonix_sync()["checked"] == 0
+
+
+def test_import_page_query_count_is_flat(
+    sonix, editor_client, project, editor, django_assert_max_num_queries
+):
+    for n in range(8):
+        sonix.add_media(f"m{n}", f"Lecture {n}", status="transcribing")
+    sonix_import(project=project, media_ids=[f"m{n}" for n in range(4)], user=editor)
+    with django_assert_max_num_queries(9):
+        editor_client.get(PAGE)

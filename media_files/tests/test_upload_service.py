@@ -318,3 +318,31 @@ def test_a_failing_pipeline_never_undoes_the_upload(make_media, upload, monkeypa
     audio_file = upload(make_media("mp3"))
     assert AudioFile.objects.filter(pk=audio_file.pk).exists()
     assert "Could not start transcription" in caplog.text
+
+
+# -- reading back (the transcription pipeline's entry points) --------------------------
+
+
+def test_open_and_local_path_on_local_storage(make_media, upload, media_storage):
+    from media_files.services import audio_file_local_path, audio_file_open
+
+    path = make_media("opus")
+    audio_file = upload(path)
+    with audio_file_open(audio_file) as fh:
+        assert fh.read() == path.read_bytes()
+    with audio_file_local_path(audio_file) as local:
+        assert local == media_storage / audio_file.file_path  # the file itself, no copy
+        assert local.read_bytes() == path.read_bytes()
+
+
+def test_a_file_missing_from_storage_is_a_clear_permanent_error(make_media, upload, media_storage):
+    from integrations.errors import PermanentError
+    from media_files.services import audio_file_local_path
+
+    audio_file = upload(make_media("mp3"))
+    (media_storage / audio_file.file_path).unlink()
+    with (
+        pytest.raises(PermanentError, match="missing from storage"),
+        audio_file_local_path(audio_file),
+    ):
+        pass

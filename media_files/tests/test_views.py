@@ -318,3 +318,11 @@ def test_missing_file_is_404(editor_client, stored, media_storage):
     audio_file, _ = stored
     (media_storage / audio_file.file_path).unlink()
     assert stream(editor_client, audio_file).status_code == 404
+
+
+def test_file_names_are_escaped_everywhere(editor_client, project, make_media, upload):
+    audio_file = upload(make_media("mp3"), name='<img src=x onerror="alert(1)">.mp3')
+    for url in (project.get_absolute_url(), audio_file.get_absolute_url()):
+        html = editor_client.get(url).content.decode()
+        assert "<img src=x" not in html
+        assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;.mp3" in html
