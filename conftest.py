@@ -84,9 +84,29 @@ def pytest_runtest_teardown(item, nextitem):
         import importlib
 
         from django.apps import apps as global_apps
+        from django.contrib.contenttypes.models import ContentType
         from pytest_django.plugin import blocking_manager_key
 
+        # The flush re-created content types with new ids; forget the cached old ones.
+        ContentType.objects.clear_cache()
         with item.config.stash[blocking_manager_key].unblock():
             for module, function in SEED_DATA_MIGRATIONS:
                 getattr(importlib.import_module(module), function)(global_apps, None)
     return result
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_stray_connections_before_dropping_the_test_database(django_db_setup, django_db_blocker):
+    """Live-server threads can leave connections open; PostgreSQL refuses to drop a database
+    that other sessions use, so end them before pytest-django tears the database down."""
+    yield
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+        connection.close()

@@ -39,19 +39,23 @@ def job_create(
     target: models.Model,
     created_by=None,
     params: dict[str, Any] | None = None,
+    per_params: bool = False,
 ) -> Job:
-    """Queue a job for `target`, or return the one already queued/running for it."""
+    """Queue a job for `target`, or return the one already queued/running for it.
+
+    With `per_params`, jobs with different params run side by side (one translate job
+    per language of a transcript); only an active job with the same params is reused.
+    """
     with transaction.atomic():
         target_type = ContentType.objects.get_for_model(target)
         # Lock the target so two clicks on "Transcribe" never start two runs.
         type(target).objects.select_for_update().filter(pk=target.pk).first()
-        existing = (
-            Job.objects.filter(
-                target_type=target_type, target_id=target.pk, kind=kind, status__in=Job.ACTIVE
-            )
-            .order_by("-created_at")
-            .first()
+        active = Job.objects.filter(
+            target_type=target_type, target_id=target.pk, kind=kind, status__in=Job.ACTIVE
         )
+        if per_params:
+            active = active.filter(params=params or {})
+        existing = active.order_by("-created_at").first()
         if existing:
             return existing
         job = Job.objects.create(

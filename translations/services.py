@@ -26,7 +26,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -228,20 +227,14 @@ def translation_start(
 
 
 def _queue_translate_job(transcription: Transcription, code: str, user: User) -> Job:
-    # job_create() keeps one active job per (target, kind) and would hand back another
-    # language's job, so per-language jobs are created here under the transcript lock
-    # (taken by the caller) and queued the way job_create queues them.
-    job = Job.objects.create(
+    return job_services.job_create(
         kind=TRANSLATE_KIND,
         task_name=TRANSLATE_TASK,
-        target_type=ContentType.objects.get_for_model(Transcription),
-        target_id=transcription.pk,
-        params={"language": code},
+        target=transcription,
         created_by=user,
-        message="Waiting for a worker…",
+        params={"language": code},
+        per_params=True,
     )
-    job_services._enqueue(job)
-    return job
 
 
 def translate_jobs_by_language(transcription: Transcription) -> dict[str, Job]:

@@ -116,3 +116,19 @@ def test_backoff_grows_and_honours_retry_after():
     assert services.backoff_seconds(0, retry_after=30) >= 30
     assert all(0 <= services.backoff_seconds(3) <= 16 for _ in range(100))
     assert services.backoff_seconds(50) <= 600
+
+
+def test_jobs_with_different_params_run_side_by_side_when_asked(project, editor):
+    def create(language):
+        return services.job_create(
+            kind="sample",
+            task_name="jobs.tests.sample",
+            target=project,
+            created_by=editor,
+            params={"language": language},
+            per_params=True,
+        )
+
+    es, fr, es_again = create("es"), create("fr"), create("es")
+    assert es.pk != fr.pk and es_again.pk == es.pk
+    assert Job.objects.count() == 2
