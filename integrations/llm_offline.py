@@ -9,7 +9,10 @@ from integrations.llm import ChatEngine
 
 OFFLINE_LABEL = "[Offline draft: no language model configured]"
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+# A sentence ends at . ! ? followed by space, except after titles such as "Dr." or "e.g.".
+_SENTENCE = re.compile(
+    r"(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\be\.g\.)(?<!\bi\.e\.)(?<=[.!?])\s+"
+)
 
 
 class OfflineChatEngine(ChatEngine):
