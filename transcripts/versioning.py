@@ -10,19 +10,29 @@ Reuse API (how the translation review page plugs in — see also transcripts/vie
 
 1. Describe the document once with `VersionedDocument` (below): its version model, the name of
    the foreign key from version to parent, how to read the base text/JSON, how to label a
-   version (`H-3`, `H-2-es`), the project of a parent (for the audit trail) and its language.
+   version (`H-3`, `H-2-es`), the project of a parent (for the audit trail), its language,
+   optional extra fields per new version (`version_fields("edit"|"restore"|"finalize")`) and
+   an optional `after_save(parent, version, user)` hook that runs in the save transaction.
 2. Writes go through the generic services in `transcripts.services`:
-   `document_save_version(doc=, parent=, user=, segments_text= | text=, based_on_version_number=)`
-   (stale-save merge, realignment, diff, row lock, audit, draft kept on conflict),
-   `document_restore_version(...)`, `document_finalize(...)`; reads through
-   `document_snapshot(...)`, `document_history(...)`, `document_diff(...)`,
-   `document_draft_state(...)`. Translations wrap them as `translation_save_version(...)` etc.
-3. Drafts: `transcripts.drafts` (cache, per (kind, document, user)); the `kind` is `doc.kind`.
-4. Pages: `transcripts.views_editor.DocumentEditor(doc=..., namespace=...)` builds every view
-   (editor, save, autosave, discard, conflict, history, diff, restore, finalize, find/replace,
-   add-to-dictionary, exports) and its `urlpatterns()`; templates under
-   `transcripts/templates/transcripts/editor/` take their URLs from the context (`urls.*`), so
-   they never name the transcripts namespace.
+   `document_save_version(doc=, parent=, user=, based_on_version_number=, segments_text= | text=,
+   keep_draft=False) -> SaveResult` (row lock, number = Max()+1, three-way merge of stale saves,
+   realignment, diff record, audit; raises `SaveConflict` with the edits kept as a draft),
+   `document_restore_version(...)`, `document_finalize(...)`, `document_replace_all(...)`;
+   reads through `document_snapshot(...)` (latest / base 0 / version N), `document_history(...)`,
+   `document_diff(...)`, `document_draft_state(...)`. Translations wrap them as
+   `translation_save_version(...)` etc. Whether a translation is outdated:
+   `transcripts.services.transcript_is_outdated_for(translation)`.
+3. Drafts: `transcripts.drafts` (`draft_save/draft_get/draft_discard`, cache per
+   (kind, document, user)); the `kind` is `doc.kind`.
+4. Pages: subclass `transcripts.views_editor.DocumentEditor` (class attributes `doc`,
+   `parent_model`, `namespace`, `name_prefix`, `template_dir`, `kind_label`; hooks
+   `get_parent(pk, purpose=)`, `header_context`, `player_url`, `source_texts`, `direction`,
+   `export_title`) and mount `urlpatterns()`: editor, save, autosave, draft discard, conflict,
+   history, diff, restore, finalize, find/replace, add-to-dictionary, export. Templates under
+   `transcripts/templates/transcripts/editor/` take their URLs from the context (`urls.*`) and
+   can be extended (`{% extends "transcripts/editor/editor.html" %}`, blocks `editor_title`,
+   `editor_side`); static/js/editor.js reads everything from data- attributes and the
+   `editor-data` JSON, including an optional read-only `source` column.
 
 The pure functions (realignment, diff record, three-way merge, find/replace, word diff) work on
 plain lists and dicts and are what the property tests exercise.
