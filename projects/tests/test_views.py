@@ -324,9 +324,15 @@ def test_detail_of_a_project_whose_type_is_archived_offers_no_upload(editor_clie
     assert 'type="file"' not in html
 
 
-def test_import_from_sonix_link_appears_when_configured(settings, editor_client, project):
+def test_import_from_sonix_link_is_offered_while_recordings_can_be_added(
+    settings, editor_client, editor, project
+):
+    link = f"{reverse('media_files:sonix_import')}?project={project.pk}"
     settings.SONIX_API_KEY = ""
-    assert "Import from Sonix" not in editor_client.get(project.get_absolute_url()).content.decode()
+    html = editor_client.get(project.get_absolute_url()).content.decode()
+    assert link in html and "Sonix is not connected yet" in html
     settings.SONIX_API_KEY = "key"
     html = editor_client.get(project.get_absolute_url()).content.decode()
-    assert f"{reverse('media_files:sonix_import')}?project={project.pk}" in html
+    assert link in html and "Sonix is not connected yet" not in html
+    project_archive(project=project, user=editor)
+    assert link not in editor_client.get(project.get_absolute_url()).content.decode()

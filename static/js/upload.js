@@ -122,6 +122,7 @@ function finish(row, ok, message, url) {
   row.classList.add(ok ? "upload__item--done" : "upload__item--failed");
   const bar = row.querySelector("progress");
   if (ok) bar.value = 100;
+  else bar.hidden = true; // the message takes its place
   const state = row.querySelector(".upload__state");
   state.textContent = message;
   if (!ok) state.setAttribute("role", "alert");
