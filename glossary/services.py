@@ -32,7 +32,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
-from accounts.models import Activity
+from accounts.models import Activity, User
 from accounts.services import activity_record, set_archived
 from glossary.exchange import ImportFileError, ImportRow, detect_format, parse_csv, parse_tbx
 from glossary.matcher import Match, fold
@@ -165,7 +165,7 @@ def entry_validate(
 
 def entry_create(
     *,
-    user,
+    user: User,
     term_original: str,
     term_corrected: str,
     language_code: str = "en",
@@ -204,7 +204,7 @@ def entry_create(
 def entry_update(
     *,
     entry: DictionaryEntry,
-    user,
+    user: User,
     term_original: str,
     term_corrected: str,
     language_code: str,
@@ -252,7 +252,7 @@ def entry_update(
     return entry
 
 
-def entry_set_archived(*, entry: DictionaryEntry, archived: bool, user) -> DictionaryEntry:
+def entry_set_archived(*, entry: DictionaryEntry, archived: bool, user: User) -> DictionaryEntry:
     """Archive (soft delete) or restore an entry; archived entries are not applied."""
     with transaction.atomic():
         if not archived:
@@ -369,7 +369,7 @@ class ImportReport:
 
 
 def glossary_import_file(
-    *, user, filename: str, data: bytes, dry_run: bool = False
+    *, user: User, filename: str, data: bytes, dry_run: bool = False
 ) -> ImportReport:
     """Import a CSV or TBX file (see `glossary.exchange` for the formats): all or nothing."""
     limit = settings.GLOSSARY_IMPORT_MAX_BYTES
@@ -402,7 +402,7 @@ class _CleanRow:
 
 
 def glossary_import(
-    *, user, rows: list[ImportRow], dry_run: bool = False, source: str = ""
+    *, user: User, rows: list[ImportRow], dry_run: bool = False, source: str = ""
 ) -> ImportReport:
     """Add and update entries from parsed rows in one transaction.
 
@@ -468,7 +468,9 @@ def glossary_import(
     return report
 
 
-def _plan_and_write(user, cleaned, languages, report: ImportReport, source: str) -> None:
+def _plan_and_write(
+    user: User, cleaned: list[_CleanRow], languages: list[str], report: ImportReport, source: str
+) -> None:
     existing: dict[tuple[str, str], DictionaryEntry] = {}
     for entry in DictionaryEntry.objects.filter(language_code__in=languages).order_by(
         "created_at", "pk"
