@@ -102,6 +102,8 @@ def _close_stray_connections_before_dropping_the_test_database(django_db_setup, 
     yield
     from django.db import connection
 
+    if not str(connection.settings_dict.get("NAME", "")).startswith("test_"):
+        return  # no test database was set up in this run
     with django_db_blocker.unblock():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:

@@ -51,7 +51,7 @@ def iter_pcm(path: Source, *, block_samples: int = BLOCK_SAMPLES) -> Iterator[np
             # Video frames are demuxed but never decoded.
             for other in container.streams:
                 if other is not stream:
-                    other.discard = "all"
+                    other.discard = av.stream.Discard.all
             resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
             pending: list[np.ndarray] = []
             size = 0
