@@ -215,6 +215,18 @@ def bench_save_work(transcription) -> None:
         samples.append((time.perf_counter() - began) * 1000)
         assert merge.clean and data["segments"][10]["text"].endswith(f"corrected {run}")
     report("save: stale check + realign + diff (Python)", samples, TARGETS["save"])
+    # Where the rest of an end-to-end save goes: the version's timed JSON (the seed's shape,
+    # every word with its times) is read and written whole, ~2 MB for this lecture.
+    import json
+
+    data = latest.json_with_timestamps
+    encoded = json.dumps(data, separators=(",", ":"))
+    codec = []
+    for _ in range(SAVE_RUNS):
+        began = time.perf_counter()
+        json.loads(json.dumps(data, separators=(",", ":")))
+        codec.append((time.perf_counter() - began) * 1000)
+    report(f"  timed JSON encode + decode ({len(encoded) / 1e6:.1f} MB)", codec, None)
 
 
 def bench_keystrokes(user, transcription) -> None:
