@@ -81,9 +81,11 @@ class Progress:
             return self.note
         if self.pieces_seen == 0:
             return "Reading the recording…"
+        # The piece being worked on: "piece 7 of 40" while the seventh is transcribed.
         if self.pieces_total is not None:
-            return f"piece {self.pieces_done} of {self.pieces_total}"
-        return f"piece {self.pieces_done} of about {max(self.pieces_expected, self.pieces_seen)}"
+            return f"piece {min(self.pieces_done + 1, self.pieces_total)} of {self.pieces_total}"
+        about = max(self.pieces_expected, self.pieces_seen, self.pieces_done + 1)
+        return f"piece {self.pieces_done + 1} of about {about}"
 
 
 @dataclass(frozen=True)
