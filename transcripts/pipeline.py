@@ -230,6 +230,10 @@ class _Checkpoint:
     def save_state(self, state: dict[str, Any]) -> None:
         cache.set(f"{self.prefix}:state", {**self.state(), **state}, self.timeout)
 
+    def clear(self, pieces: int) -> None:
+        keys = [f"{self.prefix}:piece:{i}" for i in range(pieces)]
+        cache.delete_many([*keys, f"{self.prefix}:state"])
+
 
 def transcription_run(job: Job) -> dict[str, Any]:
     """The job's work: transcribe the recording and store its T-1. Safe to run twice."""
@@ -295,6 +299,7 @@ def transcription_run(job: Job) -> dict[str, Any]:
         user=job.created_by or User.objects.system_user(),
         replaces=replaces,
     )
+    checkpoint.clear(result.pieces)  # the T-1 is stored; a redelivery stops before pieces
     return {
         "transcription_id": str(transcription.pk),
         "engine": engine.name,

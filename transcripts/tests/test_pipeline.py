@@ -7,6 +7,8 @@ from django.core.files import File
 
 from accounts.models import Activity
 from glossary.models import DictionaryEntry
+from integrations.transcription import get_transcription_engine
+from integrations.transcription.runner import plan_pieces
 from jobs.models import Job
 from jobs.services import job_retry
 from media_files.services import audio_file_upload
@@ -201,6 +203,10 @@ def test_gave_up_jobs_fail_in_plain_words_and_retry_resumes(
     assert "temporary fault (HTTP 503): busy" in job.error
     assert job.can_retry and audio_file.live_transcription is None
 
+    plan = plan_pieces(path, engine=get_transcription_engine(), parallelism=1, max_piece_seconds=30)
+    checkpoint = pipeline._Checkpoint(job, plan)
+    assert checkpoint.piece(0) is not None  # kept for the retry
+
     sent = len(fake.requests)
     with django_capture_on_commit_callbacks(execute=True):
         job_retry(job=job)
@@ -212,6 +218,9 @@ def test_gave_up_jobs_fail_in_plain_words_and_retry_resumes(
     reused = job.result["reused_pieces"]
     assert reused >= 3
     assert len(fake.requests) - sent == job.result["pieces"] - reused
+    # Once the T-1 is stored, the finished pieces are let go.
+    plan = plan_pieces(path, engine=get_transcription_engine(), parallelism=1, max_piece_seconds=30)
+    assert pipeline._Checkpoint(job, plan).piece(0) is None
 
 
 def test_permanent_faults_fail_at_once_with_the_reason(upload, openai_settings, fake, lecture):
