@@ -14,8 +14,9 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import JSONField, Max, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -38,6 +39,7 @@ from transcripts.versioning import (
     merge_segments,
     normalize_text,
     realign_document,
+    realign_segment,
     replace_in_segments,
     segment_texts,
     split_lines,
@@ -171,6 +173,7 @@ class SaveResult:
     # The editor started from an older version: the result also holds others' newer edits,
     # so an open editor must reload to show them.
     includes_newer: bool = False
+    segments: dict[int, dict] = field(default_factory=dict)  # new timed segments, by index
 
 
 def _versions(doc: VersionedDocument, parent):
@@ -262,13 +265,57 @@ def _mine_from_input(
     return mine
 
 
-def _json_literal(data: dict | None):
+def _json_literal(data):
     """The timed JSON as one compact literal: a three-hour lecture is ~2 MB, and compact
-    separators plus a single cast are the cheapest way to hand it to the database."""
-    if data is None:
-        return None
+    separators plus a single cast are the cheapest way to hand it to the database. An
+    expression (the server-side patch below) is passed through."""
+    if data is None or hasattr(data, "resolve_expression"):
+        return data
     text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
     return Cast(Value(text), output_field=JSONField())
+
+
+def _server_side_json() -> bool:
+    """PostgreSQL can patch a version's timed JSON in place of a round trip through Python."""
+    return connection.vendor == "postgresql"
+
+
+def _json_column(doc: VersionedDocument) -> tuple[str, str]:
+    # Quoted names from the model's own metadata: the only text put into the SQL below.
+    qn = connection.ops.quote_name
+    model = doc.version_model
+    return qn(model._meta.db_table), qn(model._meta.get_field("json_with_timestamps").column)
+
+
+def _stored_segments(doc: VersionedDocument, version, indexes: list[int]) -> dict[int, dict]:
+    """Just the segments about to change, read from the stored JSON (one pass in SQL)."""
+    table, column = _json_column(doc)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (e.ord - 1)::int, e.value::text FROM {table} AS v "
+            f"CROSS JOIN LATERAL jsonb_array_elements(v.{column} -> 'segments') "
+            "WITH ORDINALITY AS e(value, ord) WHERE v.id = %s AND (e.ord - 1) = ANY(%s)",
+            [version.pk, list(indexes)],
+        )
+        return {index: json.loads(text) for index, text in cursor.fetchall()}
+
+
+def _patched_json(doc: VersionedDocument, previous, segments: dict[int, dict]) -> RawSQL:
+    """The previous version's JSON with some segments replaced, built by PostgreSQL in one
+    pass, so the unchanged ~2 MB never travels to Python and back."""
+    table, column = _json_column(doc)
+    replacements = json.dumps(
+        {str(i): seg for i, seg in segments.items()}, separators=(",", ":"), ensure_ascii=False
+    )
+    return RawSQL(
+        f"SELECT jsonb_set(src.{column}, '{{segments}}', ("
+        "SELECT jsonb_agg(COALESCE(r.value, e.value) ORDER BY e.ord) "
+        f"FROM jsonb_array_elements(src.{column} -> 'segments') WITH ORDINALITY AS e(value, ord) "
+        "LEFT JOIN jsonb_each(%s::jsonb) AS r ON r.key::int = e.ord - 1)) "
+        f"FROM {table} AS src WHERE src.id = %s",
+        (replacements, previous.pk),
+        output_field=JSONField(),
+    )
 
 
 # Audit action per reason for a new version; finalizing the machine text records
@@ -311,7 +358,11 @@ def _create_version(
         created_at=now,
         **extra,
     )
-    version.json_with_timestamps = data
+    if hasattr(data, "resolve_expression"):
+        # Built by the database: loaded from there only if someone reads it.
+        version.__dict__.pop("json_with_timestamps", None)
+    else:
+        version.json_with_timestamps = data
     activity_record(
         actor=user,
         action=f"{doc.activity_prefix}.{VERSION_ACTIONS[origin]}",
@@ -376,7 +427,11 @@ def document_save_version(
     try:
         with transaction.atomic():
             locked = _lock(doc, parent)
-            latest = document_snapshot(doc=doc, parent=parent)
+            # The timed JSON (~2 MB for three hours) stays in the database when it can.
+            latest = document_snapshot(doc=doc, parent=parent, with_json=False)
+            server_side = latest.version is not None and _server_side_json()
+            if latest.version is not None and not server_side:
+                latest = document_snapshot(doc=doc, parent=parent)
             mine = _mine_from_input(segments_text=segments_text, text=text, count=len(latest.texts))
             if based_on > latest.number:
                 raise ValidationError(
@@ -401,7 +456,18 @@ def document_save_version(
                 return SaveResult(
                     None, latest.number, latest.label, False, merge, includes_newer=includes_newer
                 )
-            data = realign_document(latest.json, latest.text, merge.texts)
+            old_segments = _stored_segments(doc, latest.version, changed) if server_side else None
+            if old_segments is not None and len(old_segments) == len(changed):
+                new_segments = {
+                    i: realign_segment(old_segments[i], merge.texts[i]) for i in changed
+                }
+                data = _patched_json(doc, latest.version, new_segments)
+            else:
+                if server_side:  # stored without timings: rebuild them from the machine's
+                    latest = document_snapshot(doc=doc, parent=parent)
+                full = realign_document(latest.json, latest.text, merge.texts)
+                new_segments = {i: full["segments"][i] for i in changed} if full else {}
+                data = full
             version = _create_version(
                 doc=doc,
                 parent=parent,
@@ -449,6 +515,7 @@ def document_save_version(
         became_final,
         changed,
         includes_newer,
+        new_segments,
     )
 
 

@@ -236,21 +236,26 @@ def realign_document(old_json: dict | None, old_text: str, new_texts: Sequence[s
         raise ValueError(f"Expected {len(segments)} segments, got {len(new_texts)}.")
     if not old_json:
         return None  # untimed documents stay untimed: the text is the whole truth
-    out = []
-    for seg, new in zip(segments, new_texts, strict=True):
-        if normalize_text(seg.get("text")) == new:
-            out.append(seg if seg.get("text") == new else {**seg, "text": new})
-        else:
-            out.append(
-                {
-                    **seg,
-                    "text": new,
-                    "words": realign_words(
-                        seg.get("words") or [], new, seg.get("start"), seg.get("end")
-                    ),
-                }
-            )
-    return {**old_json, "segments": out}
+    return {
+        **old_json,
+        "segments": [
+            realign_segment(seg, new) for seg, new in zip(segments, new_texts, strict=True)
+        ],
+    }
+
+
+def realign_segment(segment: dict, new_text: str) -> dict:
+    """One segment with a new text: the same dict when the text is unchanged, else a copy
+    with realigned words (start and end untouched)."""
+    if normalize_text(segment.get("text")) == new_text:
+        return segment if segment.get("text") == new_text else {**segment, "text": new_text}
+    return {
+        **segment,
+        "text": new_text,
+        "words": realign_words(
+            segment.get("words") or [], new_text, segment.get("start"), segment.get("end")
+        ),
+    }
 
 
 def display_words(segment: dict) -> list[dict]:

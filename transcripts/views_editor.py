@@ -369,12 +369,13 @@ class DocumentEditor:
 
     def _save_response(self, request, parent, result) -> HttpResponse:
         if _wants_json(request):
-            latest = document_snapshot(doc=self.doc, parent=parent) if result.created else None
+            # The new timings of the segments this save changed (the page has the rest).
             segments = {}
-            if latest is not None and not result.includes_newer:
-                for i in result.changed:
-                    seg = latest.segments[i]
-                    segments[str(i)] = _compact_segment(seg, latest.texts[i], False)
+            if result.created and not result.includes_newer:
+                segments = {
+                    str(i): _compact_segment(seg, seg["text"], False)
+                    for i, seg in result.segments.items()
+                }
             return JsonResponse(
                 {
                     "status": "saved" if result.created else "unchanged",

@@ -410,3 +410,41 @@ def test_drafts_are_per_user_and_document_and_never_versions(transcription, edit
         kind="transcript", document_id=transcription.pk, user=editor, based_on=0, segments={}
     )
     assert drafts.draft_get(kind="transcript", document_id=transcription.pk, user=editor) is None
+
+
+# --- the timed JSON is patched in the database or rebuilt in Python, with the same result --
+
+
+def _edit_twice(transcription, user):
+    save(transcription, user, 0, s0="Welcome to this course on endodontics.")
+    save(transcription, user, 1, s2="The implant is placed once the extraction heals.", s3="")
+    return TranscriptionVersion.objects.get(transcription=transcription, version_number=2)
+
+
+def test_patching_the_json_in_the_database_matches_rebuilding_it_in_python(editor, monkeypatch):
+    from transcripts import services
+
+    in_database = _edit_twice(make_transcription(editor), editor)
+    monkeypatch.setattr(services, "_server_side_json", lambda: False)
+    in_python = _edit_twice(make_transcription(editor), editor)
+
+    assert in_database.json_with_timestamps == in_python.json_with_timestamps
+    segments = in_database.json_with_timestamps["segments"]
+    assert segments[2]["text"] == "The implant is placed once the extraction heals."
+    assert segments[3]["text"] == "" and segments[3]["words"] == []
+    assert (segments[3]["start"], segments[3]["end"]) == (14.0, 19.0)
+
+
+def test_a_version_stored_without_timings_gets_them_back_from_the_machine_json(
+    transcription, editor
+):
+    save(transcription, editor, 0, s0="Welcome to this course.")
+    TranscriptionVersion.objects.filter(version_number=1).update(json_with_timestamps=None)
+    result = save(transcription, editor, 1, s1="Today we look at molars.")
+    data = TranscriptionVersion.objects.get(version_number=2).json_with_timestamps
+    assert [s["text"] for s in data["segments"][:2]] == [
+        "Welcome to this course.",
+        "Today we look at molars.",
+    ]
+    assert data["segments"][1]["words"][0] == {"word": "Today", "start": 4.0, "end": 4.556}
+    assert result.segments[1]["text"] == "Today we look at molars."
