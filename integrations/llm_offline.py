@@ -15,16 +15,27 @@ _SENTENCE = re.compile(
 )
 
 
+# Where the prompt templates put the transcript ("Content: {transcription_text}").
+_CONTENT = re.compile(r"(?:^|\n\s*\n)\s*Content:")
+
+
+def _content(prompt: str) -> str:
+    """The text to draft from: everything after the "Content:" paragraph label (a short
+    transcript is often shorter than the instructions above it), else the longest paragraph."""
+    label = _CONTENT.search(prompt)
+    if label:
+        return prompt[label.end() :].strip()
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", prompt) if p.strip()]
+    return max(paragraphs, key=len) if paragraphs else ""
+
+
 class OfflineChatEngine(ChatEngine):
     name = "offline"
     is_offline = True
 
     def complete(self, *, system: str, prompt: str, max_tokens: int = 2048) -> str:
-        # Extractive: the opening sentences of the longest paragraph (the transcript).
-        paragraphs = [p.strip() for p in re.split(r"\n\s*\n", prompt) if p.strip()]
-        source = max(paragraphs, key=len) if paragraphs else ""
-        source = source.split(":", 1)[1].strip() if source.startswith("Content:") else source
-        sentences = [s for s in _SENTENCE.split(" ".join(source.split())) if s]
+        # Extractive: the opening sentences of the content, never the instructions.
+        sentences = [s for s in _SENTENCE.split(" ".join(_content(prompt).split())) if s]
         body = " ".join(sentences[:3]) or "(no text)"
         return f"{OFFLINE_LABEL} {body}"
 
