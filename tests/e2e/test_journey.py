@@ -1,0 +1,265 @@
+"""The whole journey in headless Chromium, against Max started as `make run` starts it.
+
+Log in, create a project, upload the speech fixture, watch the transcription progress bar
+reach done (a real Celery worker runs PocketSphinx), correct a word in the editor and save
+H-1, add a dictionary entry from the editor, finalize, translate into two languages, edit
+and finalize one translation, generate summaries, edit and finalize the email, open the
+feedback dashboard, and download SRT, VTT and DOCX.
+
+A screenshot of each step is kept in test-results/journey/ (01-login.png, 02-…).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import docx
+import pytest
+import srt
+import webvtt
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import E2E_EMAIL, E2E_PASSWORD, ROOT
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+SPEECH = ROOT / "transcripts" / "tests" / "fixtures" / "speech.flac"
+SHOTS = ROOT / "test-results" / "journey"
+# Not in PocketSphinx's dictionary, so the machine transcript cannot already contain it.
+CORRECTION = "Endodontics"
+JOB_TIMEOUT = 90_000  # ms; the short fixture takes seconds, a loaded machine more
+
+
+class Journey:
+    """Numbered screenshots, one per step."""
+
+    def __init__(self, page: Page):
+        self.page = page
+        self.count = 0
+        shutil.rmtree(SHOTS, ignore_errors=True)
+        SHOTS.mkdir(parents=True)
+
+    def shot(self, name: str) -> None:
+        self.count += 1
+        self.page.screenshot(path=SHOTS / f"{self.count:02d}-{name}.png", full_page=True)
+
+
+def download(page: Page, link_name: str) -> Path:
+    """Download from the editor's Export menu; the file is kept beside the screenshots."""
+    menu = page.locator("details.menu").first  # the editor bar's Export menu
+    if menu.get_attribute("open") is None:
+        menu.locator("summary").click()
+    with page.expect_download() as info:
+        page.get_by_role("link", name=link_name, exact=True).first.click()
+    target = SHOTS / info.value.suggested_filename
+    info.value.save_as(target)
+    return target
+
+
+def test_the_whole_journey(e2e_page: Page):
+    page = e2e_page
+    journey = Journey(page)
+
+    # Log in.
+    page.goto("/")
+    expect(page.get_by_role("heading", name="Sign in to Max")).to_be_visible()
+    page.get_by_label("Email").fill(E2E_EMAIL)
+    page.get_by_label("Password").fill(E2E_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Projects")).to_be_visible()
+    journey.shot("login")
+
+    # Create a project.
+    page.get_by_role("link", name="New project").click()
+    page.get_by_label("Name").fill("Journey lecture")
+    page.get_by_label("Type").select_option(label="Lecture")
+    page.get_by_label("Location").fill("San Francisco, CA")
+    page.get_by_role("button", name="Create project").click()
+    expect(page.get_by_text("Created the project “Journey lecture”.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Journey lecture")).to_be_visible()
+    journey.shot("project-created")
+
+    # Upload the speech fixture (upload.js sends it with a progress bar per file).
+    page.get_by_label("Add recordings").set_input_files(SPEECH)
+    page.get_by_role("button", name="Upload").click()
+    row = page.locator('[data-upload-item="speech.flac"]')
+    expect(row.locator(".upload__state")).to_have_text("Uploaded")
+    media_row = page.locator("#media-list tr[data-audio-file]")
+    expect(media_row).to_have_count(1)
+    expect(media_row).to_contain_text("speech.flac")
+    expect(media_row).to_contain_text("0:11")
+    journey.shot("uploaded")
+
+    # The upload started transcription; watch its progress bar on the recording's page.
+    row.get_by_role("link", name="Open").click()
+    expect(page.get_by_role("heading", name="speech.flac")).to_be_visible()
+    panel = page.locator("#transcription-panel")
+    job = panel.locator(".job")
+    expect(job, "the transcription finished before its page was shown").to_be_visible()
+    journey.shot("transcribing")
+    # Record every state the live fragment shows, to prove the bar moved to done.
+    page.evaluate(
+        """() => {
+          window.__jobStates = [];
+          const note = () => {
+            const el = document.querySelector('#transcription-panel .job');
+            if (el) window.__jobStates.push(
+              [el.dataset.jobStatus, +el.querySelector('progress').getAttribute('value')]);
+          };
+          note();
+          new MutationObserver(note).observe(document.body, {childList: true, subtree: true});
+        }"""
+    )
+    editor_link = panel.get_by_role("link", name="Open in editor")
+    expect(editor_link).to_be_visible(timeout=JOB_TIMEOUT)
+    states = page.evaluate("window.__jobStates")
+    assert ["succeeded", 100] in states, states
+    expect(panel).to_contain_text("machine transcript by local")
+    journey.shot("transcribed")
+
+    # Correct a word in the editor (select it, "Correct…"), then save with Ctrl+S: H-1.
+    editor_link.click()
+    first_segment = page.locator('.seg[data-i="0"] .seg__text')
+    expect(first_segment).to_be_visible()
+    machine_text = first_segment.inner_text()
+    first_word = first_segment.locator('[data-w="0"]')
+    original_word = first_word.inner_text()
+    first_word.dblclick()
+    page.get_by_role("button", name="Correct…").click()
+    popover = page.get_by_role("dialog", name="Correct the selected words")
+    expect(popover.locator("[data-correct-original]")).to_have_text(original_word)
+    popover.get_by_label("Correct to").fill(CORRECTION)
+    popover.get_by_role("button", name="Replace", exact=True).click()
+    expect(first_segment).to_have_text(re.compile(rf"^{CORRECTION}\b"))
+    expect(page.locator("[data-status]")).to_have_text("Replaced. Not saved yet.")
+    page.keyboard.press("Control+s")
+    expect(page.locator("[data-status]")).to_contain_text("Saved H-1.")
+    page.reload()
+    expect(page.locator("[data-version-label]")).to_have_text("H-1")
+    expect(first_segment).to_have_text(re.compile(rf"^{CORRECTION}\b"))
+    assert first_segment.inner_text() != machine_text
+    journey.shot("corrected-h1")
+    editor_url = page.url
+    transcription_id = re.search(r"/transcripts/([0-9a-f-]{36})/", editor_url).group(1)
+
+    # Add a dictionary entry from the editor's side panel.
+    dictionary = page.get_by_role("region", name="Dictionary")
+    dictionary.get_by_text("Add a correction").click()
+    dictionary.get_by_label("Wrong").fill("soto")
+    dictionary.get_by_label("Correct", exact=True).fill("Dr. Soto")
+    dictionary.get_by_label("Context").fill("the speaker")
+    dictionary.get_by_role("button", name="Add to dictionary (en)").click()
+    expect(page.get_by_text("Added “soto → Dr. Soto” to the en dictionary.")).to_be_visible()
+    journey.shot("dictionary-entry")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Glossary").click()
+    expect(page.get_by_role("row").filter(has_text="Dr. Soto")).to_contain_text("soto")
+    journey.shot("glossary")
+
+    # Finalize H-1.
+    page.goto(editor_url)
+    page.get_by_role("button", name="Finalize H-1").click()
+    expect(page.get_by_text("H-1 is the final version.")).to_be_visible()
+    expect(page.locator("[data-final-label]")).to_have_text("Final: H-1")
+    journey.shot("finalized")
+
+    # Translate into two languages. Nothing links here from the editor or the recording
+    # yet (reported), so the page is opened by its address.
+    page.goto(f"/translations/transcript/{transcription_id}/")
+    expect(page.get_by_text("translated from the final English transcript H-1")).to_be_visible()
+    for box in page.get_by_role("checkbox").all():
+        if box.get_attribute("value") not in ("es", "de"):
+            box.uncheck()
+    page.get_by_role("button", name="Translate selected languages").click()
+    expect(page.get_by_text("Translation started: de, es.")).to_be_visible()
+    journey.shot("translating")
+    for code in ("es", "de"):
+        expect(page.locator(f"#lang-{code}")).to_have_attribute(
+            "data-status", "machine", timeout=JOB_TIMEOUT
+        )
+        expect(page.locator(f"#lang-{code} .excerpt")).to_contain_text(f"[draft {code}]")
+    expect(page.locator("#lang-fr")).to_have_attribute("data-status", "not_started")
+    journey.shot("translated")
+
+    # Edit and finalize the Spanish translation.
+    page.locator("#lang-es").get_by_role("link", name="Review").click()
+    spanish = page.locator('.seg[data-i="0"] .seg__text')
+    expect(spanish).to_be_visible()
+    expect(page.locator('.seg[data-i="0"] .seg__source')).to_contain_text(CORRECTION)
+    spanish.click()
+    page.keyboard.press("Control+End")
+    page.keyboard.type(" (revisado)")
+    expect(page.locator("[data-status]")).to_contain_text("Unsaved changes in 1 segment")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator("[data-status]")).to_contain_text("Saved H-1-es.")
+    page.get_by_role("button", name="Finalize H-1-es").click()
+    expect(page.get_by_text("H-1-es is the final version.")).to_be_visible()
+    page.reload()
+    expect(spanish).to_have_text(re.compile(r"^\[draft es\] Endodontics .* \(revisado\)$"))
+    journey.shot("translation-finalized")
+    page.get_by_role("link", name="All translations").click()
+    expect(page.locator("#lang-es")).to_have_attribute("data-status", "final")
+    expect(page.locator("#lang-de")).to_have_attribute("data-status", "machine")
+    journey.shot("translations-overview")
+
+    # Generate the summaries (opened by address too: no link to this page yet).
+    page.goto(f"/summaries/transcript/{transcription_id}/")
+    expect(page.get_by_text("written from the final transcript H-1")).to_be_visible()
+    page.get_by_role("button", name="Generate Email, LinkedIn, Blog").click()
+    expect(page.get_by_text("Writing Email, LinkedIn, Blog.")).to_be_visible()
+    journey.shot("summaries-generating")
+    for kind in ("email", "linkedin", "blog"):
+        # Offline drafts quote the final transcript, so the correction shows.
+        expect(page.get_by_test_id(f"generated-{kind}")).to_contain_text(
+            f"[Offline draft: no language model configured] {CORRECTION}", timeout=JOB_TIMEOUT
+        )
+    journey.shot("summaries-generated")
+
+    # Edit the email, save, then finalize it.
+    email = page.locator("#summary-email")
+    expect(email.locator(".badge")).to_have_text("AI draft")
+    email.get_by_role("link", name="Edit").click()
+    text = page.get_by_label("Your text")
+    edited = text.input_value() + "\n\nSee you at the next lecture,\nDr. Soto"
+    text.fill(edited)
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_text("Email text saved.")).to_be_visible()
+    expect(email.locator(".badge")).to_have_text("Edited")
+    expect(email.get_by_test_id("edited-email")).to_contain_text("See you at the next lecture,")
+    email.get_by_role("button", name="Finalize").click()
+    expect(page.get_by_text("Email text finalized.")).to_be_visible()
+    expect(email.locator(".badge")).to_have_text("Finalized")
+    journey.shot("email-finalized")
+
+    # The feedback dashboard counts the finalized, edited email.
+    page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="Summaries feedback"
+    ).click()
+    totals = page.get_by_role("table", name="Email totals")
+    expect(totals.locator("tbody td").nth(0)).to_have_text("1")
+    expect(totals.locator("tbody td").nth(1)).to_have_text("1")
+    journey.shot("feedback-dashboard")
+
+    # Download SRT, VTT and DOCX of the final transcript from the editor.
+    page.goto(editor_url)
+    expect(page.locator('.seg[data-i="0"]')).to_be_visible()
+    srt_file = download(page, "SubRip (SRT)")
+    journey.shot("export-menu")
+    captions = list(srt.parse(srt_file.read_text(encoding="utf-8")))
+    assert captions, "the SRT has no subtitles"
+    assert captions[0].content.startswith(CORRECTION)
+    assert all(c.end > c.start for c in captions)
+
+    vtt_file = download(page, "WebVTT")
+    cues = webvtt.read(str(vtt_file))
+    assert len(cues) == len(captions)
+    assert CORRECTION in cues[0].text
+
+    docx_file = download(page, "Word (DOCX)")
+    paragraphs = [p.text for p in docx.Document(str(docx_file)).paragraphs]
+    body = "\n".join(paragraphs)
+    assert "Dr. Soto" in body
+    assert CORRECTION in body
+    assert srt_file.name.endswith("-H-1.srt")
+    journey.shot("downloaded")
