@@ -8,7 +8,11 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/max")
 # wipes another's drafts or counters.
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "gw-1")
 _worker_number = int(_worker.removeprefix("gw")) + 1 if _worker.startswith("gw") else 0
-os.environ.setdefault("REDIS_URL", f"redis://127.0.0.1:6379/{1 + _worker_number % 15}")
+# Assigned, not setdefault: xdist workers inherit the controller's environment, which
+# would otherwise hand every worker the controller's database.
+os.environ["REDIS_URL"] = "{}/{}".format(
+    os.environ.get("MAX_TEST_REDIS", "redis://127.0.0.1:6379"), 1 + _worker_number % 15
+)
 
 from max_site.settings import *  # noqa: F403
 from max_site.settings import TEMPLATES, VAR_DIR

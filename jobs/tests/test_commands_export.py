@@ -387,7 +387,7 @@ def test_damaged_or_unsafe_archives_are_refused(pair, tmp_path):
         import_project(archive=rewrite("fmt.zip", other_format))
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_export_wipe_import_restores_the_project_exactly(tmp_path, media_root):
     """Import into a database where the project never existed: same ids, same everything."""
     editor = User.objects.create_user(email="editor@example.com", password="x", full_name="Erin")

@@ -6,8 +6,6 @@ import re
 
 import pytest
 from celery import current_app
-from django.core.management import call_command
-from django.db import connection
 from playwright.sync_api import expect
 
 from jobs.models import Job
@@ -20,25 +18,8 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _restore_seed_rows_afterwards(django_db_setup, django_db_blocker):
-    """A transactional test ends by emptying every table, seed rows included; with
-    --reuse-db the next run would start without project types or prompt templates.
-    Module scope: this teardown runs after the last test's flush."""
-    with django_db_blocker.unblock():
-        rows = connection.creation.serialize_db_to_string()
-        connection.close()
-    yield
-    with django_db_blocker.unblock():
-        # Empty again without post_migrate re-creating content types under new ids,
-        # then put back exactly the rows there were.
-        call_command("flush", verbosity=0, interactive=False, inhibit_post_migrate=True)
-        connection.creation.deserialize_db_from_string(rows)
-        connection.close()
 
 
 @pytest.fixture(scope="session")
