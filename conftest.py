@@ -1,5 +1,7 @@
 """Fixtures shared by every app's tests."""
 
+import os
+
 import pytest
 
 
@@ -112,3 +114,37 @@ def _close_stray_connections_before_dropping_the_test_database(django_db_setup, 
                     "WHERE datname = current_database() AND pid <> pg_backend_pid()"
                 )
         connection.close()
+
+
+# --- browser tests (pytest-playwright on Debian's Chromium) ---------------------------------
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run
+# beside one unless told it is safe (it is: the loop is idle while the test code runs).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-dev-shm-usage",
+    "--disable-gpu",
+    # This machine has no outside network: stop Chromium from trying, many times per start.
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Playwright cannot download browsers here; use the system Chromium."""
+    return {
+        **browser_type_launch_args,
+        "executable_path": "/usr/bin/chromium",
+        "args": CHROMIUM_ARGS,
+    }
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server):
+    # pytest-playwright's own fallback warns under pytest 9, which fails with -W error.
+    return live_server.url

@@ -1,37 +1,12 @@
 """The glossary in headless Chromium: add an entry, be told about a case-insensitive
 duplicate, find it, archive and restore it with the row buttons."""
 
-import os
-
 import pytest
 from playwright.sync_api import expect
 
 from glossary.models import DictionaryEntry
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    return {
-        **browser_type_launch_args,
-        "executable_path": "/usr/bin/chromium",
-        "args": [
-            "--no-sandbox",
-            "--disable-dev-shm-usage",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-        ],
-    }
-
-
-@pytest.fixture(scope="session")
-def base_url(live_server):
-    return live_server.url
 
 
 def test_editor_manages_glossary_entries(page, editor, tmp_path):

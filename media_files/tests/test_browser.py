@@ -11,8 +11,6 @@ from media_files.models import AudioFile
 from media_files.services import audio_file_upload
 from media_files.tests import media_factory
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -40,28 +38,6 @@ def _close_all_database_wrappers() -> None:
     for wrapper in [o for o in gc.get_objects() if issubclass(type(o), BaseDatabaseWrapper)]:
         if wrapper.connection is not None and not wrapper.in_atomic_block:
             wrapper.close()
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    return {
-        **browser_type_launch_args,
-        "executable_path": "/usr/bin/chromium",
-        "args": [
-            "--no-sandbox",
-            "--disable-dev-shm-usage",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--autoplay-policy=no-user-gesture-required",
-        ],
-    }
-
-
-@pytest.fixture(scope="session")
-def base_url(live_server):
-    return live_server.url
 
 
 def log_in(page, user):

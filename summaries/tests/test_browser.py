@@ -1,7 +1,6 @@
 """The summary page in headless Chromium: a running job's progress, texts appearing when it
 finishes, then Edit and Finalize, and the feedback dashboard."""
 
-import os
 import re
 
 import pytest
@@ -14,33 +13,10 @@ from summaries.models import FeedbackLog, GeneratedSummary
 from summaries.tasks import generate_summary
 from summaries.tests.conftest import FINAL_TEXT, make_final
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
 ]
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    return {
-        **browser_type_launch_args,
-        "executable_path": "/usr/bin/chromium",
-        "args": [
-            "--no-sandbox",
-            "--disable-dev-shm-usage",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-        ],
-    }
-
-
-@pytest.fixture(scope="session")
-def base_url(live_server):
-    return live_server.url
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ find and replace, dictionary, and the windowed rendering of a long lecture."""
 
 from __future__ import annotations
 
-import os
 import time
 
 import pytest
@@ -17,31 +16,7 @@ from transcripts.models import TranscriptionVersion
 from transcripts.services import transcript_save_version
 from transcripts.tests.test_editor_helpers import generated_segments, make_transcription
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    return {
-        **browser_type_launch_args,
-        "executable_path": "/usr/bin/chromium",
-        "args": [
-            "--no-sandbox",
-            "--disable-dev-shm-usage",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--autoplay-policy=no-user-gesture-required",
-        ],
-    }
-
-
-@pytest.fixture(scope="session")
-def base_url(live_server):
-    return live_server.url
 
 
 @pytest.fixture(autouse=True)

@@ -1,8 +1,6 @@
 """The transcription panel in headless Chromium: live progress, Cancel, and the editor link
 appearing when the job finishes (the panel refreshes itself once, without a reload)."""
 
-import os
-
 import pytest
 from celery import current_app
 from django.core.files.storage import default_storage
@@ -14,33 +12,10 @@ from projects.models import Project, ProjectType
 from transcripts.tasks import transcribe
 from transcripts.tests.transcription_fakes import SPEECH_FIXTURE, isolate_storage
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
 ]
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    return {
-        **browser_type_launch_args,
-        "executable_path": "/usr/bin/chromium",
-        "args": [
-            "--no-sandbox",
-            "--disable-dev-shm-usage",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-        ],
-    }
-
-
-@pytest.fixture(scope="session")
-def base_url(live_server):
-    return live_server.url
 
 
 @pytest.fixture

@@ -3,8 +3,6 @@ beside the English with the player in sync, save, finalize."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from django.conf import settings as django_settings
 from django.test import Client
@@ -15,8 +13,6 @@ from transcripts.tests.test_editor_helpers import make_transcription
 from translations import services
 from translations.models import Translation, TranslationVersion
 from translations.tests.conftest import add_english_version
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,28 +28,6 @@ ARABIC = [
     "توضع الزرعة بعد التئام مكان القلع.",
     "تحتاج التيجان الخزفية إلى تحضير دقيق.",
 ]
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    return {
-        **browser_type_launch_args,
-        "executable_path": "/usr/bin/chromium",
-        "args": [
-            "--no-sandbox",
-            "--disable-dev-shm-usage",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--autoplay-policy=no-user-gesture-required",
-        ],
-    }
-
-
-@pytest.fixture(scope="session")
-def base_url(live_server):
-    return live_server.url
 
 
 @pytest.fixture
