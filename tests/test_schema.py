@@ -309,3 +309,17 @@ def test_foreign_keys_follow_the_seed():
     assert fks[("prompt_versions", "template_id")][0] == "prompt_templates"
     assert fks[("feedback_log", "summary_id")][0] == "generated_summaries"
     assert fks[("dictionary", "created_by")][0] == "users"
+
+
+def test_word_timings_use_lz4_compression():
+    rows = dict(
+        _fetch(
+            "SELECT c.relname, a.attcompression FROM pg_attribute a "
+            "JOIN pg_class c ON c.oid = a.attrelid "
+            "WHERE a.attname = 'json_with_timestamps' AND c.relname IN "
+            "('transcriptions', 'transcription_versions', 'translations', 'translation_versions')"
+        )
+    )
+    assert rows == dict.fromkeys(
+        ["transcriptions", "transcription_versions", "translations", "translation_versions"], "l"
+    )
