@@ -30,6 +30,22 @@ SHOTS = ROOT / "test-results" / "journey"
 # Not in PocketSphinx's dictionary, so the machine transcript cannot already contain it.
 CORRECTION = "Endodontics"
 JOB_TIMEOUT = 90_000  # ms; the short fixture takes seconds, a loaded machine more
+# Runs on every page load: window.jobStates lists the [status, percent] each job fragment
+# showed (htmx swaps the fragment while it polls), consecutive repeats dropped.
+RECORD_JOB_STATES = """
+window.jobStates = [];
+document.addEventListener("DOMContentLoaded", () => {
+  const note = () => {
+    const job = document.querySelector(".job[data-job-status]");
+    if (!job) return;
+    const state = [job.dataset.jobStatus, Number(job.querySelector("progress").value)];
+    const last = window.jobStates.at(-1);
+    if (!last || last[0] !== state[0] || last[1] !== state[1]) window.jobStates.push(state);
+  };
+  note();
+  new MutationObserver(note).observe(document.body, { childList: true, subtree: true });
+});
+"""
 
 
 class Journey:
@@ -41,9 +57,9 @@ class Journey:
         shutil.rmtree(SHOTS, ignore_errors=True)
         SHOTS.mkdir(parents=True)
 
-    def shot(self, name: str) -> None:
+    def shot(self, name: str, *, full_page: bool = True) -> None:
         self.count += 1
-        self.page.screenshot(path=SHOTS / f"{self.count:02d}-{name}.png", full_page=True)
+        self.page.screenshot(path=SHOTS / f"{self.count:02d}-{name}.png", full_page=full_page)
 
 
 def download(page: Page, link_name: str) -> Path:
@@ -86,41 +102,34 @@ def test_the_whole_journey(e2e_page: Page):
     page.get_by_role("button", name="Upload").click()
     row = page.locator('[data-upload-item="speech.flac"]')
     expect(row.locator(".upload__state")).to_have_text("Uploaded")
+    journey.shot("uploaded", full_page=False)
+
+    # The upload started transcription: open the recording at once and watch the progress
+    # bar. Every state the live job fragment shows is recorded from the page's first paint.
+    page.add_init_script(RECORD_JOB_STATES)
+    row.get_by_role("link", name="Open").click()
+    expect(page.get_by_role("heading", name="speech.flac")).to_be_visible()
+    panel = page.locator("#transcription-panel")
+    editor_link = panel.get_by_role("link", name="Open in editor")
+    journey.shot("transcribing", full_page=False)
+    expect(editor_link).to_be_visible(timeout=JOB_TIMEOUT)
+    states = page.evaluate("window.jobStates")
+    assert states, "the transcription had finished before its page was shown"
+    assert states[0][0] in ("queued", "running"), states
+    assert states[-1] == ["succeeded", 100], states
+    expect(panel).to_contain_text("machine transcript by local")
+    journey.shot("transcribed")
+
+    # The project lists the recording with its transcript; open it in the editor from there.
+    page.get_by_role("link", name="← Journey lecture").click()
     media_row = page.locator("#media-list tr[data-audio-file]")
     expect(media_row).to_have_count(1)
     expect(media_row).to_contain_text("speech.flac")
     expect(media_row).to_contain_text("0:11")
-    journey.shot("uploaded")
-
-    # The upload started transcription; watch its progress bar on the recording's page.
-    row.get_by_role("link", name="Open").click()
-    expect(page.get_by_role("heading", name="speech.flac")).to_be_visible()
-    panel = page.locator("#transcription-panel")
-    job = panel.locator(".job")
-    expect(job, "the transcription finished before its page was shown").to_be_visible()
-    journey.shot("transcribing")
-    # Record every state the live fragment shows, to prove the bar moved to done.
-    page.evaluate(
-        """() => {
-          window.__jobStates = [];
-          const note = () => {
-            const el = document.querySelector('#transcription-panel .job');
-            if (el) window.__jobStates.push(
-              [el.dataset.jobStatus, +el.querySelector('progress').getAttribute('value')]);
-          };
-          note();
-          new MutationObserver(note).observe(document.body, {childList: true, subtree: true});
-        }"""
-    )
-    editor_link = panel.get_by_role("link", name="Open in editor")
-    expect(editor_link).to_be_visible(timeout=JOB_TIMEOUT)
-    states = page.evaluate("window.__jobStates")
-    assert ["succeeded", 100] in states, states
-    expect(panel).to_contain_text("machine transcript by local")
-    journey.shot("transcribed")
+    expect(media_row).to_contain_text("Transcribed (T-1)")
+    media_row.get_by_role("link", name="Edit transcript").click()
 
     # Correct a word in the editor (select it, "Correct…"), then save with Ctrl+S: H-1.
-    editor_link.click()
     first_segment = page.locator('.seg[data-i="0"] .seg__text')
     expect(first_segment).to_be_visible()
     machine_text = first_segment.inner_text()
