@@ -7,19 +7,20 @@ from django.db import transaction
 
 from accounts.models import User
 
-DEMO_EMAIL = os.environ.get("DEMO_ADMIN_EMAIL", "admin@example.com")
-DEMO_PASSWORD = os.environ.get("DEMO_ADMIN_PASSWORD", "max-demo-2026")
-
 
 class Command(BaseCommand):
     help = "Create a demo admin user and sample data (idempotent)."
 
     def handle(self, *args, **options):
+        # Read when run, not at import: the e2e test and `make run` set them per process.
+        email = os.environ.get("DEMO_ADMIN_EMAIL", "admin@example.com")
+        password = os.environ.get("DEMO_ADMIN_PASSWORD", "max-demo-2026")
+        port = os.environ.get("PORT") or "8000"  # bin/run-dev serves on the same PORT
         with transaction.atomic():
-            admin = User.objects.filter(email=DEMO_EMAIL).first()
+            admin = User.objects.filter(email=email).first()
             if admin is None:
                 admin = User.objects.create_superuser(
-                    email=DEMO_EMAIL, password=DEMO_PASSWORD, full_name="Demo Admin"
+                    email=email, password=password, full_name="Demo Admin"
                 )
             from projects import services as project_services
             from projects.models import Project, ProjectType
@@ -32,4 +33,4 @@ class Command(BaseCommand):
                     metadata={"location": "San Francisco, CA", "date": "2025-10-25", "misc": ""},
                 )
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
-        self.stdout.write(f"Sign in at http://127.0.0.1:8000/ as {DEMO_EMAIL} / {DEMO_PASSWORD}")
+        self.stdout.write(f"Sign in at http://127.0.0.1:{port}/ as {email} / {password}")
