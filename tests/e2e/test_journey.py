@@ -166,8 +166,8 @@ def test_the_whole_journey(e2e_page: Page):
     expect(page.get_by_role("row").filter(has_text="Dr. Soto")).to_contain_text("soto")
     journey.shot("glossary")
 
-    # Finalize H-1.
-    page.goto(editor_url)
+    # Back in the editor, finalize H-1.
+    page.go_back()
     page.get_by_role("button", name="Finalize H-1").click()
     expect(page.get_by_text("H-1 is the final version.")).to_be_visible()
     expect(page.locator("[data-final-label]")).to_have_text("Final: H-1")
@@ -250,9 +250,16 @@ def test_the_whole_journey(e2e_page: Page):
     expect(totals.locator("tbody td").nth(1)).to_have_text("1")
     journey.shot("feedback-dashboard")
 
-    # Download SRT, VTT and DOCX of the final transcript from the editor.
-    page.goto(editor_url)
+    # Its entry leads back to the summaries and from there to the transcript editor.
+    page.get_by_role("row").filter(has_text="speech.flac").get_by_role(
+        "link", name="Details"
+    ).click()
+    page.get_by_role("link", name="Summary page").click()
+    page.get_by_role("link", name="Open the transcript editor").click()
     expect(page.locator('.seg[data-i="0"]')).to_be_visible()
+    assert page.url == editor_url
+
+    # Download SRT, VTT and DOCX of the final transcript.
     srt_file = download(page, "SubRip (SRT)")
     journey.shot("export-menu")
     captions = list(srt.parse(srt_file.read_text(encoding="utf-8")))
@@ -263,12 +270,16 @@ def test_the_whole_journey(e2e_page: Page):
     vtt_file = download(page, "WebVTT")
     cues = webvtt.read(str(vtt_file))
     assert len(cues) == len(captions)
-    assert CORRECTION in cues[0].text
+    assert cues[0].text.startswith(CORRECTION)
+    assert cues[0].voice == "Dr. Soto"
 
     docx_file = download(page, "Word (DOCX)")
     paragraphs = [p.text for p in docx.Document(str(docx_file)).paragraphs]
-    body = "\n".join(paragraphs)
-    assert "Dr. Soto" in body
-    assert CORRECTION in body
-    assert srt_file.name.endswith("-H-1.srt")
+    assert "Version H-1 · Speaker: Dr. Soto" in paragraphs
+    assert any(p.startswith(f"[00:00] Dr. Soto: {CORRECTION} ") for p in paragraphs), paragraphs
+    assert [f.name for f in (srt_file, vtt_file, docx_file)] == [
+        "speech-H-1.srt",
+        "speech-H-1.vtt",
+        "speech-H-1.docx",
+    ]
     journey.shot("downloaded")
