@@ -21,6 +21,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -159,8 +160,11 @@ def e2e_page(browser, running_max):
         base_url=running_max["url"], accept_downloads=True, viewport={"width": 1400, "height": 900}
     )
     context.set_default_timeout(15_000)
+    # Two app processes, Chromium and other tests share the cores under `make test -n 2`.
+    expect.set_options(timeout=10_000)
     page = context.new_page()
     yield page
+    expect.set_options(timeout=5_000)  # Playwright's default, for the tests that follow
     context.close()
 
 
