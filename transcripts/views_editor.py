@@ -768,6 +768,11 @@ class TranscriptEditor(DocumentEditor):
             "doc_subtitle": audio_file.project.name,
             "back_url": _reverse_or_none("media_files:detail", audio_file.pk),
             "notes": notes,
+            # Where the finalized English goes next.
+            "next_links": [
+                ("Translations", reverse("translations:overview", args=[parent.pk])),
+                ("Summaries", reverse("summaries:transcript", args=[parent.pk])),
+            ],
         }
 
     def player_url(self, parent) -> str | None:

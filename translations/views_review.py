@@ -89,6 +89,8 @@ class TranslationEditor(DocumentEditor):
             "doc_subtitle": audio_file.project.name,
             "back_url": _reverse_or_none("media_files:detail", audio_file.pk),
             "notes": notes,
+            # The side panel links to all translations; this leads back to the English.
+            "next_links": [("English transcript", transcription.get_absolute_url())],
             "translation": parent,
             "transcription": transcription,
             "review": self._panel(parent),

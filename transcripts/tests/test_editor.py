@@ -498,3 +498,9 @@ def test_known_wrong_terms_are_suggested_but_never_applied(editor_client, transc
     assert segment_texts(response)[2] == "The implane is placed after the extraction heals."
     assert "1 known wrong term in this text" in response.content.decode()
     assert not TranscriptionVersion.objects.exists()
+
+
+def test_the_editor_leads_on_to_translations_and_summaries(editor_client, transcription):
+    html = editor_client.get(transcription.get_absolute_url()).content.decode()
+    assert reverse("translations:overview", args=[transcription.pk]) in html
+    assert reverse("summaries:transcript", args=[transcription.pk]) in html

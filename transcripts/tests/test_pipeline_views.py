@@ -208,3 +208,10 @@ def test_pages_need_a_login_and_posts_need_post(editor_client, audio_file):
     assert response.status_code == 302 and response.url.startswith(reverse("login"))
     assert not Job.objects.exists()
     assert editor_client.get(url).status_code == 405
+
+
+def test_the_panel_leads_on_to_translations_and_summaries(editor_client, audio_file, editor):
+    transcription = t1(audio_file, editor)
+    html = page(editor_client, audio_file)
+    assert reverse("translations:overview", args=[transcription.pk]) in html
+    assert reverse("summaries:transcript", args=[transcription.pk]) in html
