@@ -173,9 +173,9 @@ def test_the_whole_journey(e2e_page: Page):
     expect(page.locator("[data-final-label]")).to_have_text("Final: H-1")
     journey.shot("finalized")
 
-    # Translate into two languages. Nothing links here from the editor or the recording
-    # yet (reported), so the page is opened by its address.
-    page.goto(f"/translations/transcript/{transcription_id}/")
+    # Translate into two languages, from the editor's link.
+    page.locator(".editor__crumbs").get_by_role("link", name="Translations").click()
+    assert page.url.endswith(f"/translations/transcript/{transcription_id}/")
     expect(page.get_by_text("translated from the final English transcript H-1")).to_be_visible()
     for box in page.get_by_role("checkbox").all():
         if box.get_attribute("value") not in ("es", "de"):
@@ -212,8 +212,10 @@ def test_the_whole_journey(e2e_page: Page):
     expect(page.locator("#lang-de")).to_have_attribute("data-status", "machine")
     journey.shot("translations-overview")
 
-    # Generate the summaries (opened by address too: no link to this page yet).
-    page.goto(f"/summaries/transcript/{transcription_id}/")
+    # Generate the summaries, from the link beside the translation.
+    page.get_by_role("link", name="Open the transcript editor").click()
+    page.locator(".editor__crumbs").get_by_role("link", name="Summaries").click()
+    assert page.url.endswith(f"/summaries/transcript/{transcription_id}/")
     expect(page.get_by_text("written from the final transcript H-1")).to_be_visible()
     page.get_by_role("button", name="Generate Email, LinkedIn, Blog").click()
     expect(page.get_by_text("Writing Email, LinkedIn, Blog.")).to_be_visible()
