@@ -8,17 +8,16 @@ so a whole translate job can run against it.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
-import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from integrations.llm import SEGMENTS_MARKER
+from integrations.tests.http_fake import LocalHTTPFake, read_body, send
 
 # Auto translations: a marker in the target script, so the script check passes.
 AUTO_PREFIX = {"zh": "中文", "hi": "हिंदी", "ar": "بالعربية", "ja": "日本語"}
@@ -81,70 +80,45 @@ def prompt_language(prompt: str) -> str:
     return match.group(1) if match else "xx"
 
 
-class FakeChatServer:
+class FakeChatServer(LocalHTTPFake):
     vendor = "base"
+    path = ""  # the one endpoint the vendor documents
 
     def __init__(self) -> None:
-        self.script: list[Reply] = []
-        self.requests: list[dict[str, Any]] = []
+        super().__init__()
         self.headers: list[dict[str, str]] = []
-        self.lock = threading.Lock()
         # Called with (segments, language) in auto mode; tests swap it for bad translators.
         self.translator = translations_for
-        # Seconds an automatic reply takes, and the most requests seen at once.
+        # Called with the body when the script is empty; None: answer on its own (auto).
+        self.respond: Callable[[dict[str, Any]], Reply] | None = None
+        # Seconds an automatic reply takes.
         self.latency = 0.0
-        self.in_flight = 0
-        self.max_in_flight = 0
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):  # keep test output quiet
-                pass
-
-            def do_POST(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                body = json.loads(self.rfile.read(length) or b"{}")
-                with server.lock:
-                    server.requests.append(body)
-                    server.headers.append({k.lower(): v for k, v in self.headers.items()})
-                    reply = server.script.pop(0) if server.script else None
-                    server.in_flight += 1
-                    server.max_in_flight = max(server.max_in_flight, server.in_flight)
-                if reply is None:
-                    reply = server.auto_reply(body)
-                    reply.delay = reply.delay or server.latency
-                if reply.delay:
-                    time.sleep(reply.delay)
-                with server.lock:
-                    server.in_flight -= 1
-                status, payload, headers = server.render(reply, body)
-                self.send_response(status)
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                # The client may have timed out and gone.
-                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                    self.wfile.write(payload)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
 
     @property
     def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return self.root_url
 
-    def start(self) -> FakeChatServer:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+    def handle(self, request, method):
+        body = json.loads(read_body(request) or b"{}")
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        if request.path.rstrip("/") != self.path:
+            reply = error(404, f"Unknown path {request.path}")
+        elif not self.has_key(headers):
+            reply = error(401, "No API key")
+        else:
+            with self.lock:
+                self.requests.append(body)
+                self.headers.append(headers)
+                reply = self.script.pop(0) if self.script else None
+            if reply is None and self.respond is not None:
+                reply = self.respond(body)
+            if reply is None:
+                reply = self.auto_reply(body)
+                reply.delay = reply.delay or self.latency
+        with self.busy():
+            if reply.delay:
+                time.sleep(reply.delay)
+        send(request, *self.render(reply, body))
 
     def auto_reply(self, body: dict[str, Any]) -> Reply:
         prompt = self.prompt_of(body)
@@ -162,6 +136,9 @@ class FakeChatServer:
         return 200, json.dumps(payload).encode(), {"Content-Type": "application/json"}
 
     # Vendor specifics.
+    def has_key(self, headers: dict[str, str]) -> bool:
+        raise NotImplementedError
+
     def prompt_of(self, body: dict[str, Any]) -> str:
         raise NotImplementedError
 
@@ -179,6 +156,11 @@ class FakeAnthropic(FakeChatServer):
     """POST /v1/messages, as documented for the Claude Messages API."""
 
     vendor = "anthropic"
+    path = "/v1/messages"
+
+    def has_key(self, headers):
+        # SDK versions send the key as x-api-key or as a bearer token.
+        return bool(headers.get("x-api-key") or headers.get("authorization"))
 
     def prompt_of(self, body):
         content = body["messages"][-1]["content"]
@@ -240,6 +222,10 @@ class FakeOpenAI(FakeChatServer):
     """POST /v1/chat/completions, as documented for OpenAI chat completions."""
 
     vendor = "openai"
+    path = "/v1/chat/completions"
+
+    def has_key(self, headers):
+        return headers.get("authorization", "").startswith("Bearer ")
 
     @property
     def url(self) -> str:

@@ -5,6 +5,7 @@ import pytest
 from integrations.elevenlabs import ElevenLabsVoice
 from integrations.errors import PermanentError, TransientError, VendorReplyError
 from integrations.tests.elevenlabs_fake import FakeElevenLabs, audio_for, error
+from integrations.tests.http_fake import Fault
 
 
 @pytest.fixture
@@ -70,7 +71,7 @@ def test_server_error_is_transient_and_bad_key_is_permanent(fake):
 
 
 def test_a_reply_that_is_not_audio_is_refused(fake):
-    fake.script = [(200, b'{"ok": true}', {"Content-Type": "application/json"})]
+    fake.script = [Fault(200, b'{"ok": true}', {"Content-Type": "application/json"})]
     with pytest.raises(VendorReplyError, match="instead of audio"):
         voice(fake).synthesize(["Hola."], language_code="es")
 

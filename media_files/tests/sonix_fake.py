@@ -14,40 +14,33 @@ codes (401 bad key, 404 unknown media, 429 with Retry-After, 5xx).
 
 from __future__ import annotations
 
-import contextlib
 import email.parser
 import email.policy
 import json
-import threading
-import time
 import urllib.parse
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from integrations.tests.http_fake import Fault, LocalHTTPFake, read_body, send
 
 API_KEY = "test-sonix-key"
 
 
-@dataclass
-class Scripted:
-    """One canned answer, used before normal routing (to simulate faults)."""
+class SonixServer(LocalHTTPFake):
+    """Sonix on 127.0.0.1; `requests` holds (method, path), `script` Faults sent first."""
 
-    status: int = 200
-    body: bytes = b""
-    headers: dict[str, str] = field(default_factory=dict)
-    sleep: float = 0.0
+    protocol_version = "HTTP/1.1"
+    poll_interval = 0.05
 
-
-class FakeSonix:
     def __init__(self, per_page: int = 100):
+        super().__init__()
         self.media: dict[str, dict[str, Any]] = {}
         self.transcripts: dict[str, dict[str, Any]] = {}
         self.uploads: list[dict[str, Any]] = []
-        self.requests: list[tuple[str, str]] = []
-        self.script: list[Scripted] = []
         self.per_page = per_page
-        self.lock = threading.Lock()
-        self.base_url = ""
+
+    @property
+    def base_url(self) -> str:
+        return self.root_url + "/v1"
 
     def add_media(
         self,
@@ -76,10 +69,70 @@ class FakeSonix:
 
     def fail_next(self, status: int, *, body: Any = None, headers=None, sleep: float = 0.0):
         raw = body if isinstance(body, bytes) else json.dumps(body or {"error": "boom"}).encode()
-        self.script.append(Scripted(status, raw, dict(headers or {}), sleep))
+        self.script.append(Fault(status, raw, dict(headers or {}), sleep))
 
     def count(self, method: str, path_prefix: str) -> int:
         return sum(1 for m, p in self.requests if m == method and p.startswith(path_prefix))
+
+    def handle(self, request, method):
+        parsed = urllib.parse.urlsplit(request.path)
+        body = read_body(request)
+        fault = self.record((method, parsed.path))
+        if fault is not None:
+            # Sent as scripted: no Content-Type unless the test gave one.
+            return self.send_fault(request, fault)
+        if request.headers.get("Authorization") != f"Bearer {API_KEY}":
+            return self._json(request, 401, {"error": "Invalid API Key"})
+        parts = [p for p in parsed.path.split("/") if p]
+        if parts[:2] != ["v1", "media"]:
+            return self._json(request, 404, {"error": "Not found"})
+        if method == "GET" and len(parts) == 2:
+            return self._list(request, urllib.parse.parse_qs(parsed.query))
+        if method == "POST" and len(parts) == 2:
+            return self._upload(request, body)
+        media_id = urllib.parse.unquote(parts[2]) if len(parts) > 2 else ""
+        if media_id not in self.media:
+            return self._json(request, 404, {"error": "Media not found"})
+        if method == "GET" and len(parts) == 3:
+            return self._json(request, 200, self.media[media_id])
+        if method == "GET" and parts[3:] == ["transcript.json"]:
+            return self._json(request, 200, self.transcripts[media_id])
+        return self._json(request, 404, {"error": "Not found"})
+
+    def _list(self, request, query):
+        page = max(1, int(query.get("page", ["1"])[0]))
+        items = sorted(self.media.values(), key=lambda m: -m["created_at"])
+        per = self.per_page
+        total_pages = max(1, -(-len(items) // per))
+        chunk = items[(page - 1) * per : page * per]
+        self._json(request, 200, {"media": chunk, "page": page, "total_pages": total_pages})
+
+    def _upload(self, request, body: bytes):
+        content_type = request.headers.get("Content-Type", "")
+        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+            f"Content-Type: {content_type}\r\n\r\n".encode() + body
+        )
+        fields: dict[str, Any] = {}
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            if part.get_filename():
+                fields[name] = {
+                    "filename": part.get_filename(),
+                    "bytes": part.get_payload(decode=True),
+                }
+            else:  # form fields are UTF-8, as browsers and Sonix (Rails) treat them
+                fields[name] = part.get_payload(decode=True).decode("utf-8").strip()
+        if "file" not in fields:
+            return self._json(request, 400, {"error": "file or file_url is required"})
+        media_id = f"up{len(self.uploads) + 1}"
+        with self.lock:
+            self.uploads.append(fields)
+        media = self.add_media(media_id, fields.get("name") or "upload", status="preparing")
+        self._json(request, 200, media)
+
+    @staticmethod
+    def _json(request, status: int, payload: Any) -> None:
+        send(request, status, json.dumps(payload).encode(), {"Content-Type": "application/json"})
 
 
 def sample_paragraphs() -> list[dict[str, Any]]:
@@ -112,116 +165,3 @@ def sample_paragraphs() -> list[dict[str, Any]]:
             ],
         },
     ]
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    fake: FakeSonix  # set on the subclass made per server
-
-    def log_message(self, format, *args):  # keep test output quiet
-        pass
-
-    def do_GET(self):
-        self._dispatch("GET")
-
-    def do_POST(self):
-        self._dispatch("POST")
-
-    def _dispatch(self, method: str) -> None:
-        parsed = urllib.parse.urlsplit(self.path)
-        body = self._body()
-        with self.fake.lock:
-            self.fake.requests.append((method, parsed.path))
-            scripted = self.fake.script.pop(0) if self.fake.script else None
-        if scripted is not None:
-            if scripted.sleep:
-                time.sleep(scripted.sleep)
-            return self._send(scripted.status, scripted.body, scripted.headers)
-        if self.headers.get("Authorization") != f"Bearer {API_KEY}":
-            return self._json(401, {"error": "Invalid API Key"})
-        parts = [p for p in parsed.path.split("/") if p]
-        if parts[:2] != ["v1", "media"]:
-            return self._json(404, {"error": "Not found"})
-        if method == "GET" and len(parts) == 2:
-            return self._list(urllib.parse.parse_qs(parsed.query))
-        if method == "POST" and len(parts) == 2:
-            return self._upload(body)
-        media_id = urllib.parse.unquote(parts[2]) if len(parts) > 2 else ""
-        if media_id not in self.fake.media:
-            return self._json(404, {"error": "Media not found"})
-        if method == "GET" and len(parts) == 3:
-            return self._json(200, self.fake.media[media_id])
-        if method == "GET" and parts[3:] == ["transcript.json"]:
-            return self._json(200, self.fake.transcripts[media_id])
-        return self._json(404, {"error": "Not found"})
-
-    def _list(self, query):
-        page = max(1, int(query.get("page", ["1"])[0]))
-        items = sorted(self.fake.media.values(), key=lambda m: -m["created_at"])
-        per = self.fake.per_page
-        total_pages = max(1, -(-len(items) // per))
-        chunk = items[(page - 1) * per : page * per]
-        self._json(200, {"media": chunk, "page": page, "total_pages": total_pages})
-
-    def _upload(self, body: bytes):
-        content_type = self.headers.get("Content-Type", "")
-        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-            f"Content-Type: {content_type}\r\n\r\n".encode() + body
-        )
-        fields: dict[str, Any] = {}
-        for part in message.iter_parts():
-            name = part.get_param("name", header="content-disposition")
-            if part.get_filename():
-                fields[name] = {
-                    "filename": part.get_filename(),
-                    "bytes": part.get_payload(decode=True),
-                }
-            else:  # form fields are UTF-8, as browsers and Sonix (Rails) treat them
-                fields[name] = part.get_payload(decode=True).decode("utf-8").strip()
-        if "file" not in fields:
-            return self._json(400, {"error": "file or file_url is required"})
-        media_id = f"up{len(self.fake.uploads) + 1}"
-        with self.fake.lock:
-            self.fake.uploads.append(fields)
-        media = self.fake.add_media(media_id, fields.get("name") or "upload", status="preparing")
-        self._json(200, media)
-
-    def _body(self) -> bytes:
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
-
-    def _json(self, status: int, payload: Any) -> None:
-        self._send(status, json.dumps(payload).encode(), {"Content-Type": "application/json"})
-
-    def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
-        self.send_response(status)
-        for key, value in headers.items():
-            self.send_header(key, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            self.wfile.write(body)  # the client may have given up (a timeout test)
-
-
-class SonixServer:
-    """Runs FakeSonix on 127.0.0.1 on a free port, in a thread."""
-
-    def __init__(self, fake: FakeSonix | None = None):
-        self.fake = fake or FakeSonix()
-        handler = type("Handler", (_Handler,), {"fake": self.fake})
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.httpd.daemon_threads = True
-        host, port = self.httpd.server_address[:2]
-        self.fake.base_url = f"http://{host}:{port}/v1"
-        self.thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-    def __enter__(self) -> FakeSonix:
-        self.thread.start()
-        return self.fake
-
-    def __exit__(self, *exc) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=5)

@@ -3,26 +3,18 @@
 import pytest
 
 from integrations.llm_anthropic import AnthropicChatEngine
+from integrations.tests.llm_fakes import FakeAnthropic, error, refusal, text, tool
 from jobs.models import Job
 from summaries import services
 from summaries.models import GeneratedSummary
 from summaries.tests.conftest import FINAL_TEXT, make_final
-from summaries.tests.fake_anthropic import (
-    FakeAnthropicServer,
-    error_answer,
-    prompt_of,
-    refusal_answer,
-    system_of,
-    text_answer,
-    tool_answer,
-)
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def claude(settings):
-    with FakeAnthropicServer() as server:
+    with FakeAnthropic() as server:
         settings.LLM_ENGINE = "anthropic"
         settings.ANTHROPIC_API_KEY = "sk-ant-test"
         settings.ANTHROPIC_BASE_URL = server.url
@@ -52,8 +44,8 @@ def test_three_texts_are_written_by_claude(
     }
 
     def respond(body):
-        prompt = prompt_of(body)
-        return text_answer(next(text for key, text in replies.items() if key in prompt))
+        prompt = claude.prompt_of(body)
+        return text(next(reply for key, reply in replies.items() if key in prompt))
 
     claude.respond = respond
     job = run(
@@ -78,14 +70,14 @@ def test_three_texts_are_written_by_claude(
     first = claude.requests[0]
     assert first["model"] == "claude-test"
     assert first["max_tokens"] == services.MAX_TOKENS["email"]
-    assert FINAL_TEXT in prompt_of(first)
-    assert "Dr. Soto" in system_of(first)
+    assert FINAL_TEXT in claude.prompt_of(first)
+    assert "Dr. Soto" in claude.system_of(first)
 
 
 def test_a_refusal_fails_the_job_with_a_clear_message(
     claude, final_transcription, editor, django_capture_on_commit_callbacks
 ):
-    claude.respond = lambda body: refusal_answer()
+    claude.respond = lambda body: refusal()
     job = run(final_transcription, editor, django_capture_on_commit_callbacks, ["linkedin"])
     assert job.status == Job.Status.FAILED
     assert job.error.startswith("The language model gave no usable LinkedIn text")
@@ -96,7 +88,7 @@ def test_a_refusal_fails_the_job_with_a_clear_message(
 def test_an_overloaded_server_is_retried_by_the_job(
     claude, final_transcription, editor, django_capture_on_commit_callbacks
 ):
-    answers = [error_answer(529, "overloaded_error", "Overloaded"), text_answer("Mail text.")]
+    answers = [error(529, "Overloaded"), text("Mail text.")]
     claude.respond = lambda body: answers.pop(0)
     job = run(final_transcription, editor, django_capture_on_commit_callbacks, ["email"])
     assert job.status == Job.Status.SUCCEEDED, job.error
@@ -112,18 +104,18 @@ def test_a_long_transcript_goes_to_claude_in_pieces(
     make_final(transcription, "\n".join(lines), editor)
 
     def respond(body):
-        prompt = prompt_of(body)
+        prompt = claude.prompt_of(body)
         if prompt.startswith("Part "):
-            return text_answer(f"notes ({prompt.count('Segment')} segments)")
-        return text_answer("Blog from notes.")
+            return text(f"notes ({prompt.count('Segment')} segments)")
+        return text("Blog from notes.")
 
     claude.respond = respond
     job = run(transcription, editor, django_capture_on_commit_callbacks, ["blog"])
     assert job.status == Job.Status.SUCCEEDED, job.error
     info = job.result["summaries"]["blog"]
     assert info["strategy"] == "pieces then combined" and info["pieces"] == len(claude.requests) - 1
-    assert all(len(prompt_of(r)) + len(system_of(r)) <= 3000 for r in claude.requests)
-    counted = sum(prompt_of(r).count("Segment") for r in claude.requests[:-1])
+    assert all(len(claude.prompt_of(r)) + len(claude.system_of(r)) <= 3000 for r in claude.requests)
+    counted = sum(claude.prompt_of(r).count("Segment") for r in claude.requests[:-1])
     assert counted == len(lines)
 
 
@@ -135,9 +127,9 @@ def test_finalize_asks_claude_for_tone_and_structure_through_a_tool(
         summary_type="email",
         generated_text="We utilize advanced techniques.",
     )
-    claude.respond = lambda body: tool_answer(
-        body["tool_choice"]["name"],
-        {"tone_changes": ["less formal"], "structure_changes": ["added a closing line"]},
+    # The fake answers through the tool the request forces (`tool_choice`).
+    claude.respond = lambda body: tool(
+        {"tone_changes": ["less formal"], "structure_changes": ["added a closing line"]}
     )
     with django_capture_on_commit_callbacks(execute=True):
         feedback = services.summary_finalize(

@@ -15,19 +15,18 @@ from __future__ import annotations
 
 import io
 import json
-import threading
 import time
-from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email.parser import BytesParser
 from email.policy import HTTP
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import av
 import numpy as np
 
+from integrations.tests.http_fake import Fault, LocalHTTPFake, read_body, send
 from integrations.transcription.audio import SAMPLE_RATE, iter_pcm, probe_duration, write_piece
 from integrations.transcription.chunking import frame_dbfs
 
@@ -169,16 +168,6 @@ def verbose_json(words: list[dict[str, Any]], duration: float, *, per_segment: i
 
 
 @dataclass
-class Fault:
-    """A scripted answer for one request (status None: answer honestly this time)."""
-
-    status: int | None = 200
-    body: bytes | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    delay: float = 0.0
-
-
-@dataclass
 class SeenRequest:
     path: str
     fields: dict[str, list[str]]
@@ -187,7 +176,7 @@ class SeenRequest:
     authorization: str
 
 
-class FakeOpenAI:
+class FakeOpenAI(LocalHTTPFake):
     """`POST /v1/audio/transcriptions` on 127.0.0.1, in a background thread.
 
     `script` holds Faults for the next requests (first in, first out); with it empty
@@ -195,75 +184,43 @@ class FakeOpenAI:
     makes it sleep like the real service (the benchmark uses 1/30).
     """
 
+    protocol_version = "HTTP/1.1"
+
     def __init__(self, *, seconds_per_audio_second: float = 0.0, listen: bool = True):
-        self.script: deque[Fault] = deque()
+        super().__init__()
         self.on_request = None  # called (in the server's thread) before each answer
-        self.requests: list[SeenRequest] = []
         self.seconds_per_audio_second = seconds_per_audio_second
         self.listen = listen
-        self.lock = threading.Lock()
-        self.in_flight = 0
-        self.max_in_flight = 0
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self):
-                with fake.lock:
-                    fake.in_flight += 1
-                    fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
-                try:
-                    fake._handle(self)
-                finally:
-                    with fake.lock:
-                        fake.in_flight -= 1
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}/v1"
-
-    def __enter__(self) -> FakeOpenAI:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        return f"http://127.0.0.1:{self.httpd.server_port}/v1"
 
     PASS = None  # use Fault(None) in a script to let one request through
 
     def fail_next(self, *faults: Fault) -> None:
         self.script.extend(faults)
 
+    def handle(self, request, method):
+        with self.busy():
+            self._handle(request)
+
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
-        length = int(handler.headers.get("Content-Length") or 0)
-        body = handler.rfile.read(length)
+        body = read_body(handler)
         fields, filename, audio = _multipart(handler.headers.get("Content-Type", ""), body)
-        with self.lock:
-            self.requests.append(
-                SeenRequest(
-                    path=handler.path,
-                    fields=fields,
-                    filename=filename,
-                    audio_bytes=len(audio),
-                    authorization=handler.headers.get("Authorization", ""),
-                )
+        fault = self.record(
+            SeenRequest(
+                path=handler.path,
+                fields=fields,
+                filename=filename,
+                audio_bytes=len(audio),
+                authorization=handler.headers.get("Authorization", ""),
             )
-            fault = self.script.popleft() if self.script else None
+        )
         if self.on_request is not None:
             self.on_request(len(self.requests))
         if fault is not None and fault.status is not None:
-            if fault.delay:
-                time.sleep(fault.delay)
-            self._send(handler, fault.status, fault.body or b"{}", fault.headers)
+            self.send_fault(handler, fault, "application/json")
             return
         if handler.path.rstrip("/") != "/v1/audio/transcriptions":
             self._send(handler, 404, json.dumps({"error": {"message": "Not found"}}).encode())
@@ -289,17 +246,8 @@ class FakeOpenAI:
         self._send(handler, 200, json.dumps(reply).encode())
 
     @staticmethod
-    def _send(handler, status: int, body: bytes, headers: dict[str, str] | None = None):
-        try:
-            handler.send_response(status)
-            headers = {"Content-Type": "application/json", **(headers or {})}
-            for key, value in headers.items():
-                handler.send_header(key, value)
-            handler.send_header("Content-Length", str(len(body)))
-            handler.end_headers()
-            handler.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (a timeout test)
+    def _send(handler, status: int, body: bytes) -> None:
+        send(handler, status, body, {"Content-Type": "application/json"})
 
 
 def _multipart(content_type: str, body: bytes) -> tuple[dict[str, list[str]], str, bytes]:
