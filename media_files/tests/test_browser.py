@@ -4,7 +4,6 @@ import os
 
 import pytest
 from django.core.files import File
-from django.db import connections
 from playwright.sync_api import expect
 
 from media_files.models import AudioFile
@@ -12,32 +11,6 @@ from media_files.services import audio_file_upload
 from media_files.tests import media_factory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _no_orphaned_db_connections(django_db_blocker):
-    """Playwright's sync API runs an event loop (in greenlets) on this thread, and Django's
-    connections are context-local: a connection opened in one context and not closed in
-    it (before Playwright starts, or by the seed-restoring hook between tests) is left
-    open and blocks dropping the test database. Close every one of them, first and last.
-    """
-    with django_db_blocker.unblock():
-        _close_all_database_wrappers()
-    yield
-    with django_db_blocker.unblock():
-        _close_all_database_wrappers()
-
-
-def _close_all_database_wrappers() -> None:
-    import gc
-
-    from django.db.backends.base.base import BaseDatabaseWrapper
-
-    connections.close_all()
-    # type(), not isinstance(): isinstance would evaluate lazy objects lying around.
-    for wrapper in [o for o in gc.get_objects() if issubclass(type(o), BaseDatabaseWrapper)]:
-        if wrapper.connection is not None and not wrapper.in_atomic_block:
-            wrapper.close()
 
 
 def log_in(page, user):

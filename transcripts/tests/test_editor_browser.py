@@ -19,18 +19,6 @@ from transcripts.tests.test_editor_helpers import generated_segments, make_trans
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def _server_connections_close_after_each_request():
-    """Persistent connections (CONN_MAX_AGE) would stay open in the live server's keep-alive
-    threads after the browser is gone and block dropping the test database."""
-    from django.db import connection
-
-    before = connection.settings_dict["CONN_MAX_AGE"]
-    connection.settings_dict["CONN_MAX_AGE"] = 0
-    yield
-    connection.settings_dict["CONN_MAX_AGE"] = before
-
-
 @pytest.fixture
 def page_for(browser, live_server):
     """A page signed in as a user (the login form has its own tests). Contexts are closed
