@@ -17,8 +17,7 @@ from collections.abc import Callable, Sequence
 
 from django.conf import settings
 
-from integrations.errors import PermanentError, TransientError, VendorReplyError
-from integrations.llm import parse_retry_after
+from integrations.errors import PermanentError, TransientError, VendorReplyError, parse_retry_after
 
 # Models that accept `language_code`; for the others ElevenLabs refuses the field.
 LANGUAGE_CODE_MODELS = ("eleven_turbo_v2_5", "eleven_flash_v2_5")

@@ -12,10 +12,8 @@ as `weblate/machinery/base.py` does for machine translation.
 
 from __future__ import annotations
 
-import email.utils
 import json
 import logging
-import time
 import unicodedata
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
@@ -25,7 +23,12 @@ from typing import Any
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from integrations.errors import PermanentError, TransientError, VendorReplyError
+from integrations.errors import (
+    PermanentError,
+    TransientError,
+    VendorReplyError,
+    parse_retry_after,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -190,28 +193,6 @@ def echo_problem(
     if all(texts[i].strip().casefold() == sources[i].strip().casefold() for i in long_ids):
         return f"came back untranslated (still English, not {language_name(target_language)})"
     return None
-
-
-def parse_retry_after(headers: Mapping[str, str] | None) -> float | None:
-    """Seconds to wait from `retry-after-ms`, or `Retry-After` (seconds or an HTTP date)."""
-    if not headers:
-        return None
-    millis = headers.get("retry-after-ms")
-    if millis:
-        try:
-            return max(0.0, float(millis) / 1000)
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value) if value else None
-        if parsed is None:
-            return None
-        return max(0.0, parsed.timestamp() - time.time())
 
 
 def map_sdk_error(exc: Exception, *, sdk: ModuleType, vendor: str) -> Exception | None:

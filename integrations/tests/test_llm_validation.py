@@ -2,7 +2,8 @@
 
 import pytest
 
-from integrations.llm import echo_problem, parse_retry_after, script_problem
+from integrations.errors import parse_retry_after
+from integrations.llm import echo_problem, script_problem
 
 
 @pytest.mark.parametrize(

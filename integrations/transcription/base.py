@@ -8,17 +8,19 @@ for faults that are not vendor-specific, as `weblate/machinery/base.py` does.
 
 from __future__ import annotations
 
-import email.utils
 import math
 import os
-import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from integrations.errors import PermanentError, TransientError, VendorReplyError
+from integrations.errors import (
+    PermanentError,
+    TransientError,
+    VendorReplyError,
+)
 
 Segment = dict[str, Any]
 Word = dict[str, Any]
@@ -136,32 +138,6 @@ def vocabulary_prompt(terms: Iterable[str], *, limit: int = VOCABULARY_PROMPT_CH
         kept.append(term)
         used += len(term) + 2
     return f"Vocabulary: {', '.join(kept)}." if kept else ""
-
-
-def parse_retry_after(headers: Mapping[str, str] | None) -> float | None:
-    """Seconds to wait from `Retry-After` (seconds or HTTP date) or `retry-after-ms`."""
-    if not headers:
-        return None
-    millis = headers.get("retry-after-ms")
-    if millis:
-        try:
-            return max(0.0, float(millis) / 1000)
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        seconds = when.timestamp() - time.time()
-    if math.isnan(seconds) or math.isinf(seconds):
-        return None
-    return max(0.0, seconds)
 
 
 def as_seconds(value: Any, what: str) -> float:

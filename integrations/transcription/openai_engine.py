@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import openai
 
-from integrations.errors import PermanentError, TransientError, VendorReplyError
+from integrations.errors import PermanentError, TransientError, VendorReplyError, parse_retry_after
 from integrations.transcription.audio import write_piece
 from integrations.transcription.base import (
     Audio,
@@ -29,7 +29,6 @@ from integrations.transcription.base import (
     TranscriptionEngine,
     as_seconds,
     make_word,
-    parse_retry_after,
     segments_from_words,
     vocabulary_prompt,
     words_into_segments,

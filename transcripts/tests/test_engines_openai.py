@@ -6,9 +6,9 @@ from email.utils import formatdate
 
 import pytest
 
-from integrations.errors import PermanentError, TransientError, VendorReplyError
+from integrations.errors import PermanentError, TransientError, VendorReplyError, parse_retry_after
 from integrations.transcription import get_transcription_engine
-from integrations.transcription.base import parse_retry_after, vocabulary_prompt
+from integrations.transcription.base import vocabulary_prompt
 from integrations.transcription.openai_engine import OpenAITranscriptionEngine
 from transcripts.tests.transcription_fakes import (
     FakeOpenAI,
