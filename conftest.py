@@ -3,6 +3,22 @@
 import os
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+
+# Property tests share two cores with the rest of the suite (and, in CI, with whatever else the
+# machine runs): input generation that is merely slow under load is not a failure, and a
+# per-example deadline only measures the machine. HYPOTHESIS_PROFILE=thorough runs more examples.
+hypothesis_settings.register_profile(
+    "default-suite",
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    print_blob=True,
+)
+hypothesis_settings.register_profile(
+    "thorough", parent=hypothesis_settings.get_profile("default-suite"), max_examples=1000
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default-suite"))
 
 
 @pytest.fixture
