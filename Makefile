@@ -8,7 +8,7 @@ RUN_STAMP := $(VENV)/.run-installed
 TEST_STAMP := $(VENV)/.test-installed
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test lint format bench migrate demo worker web clean-var system-test-deps
+.PHONY: run test lint format bench migrate services system-test-deps system-bench-deps
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,7 @@ run: $(RUN_STAMP)
 	DEBUG=true bin/run-dev
 
 ## make test: lint, then the whole suite on PostgreSQL + Redis (127.0.0.1)
-test: $(TEST_STAMP) system-test-deps
+test: $(TEST_STAMP) system-test-deps services
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
@@ -37,6 +37,15 @@ test: $(TEST_STAMP) system-test-deps
 # Headless Chromium for browser tests (Playwright cannot download browsers here).
 system-test-deps:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
+# The benchmarks time the editor in Chromium and speak their test lectures with espeak-ng.
+system-bench-deps: system-test-deps
+	@command -v espeak-ng >/dev/null && command -v sox >/dev/null || \
+	  (apt-get update -qq && apt-get install -y -qq espeak-ng sox)
+
+# PostgreSQL and Redis on 127.0.0.1, started if they are down.
+services:
+	@bin/services-up
 
 lint: $(TEST_STAMP)
 	$(VENV)/bin/ruff check .
@@ -47,7 +56,7 @@ format: $(TEST_STAMP)
 	$(VENV)/bin/ruff format .
 
 ## make bench: speed and memory figures (printed, not asserted)
-bench: $(TEST_STAMP)
+bench: $(TEST_STAMP) system-bench-deps services
 	$(PY) -m bench
 
 migrate: $(RUN_STAMP)
