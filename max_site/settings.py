@@ -51,6 +51,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, so its process_view runs after CSRF has read the body: NUL is refused with a 400.
+    "max_site.unstorable_text.UnstorableTextMiddleware",
 ]
 
 ROOT_URLCONF = "max_site.urls"
@@ -257,6 +259,8 @@ SPEAKER_NAME = env.str("SPEAKER_NAME", default="Dr. Soto")
 # through this many segments at a time.
 EDITOR_DRAFT_SECONDS = env.int("EDITOR_DRAFT_SECONDS", default=30 * 86400)
 EDITOR_PAGE_SEGMENTS = env.int("EDITOR_PAGE_SEGMENTS", default=100)
+# transcripts editor: words the engine was less sure of than this (0-1) are shaded for review.
+EDITOR_UNCERTAIN_BELOW = env.float("EDITOR_UNCERTAIN_BELOW", default=0.6)
 SUMMARY_FEEDBACK_EXAMPLES = env.bool("SUMMARY_FEEDBACK_EXAMPLES", default=True)
 # summaries: at most this many recent human edits of the same summary type go into a prompt.
 SUMMARY_FEEDBACK_EXAMPLE_COUNT = env.int("SUMMARY_FEEDBACK_EXAMPLE_COUNT", default=3)

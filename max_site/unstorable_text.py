@@ -1,0 +1,133 @@
+"""Refuse requests carrying a NUL character, before any view or query sees them.
+
+PostgreSQL cannot store U+0000 in text and cannot compare against it either: a NUL in a
+search box, a saved segment or a form field would end as a DataError and a 500 wherever it
+reaches the database. One check at the edge covers every form and query parameter, instead
+of a guard in each view: the URL path, every query parameter (names and values), every form
+field, and JSON bodies. The editor posts its segments as JSON inside a form field, where a
+NUL arrives escaped (`\\u0000`), so a value holding that escape is decoded and searched too.
+
+The check runs in `process_view`, i.e. after CsrfViewMiddleware has read the form body
+anyway. Views exempt from CSRF are exempt here too: they are exempt because they must
+install upload handlers before the body is read (the media upload), so reading it here
+would bypass their size limit; they check what they store themselves.
+
+The answer is a 400 with a message: JSON (`{"status": "error", "message": ...}`, what the
+editor's scripts show) when the client asked for JSON or sent it, a page otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+NUL = "\x00"
+# A JSON escape of NUL: `\u0000` after an even number of backslashes (an escaped backslash
+# followed by the letters "u0000" is text, not a NUL).
+_ESCAPED_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def refusal_message(where: str) -> str:
+    return (
+        f"{where} contains a NUL character (U+0000), which Max cannot store or search for. "
+        "It usually comes from text pasted out of another program: remove it and try again. "
+        "Nothing was saved."
+    )
+
+
+def has_nul(value: str) -> bool:
+    """True when `value` holds a NUL, or is JSON whose strings hold one."""
+    if NUL in value:
+        return True
+    if _ESCAPED_NUL.search(value) is None:
+        return False
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return False
+    return _json_has_nul(data)
+
+
+def _json_has_nul(data: Any) -> bool:
+    pending = [data]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if NUL in item:
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
+
+
+def _first_bad_field(fields: Iterable[tuple[str, list[Any]]]) -> str | None:
+    for name, values in fields:
+        if NUL in name:
+            return name.replace(NUL, "")
+        for value in values:
+            if isinstance(value, str) and has_nul(value):
+                return name
+            if getattr(value, "name", None) and NUL in value.name:  # an uploaded file
+                return name
+    return None
+
+
+def where_is_nul(request: HttpRequest) -> str | None:
+    """Which part of the request holds a NUL, in words for the user; None when none does."""
+    if NUL in request.path:
+        return "The address"
+    if (name := _first_bad_field(request.GET.lists())) is not None:
+        return f"The parameter “{name}”"
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return None
+    content_type = request.content_type or ""
+    if content_type in _FORM_TYPES:
+        fields = [*request.POST.lists(), *request.FILES.lists()]
+        if (name := _first_bad_field(fields)) is not None:
+            return f"The field “{name}”"
+    elif content_type == "application/json" or content_type.endswith("+json"):
+        body = request.body.decode("utf-8", errors="replace")
+        if has_nul(body):
+            return "The request"
+    return None
+
+
+class UnstorableTextMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+        if getattr(view_func, "csrf_exempt", False) and request.method not in ("GET", "HEAD"):
+            # Only the query string: the body is the view's (see the module docstring).
+            where = "The address" if NUL in request.path else None
+            if where is None and (name := _first_bad_field(request.GET.lists())) is not None:
+                where = f"The parameter “{name}”"
+        else:
+            where = where_is_nul(request)
+        if where is None:
+            return None
+        message = refusal_message(where)
+        if _wants_json(request):
+            return JsonResponse({"status": "error", "message": message}, status=400)
+        return render(request, "unstorable_text.html", {"message": message}, status=400)
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    content_type = request.content_type or ""
+    return (
+        "application/json" in request.headers.get("Accept", "")
+        or content_type == "application/json"
+        or content_type.endswith("+json")
+    )
