@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 
@@ -109,13 +110,33 @@ def test_timings_survive_an_edit(transcription, editor):
         old_words[1]["start"],
         old_words[1]["end"],
     )
-    # "carefully" is new: between "is" and "placed".
-    assert old_words[2]["end"] <= new_words[3]["start"] <= new_words[3]["end"]
-    assert new_words[3]["end"] <= old_words[3]["start"]
-    # Unchanged words after it keep their times.
-    assert [(w["start"], w["end"]) for w in new_words[4:]] == [
-        (w["start"], w["end"]) for w in old_words[3:]
+    # "carefully" is new, and "is" and "placed" touch: it shares the time of "placed".
+    assert old_words[2]["end"] == new_words[3]["start"] < new_words[3]["end"]
+    assert new_words[3]["end"] == new_words[4]["start"] < new_words[4]["end"]
+    assert new_words[4]["end"] == old_words[3]["end"]
+    # Unchanged words around them keep their times.
+    assert new_words[:3] == [{**old_words[0]}, new_words[1], {**old_words[2]}]
+    assert [(w["start"], w["end"]) for w in new_words[5:]] == [
+        (w["start"], w["end"]) for w in old_words[4:]
     ]
+
+
+def test_rewriting_a_whole_segment_leaves_no_word_without_time(transcription, editor):
+    """A rewrite that happens to end on the segment's first word ("Today") once left every
+    other word at the segment's start with no length."""
+    rewrite = "We now look closely at how molars are treated endodontically today"
+    save(transcription, editor, 0, s0="Welcome to the course on endodontics!")
+    # Over a saved version, PostgreSQL patches the stored JSON: the same realignment.
+    save(transcription, editor, 1, s1=rewrite)
+
+    version = TranscriptionVersion.objects.get(version_number=2)
+    segment = version.json_with_timestamps["segments"][1]
+    words = segment["words"]
+    assert [w["word"] for w in words] == rewrite.split()
+    assert words[0]["start"] == segment["start"] == 4.0 and words[-1]["end"] == 9.0
+    for previous, word in itertools.pairwise(words):
+        assert word["start"] == previous["end"]
+    assert all(w["end"] - w["start"] > 0.3 for w in words)
 
 
 def test_the_whole_text_one_line_per_segment_saves_too(transcription, editor):

@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from transcripts.versioning import (
+    MIN_WORD_SECONDS,
     change_summary,
     diff_record,
     display_words,
@@ -26,6 +27,7 @@ from transcripts.versioning import (
     parse_segment_fields,
     patch_rebuild,
     realign_document,
+    realign_segment,
     realign_words,
     replace_in_segments,
     segment_texts,
@@ -68,6 +70,30 @@ def assert_well_formed(result, new_tokens, seg_start, seg_end):
         previous_end = w["end"]
 
 
+def assert_every_word_has_a_length(result, seg_start, seg_end):
+    """No word is left with zero duration, unless the segment itself has no room for them."""
+    if seg_end - seg_start < MIN_WORD_SECONDS * len(result):
+        return
+    for w in result:
+        assert w["end"] - w["start"] >= MIN_WORD_SECONDS - 2e-3, w
+
+
+def assert_only_words_next_to_a_change_moved(result, tokens, words):
+    """Old words that survived keep their exact times, except inside a block of moved words
+    that holds a new word: a change with no room of its own shares a neighbour's span."""
+    block: list[int | None] = []
+    for w, (_, origin) in zip([*result, None], [*tokens, ("", -1)], strict=True):
+        moved = w is not None and (
+            origin is None
+            or (w["start"], w["end"]) != (words[origin]["start"], words[origin]["end"])
+        )
+        if moved:
+            block.append(origin)
+            continue
+        assert not block or None in block, f"untouched words moved: {block}"
+        block = []
+
+
 @given(timed_segment(unique=False))
 def test_an_unchanged_segment_keeps_every_time(segment):
     seg_start, seg_end, words = segment
@@ -107,13 +133,45 @@ def test_inserted_words_are_interpolated_between_their_neighbours(segment, data)
     result = realign_words(words, " ".join(new_tokens), seg_start, seg_end)
 
     assert_well_formed(result, new_tokens, seg_start, seg_end)
-    assert result[:i] == words[:i] and result[i + k :] == words[i:]
+    assert_every_word_has_a_length(result, seg_start, seg_end)
     lo = words[i - 1]["end"] if i > 0 else seg_start
     hi = words[i]["start"] if i < len(words) else seg_end
     inserted = result[i : i + k]
-    assert inserted[0]["start"] == lo and inserted[-1]["end"] == hi
-    for w in inserted:
-        assert lo <= w["start"] <= w["end"] <= hi
+    if hi - lo >= MIN_WORD_SECONDS * k:
+        assert result[:i] == words[:i] and result[i + k :] == words[i:]
+        assert inserted[0]["start"] == lo and inserted[-1]["end"] == hi
+        for w in inserted:
+            assert lo <= w["start"] <= w["end"] <= hi
+    else:
+        # No room between the neighbours (words that touch): the insertion shares the span
+        # of a neighbour, and only words next to it move.
+        tokens = [(w["word"], n) for n, w in enumerate(words)]
+        tokens[i:i] = [(w["word"], None) for w in inserted]
+        assert_only_words_next_to_a_change_moved(result, tokens, words)
+
+
+@given(timed_segment(min_words=0), st.data())
+def test_an_insertion_between_words_that_touch_gets_time_from_a_neighbour(segment, data):
+    seg_start, _, words = segment
+    # Close every gap: Whisper's words usually end where the next one starts.
+    touching, t = [], seg_start
+    for w in words:
+        length = w["end"] - w["start"]
+        touching.append({"word": w["word"], "start": round(t, 3), "end": round(t + length, 3)})
+        t += length
+    seg_end = round(t, 3)
+    i = data.draw(st.integers(0, len(touching)))
+    k = data.draw(st.integers(1, 3))
+    new_tokens = tokens_of(touching[:i]) + [f"N{n}" for n in range(k)] + tokens_of(touching[i:])
+
+    result = realign_words(touching, " ".join(new_tokens), seg_start, seg_end)
+
+    assert_well_formed(result, new_tokens, seg_start, seg_end)
+    if touching:
+        assert_every_word_has_a_length(result, seg_start, seg_end)
+        assert seg_end - seg_start >= MIN_WORD_SECONDS * len(result)  # the check above ran
+    else:  # an empty segment of no length: nothing to share
+        assert all(w["start"] == w["end"] == seg_start for w in result)
 
 
 @given(timed_segment(), st.data())
@@ -160,9 +218,97 @@ def test_any_series_of_edits_keeps_untouched_words_exact_and_times_in_order(case
     result = realign_words(words, " ".join(new_tokens), seg_start, seg_end)
 
     assert_well_formed(result, new_tokens, seg_start, seg_end)
-    for w, (_, origin) in zip(result, tokens, strict=True):
-        if origin is not None:  # an old word that survived every edit
-            assert (w["start"], w["end"]) == (words[origin]["start"], words[origin]["end"])
+    assert_every_word_has_a_length(result, seg_start, seg_end)
+    assert_only_words_next_to_a_change_moved(result, tokens, words)
+
+
+@st.composite
+def rewritten_segment(draw):
+    """A timed segment and a rewrite of all of it, to fewer, as many or more words, which may
+    reuse a few of the old words anywhere (a rewrite ending on the segment's first word made
+    17 of 19 words zero-length at the segment's start)."""
+    seg_start, seg_end, words = draw(timed_segment())
+    count = draw(st.integers(1, 3 * len(words)))
+    reused = st.sampled_from(tokens_of(words))
+    new_tokens = draw(
+        st.lists(st.one_of(st.sampled_from(NEW_VOCAB), reused), min_size=count, max_size=count)
+    )
+    return seg_start, seg_end, words, new_tokens
+
+
+@settings(max_examples=200)
+@given(rewritten_segment())
+def test_a_full_rewrite_leaves_no_word_without_time_or_outside_its_segment(case):
+    seg_start, seg_end, words, new_tokens = case
+
+    result = realign_words(words, " ".join(new_tokens), seg_start, seg_end)
+
+    assert_well_formed(result, new_tokens, seg_start, seg_end)
+    assert_every_word_has_a_length(result, seg_start, seg_end)
+    assert seg_end - seg_start >= MIN_WORD_SECONDS * len(result)  # so the check above ran
+
+
+def test_a_rewrite_that_ends_on_the_segments_first_word_spreads_over_the_old_words():
+    old = "so the first thing we look at is the periapical radiograph of the lower left"
+    words = [
+        {"word": f" {w}", "start": round(n * 0.4, 3), "end": round(n * 0.4 + 0.4, 3)}
+        for n, w in enumerate(old.split())
+    ]
+    new = "Now a completely different sentence says what had been said before, and so"
+
+    result = realign_words(words, new, 0.0, words[-1]["end"])
+
+    durations = [w["end"] - w["start"] for w in result]
+    assert min(durations) > 0.3  # 15 old words' 6 s shared by 13 new ones
+    assert result[0]["start"] == 0.0 and result[-1]["end"] == words[-1]["end"]
+
+
+@st.composite
+def untimed_words_segment(draw):
+    """A timed segment whose words never got times (an import without word timings)."""
+    tokens = draw(st.lists(st.sampled_from(OLD_VOCAB), min_size=1, max_size=14))
+    seg_start = round(draw(st.floats(0, 500)), 3)
+    seg_end = round(seg_start + draw(st.floats(0.5, 20)), 3)
+    untimed = draw(st.sampled_from([{"start": None, "end": None}, {}]))
+    words = [{"word": t, **untimed} for t in tokens]
+    new_tokens = draw(
+        st.lists(st.sampled_from(NEW_VOCAB + tokens), min_size=1, max_size=2 * len(tokens))
+    )
+    return seg_start, seg_end, words, new_tokens
+
+
+@given(untimed_words_segment())
+def test_words_of_a_segment_that_had_no_word_times_are_spread_over_the_segment(case):
+    seg_start, seg_end, words, new_tokens = case
+
+    result = realign_words(words, " ".join(new_tokens), seg_start, seg_end)
+
+    assert_well_formed(result, new_tokens, seg_start, seg_end)
+    assert_every_word_has_a_length(result, seg_start, seg_end)
+    assert result[0]["start"] == seg_start and result[-1]["end"] == seg_end
+
+
+def test_a_segment_without_any_times_stays_untimed():
+    words = [{"word": "uno", "start": None, "end": None}]
+    assert realign_words(words, "uno dos", None, None) == [
+        {"word": "uno", "start": None, "end": None},
+        {"word": "dos", "start": None, "end": None},
+    ]
+
+
+@given(edited_segment(), st.data())
+def test_only_words_the_machine_heard_keep_its_confidence(case, data):
+    seg_start, seg_end, words, tokens = case
+    words = [{**w, "probability": data.draw(st.floats(0, 1))} for w in words]
+    new_tokens = [t for t, _ in tokens]
+
+    result = realign_words(words, " ".join(new_tokens), seg_start, seg_end)
+
+    for w, (token, origin) in zip(result, tokens, strict=True):
+        if origin is not None and words[origin]["word"] == token:
+            assert w["probability"] == words[origin]["probability"]
+        else:  # typed, or changed (a capital, a comma) by a human: certain
+            assert "probability" not in w
 
 
 @given(st.lists(timed_segment(unique=False), min_size=1, max_size=6), st.data())
@@ -393,3 +539,10 @@ def test_segment_fields_parse_and_refuse_garbage():
     }
     with pytest.raises(ValueError):
         parse_segment_fields({"seg-x": "nope"})
+
+
+def test_a_segment_a_human_rewrote_is_no_longer_a_placeholder():
+    segment = {"id": 0, "start": 0.0, "end": 2.0, "text": "[draft ar] Hello", "placeholder": True}
+    assert realign_segment(segment, "[draft ar] Hello") is segment
+    rewritten = realign_segment(segment, "مرحبا")
+    assert "placeholder" not in rewritten and rewritten["text"] == "مرحبا"
