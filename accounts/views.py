@@ -11,6 +11,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from accounts.activity import action_label, activity_lines, subject_of
 from accounts.models import Activity, User
 
 LOGIN_ATTEMPTS_LIMIT = 10
@@ -71,7 +72,8 @@ class ActivityFilterForm(forms.Form):
         self.fields["user"].queryset = User.objects.filter(pk__in=actor_ids).order_by("email")
         self.fields["user"].empty_label = "Everyone"
         actions = scope.order_by("action").values_list("action", flat=True).distinct()
-        self.fields["action"].choices = [("", "All actions")] + [(a, a) for a in actions]
+        labelled = sorted(((a, action_label(a)) for a in actions), key=lambda c: c[1])
+        self.fields["action"].choices = [("", "All actions"), *labelled]
 
 
 def _url_of(obj) -> str:
@@ -86,6 +88,7 @@ def _url_of(obj) -> str:
 
 
 def _activity_page(request, *, scope, title: str, context: dict):
+    project_scoped = context.get("project")
     form = ActivityFilterForm(request.GET or None, scope=scope)
     entries = scope
     if form.is_bound and form.is_valid():
@@ -103,6 +106,7 @@ def _activity_page(request, *, scope, title: str, context: dict):
             "form": form,
             "page_obj": page_obj,
             "entries": page_obj.object_list,
+            "lines": activity_lines(page_obj.object_list, with_project=project_scoped is None),
             "project": None,
             "project_url": "",
             "target": None,
@@ -144,11 +148,13 @@ def object_activity(request, content_type_id, object_id):
     target = model._default_manager.filter(pk=object_id).first() if model is not None else None
     if target is None and not scope.exists():
         raise Http404("No such object.")
-    label = str(target) if target is not None else (scope.values_list("target_repr", flat=True)[0])
+    subject = subject_of(content_type, object_id)
     return _activity_page(
         request,
         scope=scope,
-        title=f"History of {content_type.name} “{label}”",
+        title=f"History: {subject.name} ({content_type.name})"
+        if subject
+        else f"History of a {content_type.name}",
         context={"target": target, "target_url": _url_of(target)},
     )
 

@@ -124,7 +124,9 @@ def project_check_open(project: Project) -> None:
         )
 
 
-def audio_file_upload(*, project: Project, uploaded_file: File, user) -> AudioFile:
+def audio_file_upload(
+    *, project: Project, uploaded_file: File, user, start_transcription: bool = True
+) -> AudioFile:
     """Validate an uploaded recording by its content and store it.
 
     Raises ValidationError (one clear message) for an unsafe name, an empty or
@@ -132,7 +134,8 @@ def audio_file_upload(*, project: Project, uploaded_file: File, user) -> AudioFi
     a duration, or an archived project or project type; then nothing is stored.
     The file is copied to storage in chunks (a spooled upload is moved, never read
     into memory); the row is created only once the file is stored, and the file is
-    removed again if the row cannot be created.
+    removed again if the row cannot be created. `start_transcription=False` stores a
+    recording whose transcript comes with it (the demo lecture) without queueing the engine.
     """
     name = file_name_check(uploaded_file.name)
     project_check_open(project)
@@ -184,7 +187,8 @@ def audio_file_upload(*, project: Project, uploaded_file: File, user) -> AudioFi
                     "format": probe.format_name,
                 },
             )
-            _start_transcription_after_upload(audio_file=audio_file, user=user)
+            if start_transcription:
+                _start_transcription_after_upload(audio_file=audio_file, user=user)
     except BaseException:
         default_storage.delete(stored_key)
         raise

@@ -1,0 +1,78 @@
+"""Translations on the activity page (see accounts/activity.py)."""
+
+from django.utils.html import format_html
+
+from accounts.activity import Subject, plural, register_action, register_subjects
+from transcripts.activity import (
+    finalized_version,
+    kept_machine_text,
+    restored_version,
+    saved_version,
+)
+from translations.models import Language, Translation
+
+
+def _language_names(cache: dict) -> dict[str, str]:
+    # Loaded once per page, and only when a sentence needs them.
+    if "language_names" not in cache:
+        cache["language_names"] = dict(Language.objects.values_list("code", "name"))
+    return cache["language_names"]
+
+
+def _translations(ids):
+    names = dict(Language.objects.values_list("code", "name"))
+    return {
+        t.pk: Subject(
+            f"the {names.get(t.language_code, t.language_code)} translation of "
+            f"{t.transcription.audio_file.file_name}",
+            t.get_absolute_url(),
+        )
+        for t in Translation.objects.filter(pk__in=ids)
+        .select_related("transcription__audio_file")
+        .only("id", "language_code", "transcription__id", "transcription__audio_file__file_name")
+    }
+
+
+def _started(entry, subject, cache):
+    names = _language_names(cache)
+    languages = [names.get(code, code) for code in entry.details.get("languages") or []]
+    return format_html(
+        "started translating {} of {} into {}",
+        entry.details.get("source") or "the final version",
+        subject,
+        ", ".join(languages) or "no language",
+    )
+
+
+def _machine(entry, subject, cache):
+    d = entry.details
+    sentence = format_html(
+        "received the machine translation {} of {}, made from English {} by {}",
+        d.get("label") or "",
+        subject,
+        d.get("source") or "",
+        d.get("engine") or "an engine",
+    )
+    if d.get("corrections"):
+        return format_html(
+            "{} — {} applied", sentence, plural(d["corrections"], "glossary correction")
+        )
+    return sentence
+
+
+def _voiceover(entry, subject, cache):
+    return format_html(
+        "made a voice-over of {} of {}", entry.details.get("version") or "a version", subject
+    )
+
+
+register_subjects("translations.Translation", _translations)
+register_action("translation.start", "Started translations", _started)
+register_action("translation.machine", "Machine translation made", _machine)
+register_action("translation.edit", "Saved a translation version", saved_version)
+register_action("translation.restore", "Restored a translation version", restored_version)
+register_action(
+    "translation.keep_machine_text", "Accepted a machine translation as is", kept_machine_text
+)
+register_action("translation.finalize", "Finalized a translation", finalized_version)
+register_action("translation.voiceover", "Made a voice-over", _voiceover)
