@@ -23,10 +23,11 @@ $(TEST_STAMP): requirements.txt requirements-dev.txt | $(VENV)/bin/python
 	touch $@ $(RUN_STAMP)
 
 ## make run: install, migrate, load demo data, start web + Celery worker (Ctrl-C stops both)
+## on PORT (default 8000: `make run PORT=8080`); the demo sign-in is printed last.
 run: $(RUN_STAMP)
-	DEBUG=true $(PY) manage.py migrate --no-input
-	DEBUG=true $(PY) manage.py demo_data
-	DEBUG=true bin/run-dev
+	@DEBUG=true $(PY) manage.py migrate --no-input
+	@DEBUG=true $(PY) manage.py demo_data
+	@DEBUG=true MAX_PYTHON=$(PY) bin/run-dev
 
 ## make test: lint, then the whole suite on PostgreSQL + Redis (127.0.0.1)
 test: $(TEST_STAMP) system-test-deps services
