@@ -3,10 +3,11 @@ import datetime
 from django import forms
 from django.db.models import Q
 
+from max_site.stale import StaleSaveFormMixin
 from projects.models import Project, ProjectType
 
 
-class ProjectForm(forms.Form):
+class ProjectForm(StaleSaveFormMixin, forms.Form):
     name = forms.CharField(max_length=300)
     project_type = forms.ModelChoiceField(
         queryset=ProjectType.objects.none(), empty_label="Choose a type…", label="Type"
@@ -20,15 +21,7 @@ class ProjectForm(forms.Form):
     )
 
     def __init__(self, *args, project: Project | None = None, **kwargs):
-        if project is not None and "initial" not in kwargs:
-            kwargs["initial"] = {
-                "name": project.name,
-                "project_type": project.project_type_id,
-                "location": project.location,
-                "date": project.date,
-                "misc": project.misc,
-            }
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, edits=project, **kwargs)
         types = Q(archived=False)
         if project is not None:  # a project may keep the (now archived) type it has
             types |= Q(pk=project.project_type_id)
@@ -37,6 +30,15 @@ class ProjectForm(forms.Form):
         if initial_date and not _is_iso_date(initial_date):
             # Older free-text dates ("Spring 2024") stay editable instead of being wiped.
             self.fields["date"] = forms.CharField(required=False, max_length=100)
+
+    def values_of(self, row: Project) -> dict:
+        return {
+            "name": row.name,
+            "project_type": row.project_type_id,
+            "location": row.location,
+            "date": row.date,
+            "misc": row.misc,
+        }
 
     def metadata(self) -> dict[str, str]:
         date = self.cleaned_data.get("date")

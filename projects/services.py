@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.services import activity_record, set_archived
+from max_site.stale import refuse_stale
 from projects.models import Project, ProjectType
 
 METADATA_KEYS = ("location", "date", "misc")
@@ -44,12 +45,16 @@ def project_update(
     name: str,
     project_type: ProjectType,
     metadata: dict[str, Any] | None = None,
+    based_on: str | None = None,
 ) -> Project:
+    """Rename, retype or change the metadata. `based_on` is the edit token the editor's
+    form showed (`max_site.stale`): StaleEdit if someone saved the project since."""
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": "A project needs a name."})
     with transaction.atomic():
         project = Project.objects.select_for_update().get(pk=project.pk)
+        refuse_stale(current=project, based_on=based_on, what="project")
         if project.archived:
             raise ValidationError("This project is archived; restore it before editing it.")
         if project_type.archived and project_type.pk != project.project_type_id:

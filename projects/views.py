@@ -6,6 +6,7 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from max_site.stale import StaleEdit, form_status
 from media_files.models import AudioFile
 from media_files.selectors import audio_files_with_status
 from media_files.services import sonix_configured
@@ -72,7 +73,12 @@ def project_create(request):
                 request, f"Created the project “{project.name}”. Add recordings below."
             )
             return redirect(project)
-    return render(request, "projects/project_form.html", {"form": form, "project": None})
+    return render(
+        request,
+        "projects/project_form.html",
+        {"form": form, "project": None},
+        status=form_status(form),
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -90,13 +96,21 @@ def project_edit(request, pk):
                 name=form.cleaned_data["name"],
                 project_type=form.cleaned_data["project_type"],
                 metadata=form.metadata(),
+                based_on=form.cleaned_data["based_on"],
             )
+        except StaleEdit as exc:
+            form.show_newer(exc)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             messages.success(request, "Saved.")
             return redirect(project)
-    return render(request, "projects/project_form.html", {"form": form, "project": project})
+    return render(
+        request,
+        "projects/project_form.html",
+        {"form": form, "project": project},
+        status=form_status(form),
+    )
 
 
 @require_GET

@@ -1,11 +1,12 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
+from max_site.stale import StaleSaveFormMixin
 from summaries import services
-from summaries.models import GeneratedSummary
+from summaries.models import GeneratedSummary, PromptTemplate
 
 
-class PromptTemplateEditForm(forms.Form):
+class PromptTemplateEditForm(StaleSaveFormMixin, forms.Form):
     template_content = forms.CharField(
         label="Template", widget=forms.Textarea(attrs={"rows": 12}), strip=False
     )
@@ -15,7 +16,12 @@ class PromptTemplateEditForm(forms.Form):
         required=False,
         help_text="Why you changed it; kept with the new version.",
     )
-    based_on_version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, template: PromptTemplate, **kwargs):
+        super().__init__(*args, edits=template, **kwargs)
+
+    def values_of(self, row: PromptTemplate) -> dict[str, str]:
+        return {"template_content": row.template_content}
 
     def clean_template_content(self):
         content = self.cleaned_data["template_content"].replace("\r\n", "\n")

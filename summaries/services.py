@@ -21,6 +21,7 @@ from integrations.llm import ChatEngine, get_chat_engine
 from jobs.errors import PermanentError
 from jobs.models import Job
 from jobs.services import job_create, job_progress
+from max_site.stale import refuse_stale
 from summaries import texts
 from summaries.models import FeedbackLog, GeneratedSummary, PromptTemplate, PromptVersion
 from transcripts.models import Transcription
@@ -83,10 +84,12 @@ def _template_save(
     change_notes: str,
     action: str,
     details: dict[str, Any] | None = None,
+    based_on: str | None = None,
 ) -> PromptTemplate:
     prompt_template_validate(content)
     with transaction.atomic():
         template = PromptTemplate.objects.select_for_update().get(pk=template.pk)
+        refuse_stale(current=template, based_on=based_on, what="template")
         if content == template.template_content:
             return template
         template.version_number = F("version_number") + 1
@@ -115,13 +118,19 @@ def _template_save(
 
 
 def prompt_template_update(
-    *, template: PromptTemplate, content: str, changed_by, change_notes: str = ""
+    *,
+    template: PromptTemplate,
+    content: str,
+    changed_by,
+    change_notes: str = "",
+    based_on: str | None = None,
 ) -> PromptTemplate:
     """Save new content as the next version; earlier versions stay in prompt_versions.
 
     Every version, including the first, has its own prompt_versions row, so a summary
     can point at exactly the text that produced it. Saving unchanged content is a no-op
-    (no new version); callers compare version numbers to tell.
+    (no new version); callers compare version numbers to tell. `based_on` is the edit
+    token the editor's form showed (`max_site.stale`): StaleEdit if someone saved since.
     """
     return _template_save(
         template=template,
@@ -129,6 +138,7 @@ def prompt_template_update(
         changed_by=changed_by,
         change_notes=change_notes,
         action="prompt_template.update",
+        based_on=based_on,
     )
 
 

@@ -11,6 +11,7 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jobs.models import Job
+from max_site.stale import StaleEdit, form_status
 from summaries import services, texts
 from summaries.forms import (
     GENERATE_ALL,
@@ -305,40 +306,34 @@ def settings_index(request):
 @permission_required("summaries.change_prompttemplate", raise_exception=True)
 def template_edit(request, pk):
     template = get_object_or_404(PromptTemplate, pk=pk)
-    if request.method == "POST":
-        form = PromptTemplateEditForm(request.POST)
-        if form.is_valid():
-            if form.cleaned_data["based_on_version"] != template.version_number:
-                form.add_error(
-                    None,
-                    f"Someone saved version {template.version_number} while you were editing. "
-                    "Your text is below; compare it with the current template and save again.",
-                )
-                form.data = form.data.copy()
-                form.data["based_on_version"] = template.version_number
+    form = PromptTemplateEditForm(request.POST or None, template=template)
+    if request.method == "POST" and form.is_valid():
+        before = template.version_number
+        try:
+            template = services.prompt_template_update(
+                template=template,
+                content=form.cleaned_data["template_content"],
+                changed_by=request.user,
+                change_notes=form.cleaned_data["change_notes"],
+                based_on=form.cleaned_data["based_on"],
+            )
+        except StaleEdit as exc:
+            form.show_newer(exc)
+            template = exc.current
+        else:
+            if template.version_number == before:
+                messages.info(request, "The text is unchanged; no new version was saved.")
             else:
-                before = template.version_number
-                template = services.prompt_template_update(
-                    template=template,
-                    content=form.cleaned_data["template_content"],
-                    changed_by=request.user,
-                    change_notes=form.cleaned_data["change_notes"],
+                messages.success(
+                    request, f"Saved {template.template_name} v{template.version_number}."
                 )
-                if template.version_number == before:
-                    messages.info(request, "The text is unchanged; no new version was saved.")
-                else:
-                    messages.success(
-                        request, f"Saved {template.template_name} v{template.version_number}."
-                    )
-                return redirect("summaries:settings")
-    else:
-        form = PromptTemplateEditForm(
-            initial={
-                "template_content": template.template_content,
-                "based_on_version": template.version_number,
-            }
-        )
-    return render(request, "summaries/template_edit.html", {"template": template, "form": form})
+            return redirect("summaries:settings")
+    return render(
+        request,
+        "summaries/template_edit.html",
+        {"template": template, "form": form},
+        status=form_status(form),
+    )
 
 
 @require_GET

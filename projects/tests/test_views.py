@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import Activity
 from jobs.models import Job
+from max_site.stale import edit_token
 from media_files.models import AudioFile
 from projects.models import Project, ProjectType
 from projects.services import project_archive, project_create
@@ -158,7 +159,12 @@ def test_edit_a_project_records_before_and_after(editor_client, editor, project)
 
     editor_client.post(
         reverse("projects:edit", args=[project.pk]),
-        {"name": "Endo 101 (final)", "project_type": webinar.pk, "location": "Lisbon"},
+        {
+            "name": "Endo 101 (final)",
+            "project_type": webinar.pk,
+            "location": "Lisbon",
+            "based_on": edit_token(project),
+        },
     )
     project.refresh_from_db()
     assert project.name == "Endo 101 (final)"
@@ -178,6 +184,7 @@ def test_saving_without_changes_records_nothing(editor_client, project):
             "location": "Madrid",
             "date": "2026-03-01",
             "misc": "Spring series",
+            "based_on": edit_token(project),
         },
     )
     assert not Activity.objects.filter(action="project.update").exists()
@@ -189,7 +196,11 @@ def test_a_project_keeps_its_archived_type_when_edited(editor_client, project):
     assert re.search(rf'<option value="{project.project_type_id}" selected>Lecture', html)
     editor_client.post(
         reverse("projects:edit", args=[project.pk]),
-        {"name": "Renamed", "project_type": project.project_type_id},
+        {
+            "name": "Renamed",
+            "project_type": project.project_type_id,
+            "based_on": edit_token(project),
+        },
     )
     project.refresh_from_db()
     assert project.name == "Renamed"
@@ -201,7 +212,12 @@ def test_free_text_dates_survive_editing(editor_client, editor):
     assert 'value="Spring 2024"' in html
     editor_client.post(
         reverse("projects:edit", args=[project.pk]),
-        {"name": "Legacy", "project_type": project.project_type_id, "date": "Spring 2024"},
+        {
+            "name": "Legacy",
+            "project_type": project.project_type_id,
+            "date": "Spring 2024",
+            "based_on": edit_token(project),
+        },
     )
     project.refresh_from_db()
     assert project.date == "Spring 2024"
@@ -215,6 +231,50 @@ def test_archived_projects_cannot_be_edited(editor_client, editor, project):
         follow=True,
     )
     assert "restore it before editing" in response.content.decode()
+    project.refresh_from_db()
+    assert project.name == "Endodontics 101"
+
+
+def test_a_stale_save_is_refused_showing_the_newer_values(client, editor, other_editor, project):
+    url = reverse("projects:edit", args=[project.pk])
+    client.force_login(editor)
+    first = dict(client.get(url).context["form"].initial)
+    client.force_login(other_editor)
+    second = dict(client.get(url).context["form"].initial)
+
+    client.force_login(editor)
+    response = client.post(url, {**first, "name": "Endodontics 101 (rev A)"})
+    assert response.status_code == 302
+    client.force_login(other_editor)
+    response = client.post(url, {**second, "name": "Endodontics 101", "location": "Porto"})
+
+    # The second save would have put the old name back: refused, nothing lost.
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "Someone else saved this project while you were editing it." in html
+    assert "Name: “Endodontics 101 (rev A)” (yours: “Endodontics 101”)" in html
+    assert 'value="Porto"' in html  # what this editor typed stays in the form
+    project.refresh_from_db()
+    assert project.name == "Endodontics 101 (rev A)" and project.location == "Madrid"
+
+    # Saving again, having seen the newer values, is a deliberate choice.
+    token = response.context["form"].data["based_on"]
+    assert token == edit_token(project)
+    response = client.post(
+        url, {**second, "name": "Endodontics 101 (rev A)", "location": "Porto", "based_on": token}
+    )
+    assert response.status_code == 302
+    project.refresh_from_db()
+    assert project.name == "Endodontics 101 (rev A)" and project.location == "Porto"
+
+
+def test_an_edit_without_its_token_is_refused(editor_client, project):
+    response = editor_client.post(
+        reverse("projects:edit", args=[project.pk]),
+        {"name": "Renamed", "project_type": project.project_type_id},
+    )
+    assert response.status_code == 400
+    assert "The form is damaged" in response.content.decode()
     project.refresh_from_db()
     assert project.name == "Endodontics 101"
 

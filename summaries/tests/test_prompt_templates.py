@@ -1,6 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
+from max_site.stale import edit_token
 from summaries import services
 from summaries.models import PromptTemplate
 
@@ -108,7 +109,7 @@ def test_settings_page_edits_through_the_service(admin_client_, email_template):
         {
             "template_content": "Settings {transcription_text}",
             "change_notes": "n",
-            "based_on_version": "1",
+            "based_on": edit_token(email_template),
         },
     )
     assert response.status_code == 302
@@ -117,17 +118,27 @@ def test_settings_page_edits_through_the_service(admin_client_, email_template):
 
 
 def test_settings_page_refuses_a_stale_save(admin_client_, email_template, editor):
+    url = f"/summaries/settings/templates/{email_template.pk}/"
+    shown = admin_client_.get(url).context["form"].initial["based_on"]
     services.prompt_template_update(
         template=email_template, content="Other {transcription_text}", changed_by=editor
     )
     response = admin_client_.post(
-        f"/summaries/settings/templates/{email_template.pk}/",
-        {"template_content": "Mine {transcription_text}", "based_on_version": "1"},
+        url, {"template_content": "Mine {transcription_text}", "based_on": shown}
     )
-    assert response.status_code == 200
-    assert "Someone saved version 2" in response.content.decode()
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "Someone else saved this template while you were editing it." in html
+    assert "Template: “Other {transcription_text}” (yours: “Mine {transcription_text}”)" in html
+    assert "now v2" in html
     email_template.refresh_from_db()
     assert email_template.template_content == "Other {transcription_text}"
+    # Saving again after seeing theirs is a deliberate choice: version 3 is the editor's.
+    response = admin_client_.post(url, dict(response.context["form"].data))
+    assert response.status_code == 302
+    email_template.refresh_from_db()
+    assert email_template.version_number == 3
+    assert email_template.template_content == "Mine {transcription_text}"
 
 
 # --- Audit, history, diffs and revert ------------------------------------------------------
@@ -236,7 +247,7 @@ def test_a_user_with_only_the_permission_can_use_the_settings_page(client, edito
     assert client.get("/summaries/settings/").status_code == 200
     response = client.post(
         f"/summaries/settings/templates/{email_template.pk}/",
-        {"template_content": "X {transcription_text}", "based_on_version": "1"},
+        {"template_content": "X {transcription_text}", "based_on": edit_token(email_template)},
     )
     assert response.status_code == 302
     email_template.refresh_from_db()
