@@ -1,4 +1,4 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 
 from jobs import services
 from jobs.models import Job
@@ -18,12 +18,33 @@ class JobAdmin(NoDeleteAdminMixin, admin.ModelAdmin):
 
     @admin.action(description="Retry selected failed/cancelled jobs")
     def retry_selected(self, request, queryset):
-        for job in queryset:
-            services.job_retry(job=job, user=request.user)
-        self.message_user(request, "Queued again.", messages.SUCCESS)
+        done, skipped = self._each(queryset, services.job_retry, request.user)
+        queued = sum(1 for job in done if not job.enqueue_failed)
+        self.message_user(
+            request, f"Queued again: {queued}. Not queued: {skipped + len(done) - queued}."
+        )
 
     @admin.action(description="Cancel selected jobs")
     def cancel_selected(self, request, queryset):
+        done, skipped = self._each(queryset, services.job_cancel, request.user)
+        cancelled = sum(1 for job in done if job.status == Job.Status.CANCELLED)
+        self.message_user(
+            request,
+            f"Cancelled: {cancelled}. Asked to stop: {len(done) - cancelled}. "
+            f"Already finished: {skipped}.",
+        )
+
+    @staticmethod
+    def _each(queryset, action, user):
+        """Apply a job service to each job; count those it refused (admin messages may
+        only claim what happened)."""
+        done, skipped = [], 0
         for job in queryset:
-            services.job_cancel(job=job, user=request.user)
-        self.message_user(request, "Cancel requested.", messages.SUCCESS)
+            try:
+                job = action(job=job, user=user)
+            except services.JobRefused:
+                skipped += 1
+                continue
+            job.refresh_from_db()
+            done.append(job)
+        return done, skipped

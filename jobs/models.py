@@ -1,8 +1,11 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 from max_site.db import created_at, updated_at, uuid_pk
 
@@ -42,6 +45,12 @@ class Job(models.Model):
     updated_at = updated_at()
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The running worker's lease: renewed every JOB_HEARTBEAT_SECONDS while it works. A
+    # lease older than JOB_LEASE_SECONDS means the worker is gone (see `worker_lost`).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # The broker refused the job's message (Redis down): nothing will run it until it is
+    # sent again, by Retry or by the sweep once the broker answers.
+    enqueue_failed = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         db_table = "jobs"
@@ -73,8 +82,16 @@ class Job(models.Model):
         return self.status in self.ACTIVE
 
     @property
+    def worker_lost(self) -> bool:
+        """Running, but its worker stopped renewing the lease (killed, out of memory,
+        machine gone): nobody is working on it, whatever the status says."""
+        if self.status != self.Status.RUNNING or self.heartbeat_at is None:
+            return False
+        return self.heartbeat_at < timezone.now() - timedelta(seconds=settings.JOB_LEASE_SECONDS)
+
+    @property
     def can_retry(self) -> bool:
-        return self.status in (self.Status.FAILED, self.Status.CANCELLED)
+        return self.status in (self.Status.FAILED, self.Status.CANCELLED) or self.worker_lost
 
     @classmethod
     def for_target(cls, obj, kind: str | None = None):

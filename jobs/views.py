@@ -14,6 +14,12 @@ def _back(request, job: Job):
     return redirect("jobs:detail", pk=job.pk)
 
 
+def _fragment_or_back(request, job: Job):
+    if request.htmx:
+        return render(request, "jobs/_job.html", {"job": job})
+    return _back(request, job)
+
+
 @require_GET
 def job_detail(request, pk):
     """A job's status; htmx polls the fragment while the job is queued or running."""
@@ -24,17 +30,31 @@ def job_detail(request, pk):
 
 @require_POST
 def job_cancel(request, pk):
-    job = services.job_cancel(job=get_object_or_404(Job, pk=pk), user=request.user)
-    if request.htmx:
-        return render(request, "jobs/_job.html", {"job": job})
-    messages.info(request, "Cancel requested.")
-    return _back(request, job)
+    job = get_object_or_404(Job, pk=pk)
+    try:
+        job = services.job_cancel(job=job, user=request.user)
+    except services.JobRefused as exc:
+        messages.info(request, str(exc))
+        return _fragment_or_back(request, job)
+    # Say what happened: cancelled now, or asked to stop at its next step.
+    if job.status == Job.Status.CANCELLED:
+        messages.info(request, "Cancelled.")
+    else:
+        messages.info(request, "Cancel requested; the job stops at its next step.")
+    return _fragment_or_back(request, job)
 
 
 @require_POST
 def job_retry(request, pk):
-    job = services.job_retry(job=get_object_or_404(Job, pk=pk), user=request.user)
-    if request.htmx:
-        return render(request, "jobs/_job.html", {"job": job})
-    messages.info(request, "Job queued again.")
-    return _back(request, job)
+    job = get_object_or_404(Job, pk=pk)
+    try:
+        job = services.job_retry(job=job, user=request.user)
+    except services.JobRefused as exc:
+        messages.info(request, str(exc))
+        return _fragment_or_back(request, job)
+    job.refresh_from_db()  # the message went to the broker on commit, or did not
+    if job.enqueue_failed:
+        messages.error(request, job.error)
+    else:
+        messages.info(request, "Job queued again.")
+    return _fragment_or_back(request, job)

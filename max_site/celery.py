@@ -1,5 +1,6 @@
 """The Celery app: one worker process can serve every queue, or each queue its own."""
 
+import fnmatch
 import os
 from pathlib import Path
 
@@ -12,6 +13,36 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 QUEUES = ("default", "transcription", "translation", "summaries")
+
+
+def queue_for(task_name: str) -> str:
+    """The queue CELERY_TASK_ROUTES sends a task to (exact names first, then patterns in
+    order, as Celery's router does)."""
+    from django.conf import settings
+
+    routes = settings.CELERY_TASK_ROUTES
+    if task_name in routes:
+        return routes[task_name]["queue"]
+    for pattern, route in routes.items():
+        if fnmatch.fnmatchcase(task_name, pattern):
+            return route["queue"]
+    return settings.CELERY_TASK_DEFAULT_QUEUE
+
+
+class QueueTimeLimits:
+    """Task annotation (CELERY_TASK_ANNOTATIONS): every task gets the soft and hard time
+    limits of the queue it is routed to (settings.JOB_TIME_LIMITS), so a hung vendor call
+    is stopped instead of holding a worker for hours."""
+
+    def annotate(self, task):
+        from django.conf import settings
+
+        limits = settings.JOB_TIME_LIMITS
+        soft = limits.get(queue_for(task.name), limits["default"])
+        return {"soft_time_limit": soft, "time_limit": soft + settings.JOB_TIME_LIMIT_GRACE_SECONDS}
+
+    def annotate_any(self):
+        return None
 
 
 def ensure_filesystem_broker_folders() -> None:

@@ -1,6 +1,7 @@
 """Settings for Max, read from the environment (see .env.example for every variable)."""
 
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
 
@@ -152,31 +153,84 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_TEMP_DIR = env.str("FILE_UPLOAD_TEMP_DIR", default="") or None
 
 # Redis is the cache and Celery broker in production; without it everything is embedded.
+# REDIS_URL names the server and a first database N: the broker uses N, Celery results N+1
+# and the cache (drafts, transcription/translation checkpoints, login counters) N+2, so
+# flushing the broker's database never takes drafts with it. Each can be moved elsewhere
+# (CELERY_BROKER_URL, CELERY_RESULT_BACKEND, CACHE_REDIS_URL), e.g. to a Redis whose
+# maxmemory-policy is noeviction: a draft evicted under memory pressure is a lost edit.
 REDIS_URL = env.str("REDIS_URL", default="")
-if REDIS_URL:
+
+
+def _redis_database(url: str, offset: int) -> str:
+    """`url` with its database number moved on by `offset` (redis://h:6379/2, 1 → /3)."""
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{base + offset}"))
+
+
+CACHE_REDIS_URL = env.str("CACHE_REDIS_URL", default="") or (
+    _redis_database(REDIS_URL, 2) if REDIS_URL else ""
+)
+if CACHE_REDIS_URL:
+    _redis_cache = {
+        "LOCATION": CACHE_REDIS_URL,
+        "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="max"),
+        "TIMEOUT": None,
+        # A Redis that is down or unreachable must answer in seconds, not hang a request.
+        "OPTIONS": {
+            "socket_connect_timeout": env.float("CACHE_CONNECT_TIMEOUT_SECONDS", default=2.0),
+            "socket_timeout": env.float("CACHE_TIMEOUT_SECONDS", default=5.0),
+        },
+    }
     CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="max"),
-            "TIMEOUT": None,
-        }
+        # Pages, login counters and checkpoints treat an unreachable Redis as an empty
+        # cache (max_site/cache.py) instead of answering 500.
+        "default": {"BACKEND": "max_site.cache.ResilientRedisCache", **_redis_cache},
+        # Drafts must know when they were not stored, to answer 503 and let the browser
+        # keep the text (transcripts/drafts.py): same database, errors raised.
+        "drafts": {"BACKEND": "django.core.cache.backends.redis.RedisCache", **_redis_cache},
     }
 else:
     # File-based so drafts and matcher versions are shared by the web process and worker.
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(VAR_DIR / "cache"),
-            "TIMEOUT": None,
-        }
+    _file_cache = {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "cache"),
+        "TIMEOUT": None,
     }
+    CACHES = {"default": _file_cache, "drafts": dict(_file_cache)}
+# Sessions live in the database, never only in the cache: a Redis restart signs nobody out.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 CELERY_BROKER_DIR = VAR_DIR / "celery"
+# Time limits per queue, in seconds: at the soft limit the job is marked failed (Retry is
+# offered), at the hard limit the worker process is killed, so a hung vendor call cannot
+# hold a worker for hours. Every task gets its queue's limits (max_site.celery).
+JOB_TIME_LIMITS = {
+    "default": env.int("JOB_TIME_LIMIT_DEFAULT", default=5 * 60),
+    "transcription": env.int("JOB_TIME_LIMIT_TRANSCRIPTION", default=2 * 3600),
+    "translation": env.int("JOB_TIME_LIMIT_TRANSLATION", default=45 * 60),
+    "summaries": env.int("JOB_TIME_LIMIT_SUMMARIES", default=15 * 60),
+}
+JOB_TIME_LIMIT_GRACE_SECONDS = env.int("JOB_TIME_LIMIT_GRACE_SECONDS", default=60)
+CELERY_TASK_ANNOTATIONS = ["max_site.celery.QueueTimeLimits"]
+# A running job renews its lease every JOB_HEARTBEAT_SECONDS; one whose lease is older than
+# JOB_LEASE_SECONDS lost its worker (killed, out of memory, machine gone): a redelivered
+# message may take it over, and the sweep marks it failed with Retry.
+JOB_HEARTBEAT_SECONDS = env.float("JOB_HEARTBEAT_SECONDS", default=30.0)
+JOB_LEASE_SECONDS = env.float("JOB_LEASE_SECONDS", default=120.0)
 if REDIS_URL:
-    CELERY_BROKER_URL = REDIS_URL
-    CELERY_RESULT_BACKEND = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
+    CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or REDIS_URL
+    CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or _redis_database(
+        REDIS_URL, 1
+    )
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # Longer than any task may run (its hard limit), so Redis never hands a running
+        # job's message to a second worker; the job lease guards that case too.
+        "visibility_timeout": env.int(
+            "CELERY_VISIBILITY_TIMEOUT_SECONDS",
+            default=max(JOB_TIME_LIMITS.values()) + JOB_TIME_LIMIT_GRACE_SECONDS + 600,
+        ),
+    }
 else:
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -195,9 +249,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Anything not listed (Sonix sync, the stuck-job sweep) runs on the quick `default` queue,
+# never behind hour-long transcriptions.
 CELERY_TASK_ROUTES = {
     "transcripts.tasks.*": {"queue": "transcription"},
-    "media_files.tasks.*": {"queue": "transcription"},
     "translations.tasks.*": {"queue": "translation"},
     "summaries.tasks.*": {"queue": "summaries"},
 }
@@ -209,6 +264,14 @@ SONIX_SYNC_SECONDS = env.int("SONIX_SYNC_SECONDS", default=300)
 CELERY_BEAT_SCHEDULE["media_files.sonix_sync"] = {
     "task": "media_files.tasks.sonix_sync",
     "schedule": SONIX_SYNC_SECONDS,
+}
+# jobs: the stuck-job sweep (`status_report --fail-stuck`), so no job stays "running" after
+# its worker died, nor "queued" after its message was lost.
+JOB_SWEEP_SECONDS = env.int("JOB_SWEEP_SECONDS", default=60)
+JOB_STUCK_MINUTES = env.int("JOB_STUCK_MINUTES", default=60)
+CELERY_BEAT_SCHEDULE["jobs.sweep_stuck"] = {
+    "task": "jobs.tasks.sweep_stuck",
+    "schedule": JOB_SWEEP_SECONDS,
 }
 
 # Outside services. Engines are chosen here; domain code never imports an SDK.

@@ -13,9 +13,11 @@ _worker_number = int(_worker.removeprefix("gw")) + 1 if _worker.startswith("gw")
 os.environ["REDIS_URL"] = "{}/{}".format(
     os.environ.get("MAX_TEST_REDIS", "redis://127.0.0.1:6379"), 1 + _worker_number % 15
 )
+# The cache in that same database (the broker is in memory here, so nothing shares it).
+os.environ["CACHE_REDIS_URL"] = os.environ["REDIS_URL"]
 
 from max_site.settings import *  # noqa: F403
-from max_site.settings import TEMPLATES, VAR_DIR
+from max_site.settings import CACHES, TEMPLATES, VAR_DIR
 
 DEBUG = False
 CELERY_TASK_ALWAYS_EAGER = True
@@ -30,7 +32,8 @@ STORAGES["default"] = {
     "BACKEND": "django.core.files.storage.FileSystemStorage",
     "OPTIONS": {"location": str(MEDIA_ROOT)},
 }
-CACHES["default"]["KEY_PREFIX"] = "max-test-" + os.environ.get("PYTEST_XDIST_WORKER", "main")
+for _alias in CACHES.values():
+    _alias["KEY_PREFIX"] = "max-test-" + os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
 class InvalidTemplateVariable(str):

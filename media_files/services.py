@@ -158,8 +158,16 @@ def audio_file_upload(
         ext=probe.default_extension,
     )
     stored_key = default_storage.save(key, uploaded_file)
+    row_committed = False
+
+    def _row_committed() -> None:
+        nonlocal row_committed
+        row_committed = True
+
     try:
         with transaction.atomic():
+            # Registered first, so it runs before the hooks that follow (queueing the job).
+            transaction.on_commit(_row_committed)
             locked = Project.objects.select_for_update().select_related("project_type")
             locked = locked.get(pk=project.pk)
             project_check_open(locked)  # archived while the file was being stored
@@ -190,7 +198,10 @@ def audio_file_upload(
             if start_transcription:
                 _start_transcription_after_upload(audio_file=audio_file, user=user)
     except BaseException:
-        default_storage.delete(stored_key)
+        # The row and its file land together or not at all: an error raised once the row
+        # has committed (by an on-commit hook) must not take its file away.
+        if not row_committed:
+            default_storage.delete(stored_key)
         raise
     return audio_file
 

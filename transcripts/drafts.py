@@ -7,14 +7,17 @@ translation editor passes kind="translation").
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.exceptions import ValidationError
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from transcripts.versioning import normalize_text
 
@@ -29,6 +32,34 @@ class Draft:
     @property
     def segment_count(self) -> int:
         return len(self.segments)
+
+
+logger = logging.getLogger(__name__)
+# Drafts live in their own cache alias, which raises instead of pretending: a draft that was
+# not stored must never be reported as saved (settings.CACHES, max_site/cache.py).
+CACHE_ALIAS = "drafts"
+# Redis down or refusing writes; the filesystem cache's disk full or unwritable.
+CACHE_ERRORS = (RedisError, OSError)
+
+
+class DraftUnavailable(ValidationError):
+    """The draft store cannot be reached: nothing was stored, the text stays in the page.
+
+    A ValidationError so every editor view that already reports one answers with this
+    message instead of a 500; autosave answers 503 and the page keeps the text and
+    sends it again."""
+
+    def __init__(self):
+        super().__init__(
+            "Your unsaved edits could not be kept as a draft (the draft store is not "
+            "answering). They are still on this page; they are sent again automatically, "
+            "or save a version.",
+            code="draft_unavailable",
+        )
+
+
+def _cache():
+    return caches[CACHE_ALIAS]
 
 
 def _key(kind: str, document_id, user_id) -> str:
@@ -48,21 +79,31 @@ def draft_save(
         saved_at=timezone.now(),
         stamp=uuid.uuid4().hex,
     )
-    cache.set(
-        _key(kind, document_id, user.pk),
+    try:
+        _cache().set(
+            _key(kind, document_id, user.pk),
         {
             "based_on": draft.based_on,
             "segments": {str(i): t for i, t in draft.segments.items()},
             "saved_at": draft.saved_at.isoformat(),
-            "stamp": draft.stamp,
-        },
-        timeout=settings.EDITOR_DRAFT_SECONDS,
-    )
+                "stamp": draft.stamp,
+            },
+            timeout=settings.EDITOR_DRAFT_SECONDS,
+        )
+    except CACHE_ERRORS as exc:
+        logger.warning("Draft of %s %s not stored: %s", kind, document_id, exc)
+        raise DraftUnavailable() from exc
     return draft
 
 
 def draft_get(*, kind: str, document_id, user) -> Draft | None:
-    data = cache.get(_key(kind, document_id, user.pk))
+    try:
+        data = _cache().get(_key(kind, document_id, user.pk))
+    except CACHE_ERRORS as exc:
+        # The page still opens (without the draft offer); the draft, if any, waits in the
+        # store until it answers again.
+        logger.warning("Draft of %s %s not readable: %s", kind, document_id, exc)
+        return None
     if not data:
         return None
     try:
@@ -78,4 +119,9 @@ def draft_get(*, kind: str, document_id, user) -> Draft | None:
 
 
 def draft_discard(*, kind: str, document_id, user) -> None:
-    cache.delete(_key(kind, document_id, user.pk))
+    try:
+        _cache().delete(_key(kind, document_id, user.pk))
+    except CACHE_ERRORS as exc:
+        # Runs after a version was saved: the save stands; a stale draft left behind is
+        # compared with the newest version before it is ever offered.
+        logger.warning("Draft of %s %s not removed: %s", kind, document_id, exc)

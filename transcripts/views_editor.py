@@ -439,13 +439,22 @@ class DocumentEditor:
             segments = _posted_segments(request) or {}
         except ValidationError as error:
             return JsonResponse({"status": "error", "message": _message(error)}, status=400)
-        draft = drafts.draft_save(
-            kind=self.doc.kind,
-            document_id=parent.pk,
-            user=request.user,
-            based_on=based_on,
-            segments=segments,
-        )
+        try:
+            draft = drafts.draft_save(
+                kind=self.doc.kind,
+                document_id=parent.pk,
+                user=request.user,
+                based_on=based_on,
+                segments=segments,
+            )
+        except drafts.DraftUnavailable as error:
+            # The page keeps the text and sends it again (static/js/autosave.js); 503 so it
+            # reads as "try again", never as a refusal of the edits.
+            response = JsonResponse(
+                {"status": "unavailable", "message": _message(error)}, status=503
+            )
+            response["Retry-After"] = "30"
+            return response
         return JsonResponse(
             {
                 "status": "saved" if draft else "cleared",

@@ -1,6 +1,9 @@
 """A task used only by the jobs tests: its behaviour is picked by the job's params."""
 
+import time
+
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 
 from jobs.errors import PermanentError, TransientError
 from jobs.models import Job
@@ -18,6 +21,10 @@ def _work(job: Job):
             raise TransientError("Vendor answered 503", retry_after=0)
     if mode == "crash":
         raise RuntimeError("boom")
+    if mode == "timeout":  # what the worker raises in the task at its soft time limit
+        raise SoftTimeLimitExceeded()
+    if mode == "sleep":  # a long vendor call: no progress reports meanwhile
+        time.sleep(job.params.get("seconds", 1))
     if mode == "cancel":
         Job.objects.filter(pk=job.pk).update(cancel_requested=True)
         job_progress(job=job, percent=60, message="piece 2 of 2")

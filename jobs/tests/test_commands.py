@@ -61,7 +61,7 @@ def test_report_counts_jobs_by_state_and_kind_and_lists_stuck_ones(jobs):
     assert "  queued          1" in out and "  running         2" in out
     assert "  succeeded       1" in out and "  failed          1" in out
     assert "  cancelled       0" in out and "  total           5" in out
-    assert "Stuck jobs (queued or running, no progress for 60+ min): 2" in out
+    assert "Stuck jobs (worker lost, or no progress for 60+ min): 2" in out
     assert str(jobs["stuck_running"].pk) in out and "piece 3 of 8" in out
     assert str(jobs["stuck_queued"].pk) in out
     assert str(jobs["fresh_running"].pk) not in out

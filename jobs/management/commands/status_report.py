@@ -2,9 +2,11 @@
 
     manage.py status_report [--stuck-minutes 60] [--fail-stuck] [--json]
 
-A job is stuck when it is queued or running and its row has not moved (no progress report)
-for N minutes. `--fail-stuck` marks those failed with a reason, so none stays "running"
-forever; the pages then offer Retry. Exit status 0, or 2 when stuck jobs remain.
+A job is stuck when nobody is working on it: it is running but its worker stopped renewing
+its lease (JOB_LEASE_SECONDS), or it is queued (or running from before leases) and its row
+has not moved for N minutes. `--fail-stuck` marks those failed with a reason, so none stays
+"running" forever; the pages then offer Retry. The beat schedule runs the same sweep every
+JOB_SWEEP_SECONDS. Exit status 0, or 2 when stuck jobs remain.
 """
 
 import json
@@ -15,7 +17,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from jobs.models import Job
-from jobs.services import job_fail_stuck
+from jobs.services import job_fail_stuck, jobs_stuck
 
 STUCK_LISTED = 50
 
@@ -62,10 +64,7 @@ class Command(BaseCommand):
         per_kind = Job.objects.order_by().values("kind", "status").annotate(n=Count("id"))
         for kind, status, n in per_kind.order_by("kind").values_list("kind", "status", "n"):
             by_kind.setdefault(kind, {})[status] = n
-        cutoff = now - timedelta(minutes=stuck_minutes)
-        stuck_qs = Job.objects.filter(status__in=Job.ACTIVE, updated_at__lt=cutoff).select_related(
-            "target_type"
-        )
+        stuck_qs = jobs_stuck(older_than_minutes=stuck_minutes).select_related("target_type")
         stuck = list(stuck_qs.order_by("updated_at")[:STUCK_LISTED])
         stuck_total = stuck_qs.count()
         failed_now = job_fail_stuck(older_than_minutes=stuck_minutes) if fail_stuck else 0
@@ -95,7 +94,7 @@ class Command(BaseCommand):
                 row = "".join(f"{counts.get(s, 0):>11}" for s in statuses)
                 out.write(f"  {kind:<14}{row}")
         out.write("")
-        out.write(f"Stuck jobs (queued or running, no progress for {minutes}+ min): {stuck_total}")
+        out.write(f"Stuck jobs (worker lost, or no progress for {minutes}+ min): {stuck_total}")
         for job in stuck:
             out.write(
                 f"  {job.pk}  {job.kind:<12} {job.status:<8} {job.progress:>3}%  "
