@@ -7,6 +7,7 @@ editor's entry points and are thin wrappers around them.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -228,9 +229,34 @@ def document_snapshot(
     return snapshot
 
 
+class DocumentArchived(ValidationError):
+    """A write to a document that is archived (a transcript replaced by re-transcription):
+    nobody would see it. `live` is the document that took its place, if there is one."""
+
+    def __init__(self, message: str, *, live=None):
+        super().__init__(message)
+        self.live = live
+
+
 def _lock(doc: VersionedDocument, parent):
-    """Lock the parent row: version numbers are allocated while it is held."""
-    return type(parent).objects.select_for_update().only("pk", "final_version").get(pk=parent.pk)
+    """Lock the parent row: version numbers are allocated while it is held.
+
+    Versions are only ever added to a live document; the archived flag is read under the
+    same lock, so re-transcription archiving the transcript meanwhile is seen too.
+    """
+    model = type(parent)
+    archivable = any(f.name == "archived" for f in model._meta.concrete_fields)
+    fields = ("pk", "final_version", "archived") if archivable else ("pk", "final_version")
+    locked = model.objects.select_for_update().only(*fields).get(pk=parent.pk)
+    if archivable and locked.archived:
+        live = doc.live_document(parent) if doc.live_document else None
+        raise DocumentArchived(
+            f"This {doc.kind} is archived"
+            + (f": a newer {doc.kind} replaced it" if live is not None else "")
+            + ". Nothing was changed here, because nobody would see it.",
+            live=live,
+        )
+    return locked
 
 
 def _next_number(doc: VersionedDocument, parent) -> int:
@@ -495,16 +521,22 @@ def document_save_version(
                     lambda: drafts.draft_discard(kind=doc.kind, document_id=parent.pk, user=user)
                 )
     except SaveConflict:
-        base_for_draft = document_snapshot(
-            doc=doc, parent=parent, version_number=based_on, with_json=False
-        ).texts
-        drafts.draft_save(
-            kind=doc.kind,
-            document_id=parent.pk,
-            user=user,
-            based_on=based_on,
-            segments={i: t for i, t in mine.items() if normalize_text(t) != base_for_draft[i]},
-        )
+        _keep_as_draft(doc=doc, parent=parent, user=user, based_on=based_on, mine=mine)
+        raise
+    except DocumentArchived:
+        # Refused before the edits were read: keep them as a draft here all the same, so a
+        # form post (no script to keep the text on the page) loses nothing.
+        # Edits that could not have been saved anyway (bad segments) are not kept.
+        with contextlib.suppress(ValidationError):
+            _keep_as_draft(
+                doc=doc,
+                parent=parent,
+                user=user,
+                based_on=based_on,
+                mine=None,
+                segments_text=segments_text,
+                text=text,
+            )
         raise
     return SaveResult(
         version,
@@ -516,6 +548,30 @@ def document_save_version(
         changed,
         includes_newer,
         new_segments,
+    )
+
+
+def _keep_as_draft(
+    *,
+    doc: VersionedDocument,
+    parent,
+    user,
+    based_on: int,
+    mine: dict[int, str] | None,
+    segments_text: Mapping[int, str] | Sequence[str] | None = None,
+    text: str | None = None,
+) -> None:
+    """Keep edits that were not saved as the user's draft: the segments that differ from
+    the version they were made on."""
+    base = document_snapshot(doc=doc, parent=parent, version_number=based_on, with_json=False)
+    if mine is None:
+        mine = _mine_from_input(segments_text=segments_text, text=text, count=len(base.texts))
+    drafts.draft_save(
+        kind=doc.kind,
+        document_id=parent.pk,
+        user=user,
+        based_on=based_on,
+        segments={i: t for i, t in mine.items() if normalize_text(t) != base.texts[i]},
     )
 
 
@@ -552,24 +608,17 @@ def document_finalize(*, doc: VersionedDocument, parent, user, version_number: i
     """Point the parent's final version at a version (the latest by default).
 
     The machine text is not a version: finalizing it (unedited, or chosen from the history)
-    first saves it as a new version, so the final is always a version row.
+    first saves it as a new version, so the final is always a version row. Finalizing what
+    is already final creates nothing (a double-clicked Finalize, a second tab): the parent's
+    row lock makes a second request wait, then find the first one's result.
     """
     with transaction.atomic():
         locked = _lock(doc, parent)
         latest = document_snapshot(doc=doc, parent=parent)
         number = latest.number if version_number is None else int(version_number)
         if number == BASE_VERSION:
-            base = _base_snapshot(doc, parent)
-            version = _create_version(
-                doc=doc,
-                parent=parent,
-                locked=locked,
-                user=user,
-                previous=latest,
-                texts=base.texts,
-                data=realign_document(base.json, base.text, base.texts) if base.json else None,
-                origin="finalize",
-                details={"finalized": base.label},
+            version = _base_as_version(
+                doc=doc, parent=parent, locked=locked, user=user, latest=latest
             )
         else:
             version = (
@@ -580,10 +629,33 @@ def document_finalize(*, doc: VersionedDocument, parent, user, version_number: i
             )
             if version is None:
                 raise ValidationError(f"There is no version {number}.")
-            if locked.final_version_id == version.pk:
-                return version
+        if locked.final_version_id == version.pk:
+            return version
         _set_final(doc, parent, locked, version, user, reason="finalize")
     return version
+
+
+def _base_as_version(*, doc: VersionedDocument, parent, locked, user, latest: Snapshot):
+    """The version that holds the machine text, for finalizing it: the final version or the
+    latest one when either has exactly that text, else a new version saved from it."""
+    base = _base_snapshot(doc, parent)
+    if locked.final_version_id is not None:
+        final = _versions(doc, parent).filter(pk=locked.final_version_id).first()
+        if final is not None and _version_snapshot(final, with_json=False).texts == base.texts:
+            return final
+    if latest.version is not None and latest.texts == base.texts:
+        return latest.version
+    return _create_version(
+        doc=doc,
+        parent=parent,
+        locked=locked,
+        user=user,
+        previous=latest,
+        texts=base.texts,
+        data=realign_document(base.json, base.text, base.texts) if base.json else None,
+        origin="finalize",
+        details={"finalized": base.label},
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -756,6 +828,10 @@ TRANSCRIPT_DOCUMENT = VersionedDocument(
     project_id=lambda t: t.audio_file.project_id,
     language_code=lambda t: t.language_code or "en",
     activity_prefix="transcription",
+    # Re-transcription archives the old transcript; the recording's live one replaces it.
+    live_document=lambda t: Transcription.objects.filter(
+        audio_file_id=t.audio_file_id, archived=False
+    ).first(),
 )
 
 

@@ -85,6 +85,9 @@ class VersionedDocument:
     # Extra fields for a new version row, given why it is made: "edit", "restore" or
     # "finalize" (e.g. translations' `origin` column).
     version_fields: Callable[[str], dict[str, Any]] | None = None
+    # For a parent that can be archived: the live document that replaced it, if any (what a
+    # refused write to the archived one points the editor at).
+    live_document: Callable[[Any], Any] | None = None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, path, reverse
-from django.utils.html import json_script
+from django.utils.html import format_html, json_script
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods
@@ -34,6 +34,7 @@ from transcripts.exports import FORMATS, ExportSource, export_document
 from transcripts.models import Transcription
 from transcripts.services import (
     TRANSCRIPT_DOCUMENT,
+    DocumentArchived,
     SaveConflict,
     Snapshot,
     document_diff,
@@ -108,6 +109,17 @@ def _int(value: Any, label: str) -> int:
 
 def _message(error: ValidationError) -> str:
     return " ".join(error.messages)
+
+
+def _page_message(error: ValidationError) -> str:
+    """The message shown on the page; a refused write to an archived document links to the
+    live one."""
+    live = getattr(error, "live", None) if isinstance(error, DocumentArchived) else None
+    if live is None:
+        return _message(error)
+    return format_html(
+        '{} <a href="{}">Open the live one</a>.', _message(error), live.get_absolute_url()
+    )
 
 
 def _posted_segments(request: HttpRequest) -> dict[int, str] | None:
@@ -425,6 +437,15 @@ class DocumentEditor:
                     {"status": "conflict", "url": url, "message": str(conflict)}, status=409
                 )
             return redirect(url)
+        except DocumentArchived as error:
+            if _wants_json(request):
+                live = error.live.get_absolute_url() if error.live is not None else None
+                message = _message(error) + " Your edits are kept as a draft of this one."
+                return JsonResponse(
+                    {"status": "archived", "message": message, "live_url": live}, status=409
+                )
+            messages.error(request, _page_message(error))
+            return self._back_to_editor(request, parent)
         except ValidationError as error:
             if _wants_json(request):
                 return JsonResponse({"status": "error", "message": _message(error)}, status=400)
@@ -633,7 +654,7 @@ class DocumentEditor:
                 doc=self.doc, parent=parent, user=request.user, version_number=number
             )
         except ValidationError as error:
-            messages.error(request, _message(error))
+            messages.error(request, _page_message(error))
             return redirect(self.urls(parent).history)
         messages.success(request, f"Restored the text of that version as {version.version_type}.")
         return self._back_to_editor(request, parent)
@@ -647,7 +668,7 @@ class DocumentEditor:
                 doc=self.doc, parent=parent, user=request.user, version_number=number
             )
         except ValidationError as error:
-            messages.error(request, _message(error))
+            messages.error(request, _page_message(error))
             return self._back_to_editor(request, parent)
         messages.success(request, f"{version.version_type} is the final version.")
         return self._back_to_editor(request, parent)
@@ -670,7 +691,7 @@ class DocumentEditor:
         except SaveConflict:
             return redirect(self.urls(parent).conflict)
         except ValidationError as error:
-            messages.error(request, _message(error))
+            messages.error(request, _page_message(error))
             return self._back_to_editor(request, parent)
         plural = "" if count == 1 else "s"
         messages.success(
@@ -771,7 +792,16 @@ class TranscriptEditor(DocumentEditor):
                     + "."
                 )
         if parent.archived:
-            notes.append("This transcript is archived.")
+            live = TRANSCRIPT_DOCUMENT.live_document(parent)
+            notes.append(
+                format_html(
+                    "This transcript is archived: a newer one replaced it, and nothing can be "
+                    'saved here. <a href="{}">Open the live transcript</a>.',
+                    live.get_absolute_url(),
+                )
+                if live is not None
+                else "This transcript is archived: restore it to change it."
+            )
         return {
             "doc_title": audio_file.file_name,
             "doc_subtitle": audio_file.project.name,

@@ -37,6 +37,7 @@ CHROMIUM_ARGS = [
 ]
 E2E_EMAIL = "journey@example.com"
 E2E_PASSWORD = "journey-pass-2026"
+SIGN_IN = f"as {E2E_EMAIL} / {E2E_PASSWORD}"
 START_TIMEOUT = 90
 LOG_TAIL_LINES = 80
 
@@ -55,10 +56,12 @@ def log_tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
-def _wait_until_up(process: subprocess.Popen, url: str, log: Path) -> None:
-    """The web server answers and the Celery worker says it is ready (or fail with the log)."""
+def _wait_until_up(process: subprocess.Popen, url: str, log: Path) -> str:
+    """The web server answers, the Celery worker says it is ready and bin/run-dev has printed
+    the sign-in line (or fail with the log). Returns what was printed until a moment after
+    the sign-in line."""
     deadline = time.monotonic() + START_TIMEOUT
-    web_up = worker_up = False
+    web_up = worker_up = signed = False
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"bin/run-dev exited with {process.returncode}:\n{log_tail(log)}")
@@ -68,16 +71,16 @@ def _wait_until_up(process: subprocess.Popen, url: str, log: Path) -> None:
                     web_up = True
             except OSError:
                 pass
-        if not worker_up:
-            worker_up = (
-                re.search(r"celery@\S+ ready\.", log.read_text(errors="replace")) is not None
-            )
-        if web_up and worker_up:
-            return
+        printed = log.read_text(errors="replace")
+        worker_up = worker_up or re.search(r"celery@\S+ ready\.", printed) is not None
+        signed = signed or SIGN_IN in printed
+        if web_up and worker_up and signed:
+            time.sleep(1.5)  # whatever start-up still prints would come now
+            return log.read_text(errors="replace")
         time.sleep(0.3)
     raise RuntimeError(
-        f"Max did not come up in {START_TIMEOUT} s (web: {web_up}, worker: {worker_up}):\n"
-        + log_tail(log)
+        f"Max did not come up in {START_TIMEOUT} s (web: {web_up}, worker: {worker_up}, "
+        f"sign-in printed: {signed}):\n" + log_tail(log)
     )
 
 
@@ -112,17 +115,20 @@ def running_max(tmp_path_factory):
         "DEMO_ADMIN_PASSWORD": E2E_PASSWORD,
         "PYTHONUNBUFFERED": "1",
     }
-    python = str(ROOT / ".venv" / "bin" / "python")
-    if not Path(python).exists():
-        python = sys.executable
+    # The interpreter running the tests has Max's requirements; bin/run-dev is handed it
+    # through a wrapper that notes each start, so a test can tell it was used.
+    python = sys.executable
+    python_calls = var_dir / "python-calls.log"
+    wrapper = var_dir / "python"
+    wrapper.write_text(f'#!/bin/sh\necho "$*" >> "{python_calls}"\nexec "{python}" "$@"\n')
+    wrapper.chmod(0o755)
+    env["MAX_PYTHON"] = str(wrapper)
     for args in (["migrate", "--no-input"], ["demo_data"]):
         done = subprocess.run(
             [python, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
         )
         if done.returncode:
             raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
-    # bin/run-dev keeps Celery beat's schedule in ./var whatever MAX_VAR_DIR says.
-    (ROOT / "var").mkdir(exist_ok=True)
     log_path = var_dir / "run.log"
     log = log_path.open("wb")
     process = subprocess.Popen(
@@ -134,8 +140,14 @@ def running_max(tmp_path_factory):
         start_new_session=True,
     )
     try:
-        _wait_until_up(process, f"http://127.0.0.1:{port}/accounts/login/", log_path)
-        yield {"url": f"http://127.0.0.1:{port}", "var_dir": var_dir, "log": log_path}
+        started = _wait_until_up(process, f"http://127.0.0.1:{port}/accounts/login/", log_path)
+        yield {
+            "url": f"http://127.0.0.1:{port}",
+            "var_dir": var_dir,
+            "log": log_path,
+            "start_up_output": started,
+            "python_calls": python_calls,
+        }
     finally:
         try:
             os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C does to `make run`

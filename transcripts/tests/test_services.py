@@ -322,6 +322,59 @@ def test_finalizing_an_unedited_t1_saves_it_as_h1_first(transcription, editor):
     assert Activity.objects.filter(action="transcription.finalize").count() == 1
 
 
+def test_finalizing_what_is_already_final_creates_nothing(transcription, editor):
+    """Finalize pressed six times on the T-1 row of the history page made H-1 … H-7."""
+    first = transcript_finalize(transcription=transcription, user=editor, version_number=0)
+    for _ in range(5):
+        again = transcript_finalize(transcription=transcription, user=editor, version_number=0)
+        assert again == first
+    assert transcript_finalize(transcription=transcription, user=editor) == first
+    assert transcript_finalize(transcription=transcription, user=editor, version_number=1) == first
+
+    assert TranscriptionVersion.objects.filter(transcription=transcription).count() == 1
+    assert Activity.objects.filter(action="transcription.finalize").count() == 1
+
+
+def test_finalizing_t1_when_the_latest_version_is_its_text_reuses_that_version(
+    transcription, editor
+):
+    save(transcription, editor, 0, s0="First change.")
+    restored = transcript_restore_version(
+        transcription=transcription, user=editor, version_number=0
+    )
+    final = transcript_finalize(transcription=transcription, user=editor, version_number=0)
+    assert final == restored
+    assert TranscriptionVersion.objects.filter(transcription=transcription).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_finalize_requests_at_once_make_one_version(editor, other_editor):
+    transcription = make_transcription(editor)
+    barrier = threading.Barrier(2)
+    errors, results = [], []
+
+    def work(user):
+        try:
+            barrier.wait(timeout=10)
+            results.append(
+                transcript_finalize(transcription=transcription, user=user, version_number=0)
+            )
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, args=(user,)) for user in (editor, other_editor)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+
+    assert errors == []
+    assert len(results) == 2 and results[0].pk == results[1].pk
+    assert TranscriptionVersion.objects.filter(transcription=transcription).count() == 1
+
+
 def test_finalize_points_at_the_chosen_version(transcription, editor):
     save(transcription, editor, 0, s0="First change.")
     save(transcription, editor, 1, s0="Second change.")

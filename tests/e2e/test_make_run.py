@@ -1,0 +1,39 @@
+"""What `make run` prints, and the interpreter it runs Max with (bin/run-dev)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.e2e.conftest import SIGN_IN
+
+pytestmark = [pytest.mark.slow]
+
+
+def test_the_sign_in_is_the_last_thing_printed_once_web_and_worker_are_up(running_max):
+    printed = running_max["start_up_output"]
+    before, sign_in, after = printed.partition(SIGN_IN)
+
+    assert sign_in, printed
+    # Both servers had finished starting (their banners are above the address and the
+    # sign-in line) ...
+    address = printed.index(f"Max is running at {running_max['url']}/")
+    assert re.search(r"celery@\S+ ready\.", printed[:address])
+    assert "Quit the server with CONTROL-C." in printed[:address]
+    # ... and nothing of their start-up came after it (unless a source file changed and
+    # runserver reloaded, which prints its banner again: other work in the same checkout).
+    assert "ready." not in after
+    assert "[tasks]" not in after
+    if "reloading" not in printed[address:]:
+        assert "Starting development server" not in after
+
+
+def test_bin_run_dev_runs_max_with_the_interpreter_it_is_given(running_max):
+    # MAX_PYTHON is a wrapper noting each start (tests/e2e/conftest.py); none of it would
+    # show if bin/run-dev still ran .venv/bin/python.
+    calls = running_max["python_calls"].read_text()
+
+    assert "-m celery -A max_site worker" in calls
+    assert "manage.py runserver 127.0.0.1:" in calls
+    assert "manage.py demo_data --print-login" in calls

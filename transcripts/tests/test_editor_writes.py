@@ -1,0 +1,117 @@
+"""Writes through the editor's views that must never land where nobody sees them, nor twice:
+saves to an archived transcript, repeated finalize, autosaved drafts that do not fit."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from accounts.services import set_archived
+from transcripts import drafts
+from transcripts.models import TranscriptionVersion
+from transcripts.services import transcription_create_t1
+from transcripts.tests.test_editor_helpers import SEGMENTS, make_transcription, timed_json
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def transcription(editor):
+    return make_transcription(editor)
+
+
+def url(name, transcription):
+    return reverse(f"transcripts:{name}", args=[transcription.pk])
+
+
+def retranscribe(transcription, user):
+    """What re-transcription does: archive the live transcript, store a new T-1."""
+    set_archived(obj=transcription, archived=True, actor=user)
+    return transcription_create_t1(
+        audio_file=transcription.audio_file,
+        json_with_timestamps=timed_json(SEGMENTS),
+        source="whisper",
+        created_by=user,
+    )
+
+
+# --- an archived transcript ---------------------------------------------------------------
+
+
+def test_a_save_to_an_archived_transcript_is_refused_and_links_to_the_live_one(
+    editor_client, transcription, editor
+):
+    live = retranscribe(transcription, editor)
+
+    response = editor_client.post(
+        url("save", transcription), {"based_on": "0", "seg-0": "Welcome, all."}, follow=True
+    )
+
+    html = response.content.decode()
+    assert "This transcript is archived: a newer transcript replaced it." in html
+    assert f'<a href="{live.get_absolute_url()}">Open the live one</a>' in html
+    assert "Saved H-1" not in html
+    assert not TranscriptionVersion.objects.exists()
+    # Typed text is never lost: it waits as a draft of the archived transcript.
+    draft = drafts.draft_get(kind="transcript", document_id=transcription.pk, user=editor)
+    assert draft is not None and draft.segments == {0: "Welcome, all."}
+
+
+def test_the_scripts_save_to_an_archived_transcript_gets_a_refusal_with_the_live_url(
+    editor_client, transcription, editor
+):
+    live = retranscribe(transcription, editor)
+
+    response = editor_client.post(
+        url("save", transcription),
+        {"based_on": "0", "segments": json.dumps({"1": "Today we look at molars."})},
+        HTTP_ACCEPT="application/json",
+    )
+
+    assert response.status_code == 409
+    body = response.json()
+    assert body["status"] == "archived" and body["live_url"] == live.get_absolute_url()
+    assert "Nothing was changed here" in body["message"]
+    assert "url" not in body  # the page stays open with the text typed
+    assert not TranscriptionVersion.objects.exists()
+
+
+def test_finalize_and_restore_of_an_archived_transcript_are_refused(
+    editor_client, transcription, editor
+):
+    editor_client.post(url("save", transcription), {"based_on": "0", "seg-0": "Hello."})
+    live = retranscribe(transcription, editor)
+
+    for name, data in (("finalize", {}), ("restore", {"version": "0"})):
+        response = editor_client.post(url(name, transcription), data, follow=True)
+        html = response.content.decode()
+        assert "This transcript is archived" in html, name
+        assert f'href="{live.get_absolute_url()}"' in html
+    transcription.refresh_from_db()
+    assert transcription.final_version_id is None
+    assert TranscriptionVersion.objects.count() == 1
+
+
+def test_the_archived_transcripts_page_says_so_and_links_to_the_live_one(
+    editor_client, transcription, editor
+):
+    live = retranscribe(transcription, editor)
+    html = editor_client.get(transcription.get_absolute_url()).content.decode()
+    assert "This transcript is archived: a newer one replaced it" in html
+    assert f'<a href="{live.get_absolute_url()}">Open the live transcript</a>' in html
+
+
+# --- finalize twice -------------------------------------------------------------------------
+
+
+def test_finalize_pressed_again_on_the_history_pages_t1_row_creates_nothing(
+    editor_client, transcription
+):
+    for _ in range(6):
+        response = editor_client.post(url("finalize", transcription), {"version": "0"})
+        assert response.status_code == 302
+    assert TranscriptionVersion.objects.filter(transcription=transcription).count() == 1
+    transcription.refresh_from_db()
+    assert transcription.final_version.version_type == "H-1"
