@@ -16,6 +16,7 @@ def test_the_sign_in_is_the_last_thing_printed_once_web_and_worker_are_up(runnin
     before, sign_in, after = printed.partition(SIGN_IN)
 
     assert sign_in, printed
+    assert f"Max is running at {running_max['url']}/" in before
     # Both servers had finished starting (their banners are above the address and the
     # sign-in line) ...
     address = printed.index(f"Max is running at {running_max['url']}/")
