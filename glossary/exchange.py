@@ -16,6 +16,14 @@ the columns, in any order::
 (the seed's default); `usage_count` is what export writes and is ignored on import
 (usage is counted by Max, not by files). Any other column is refused.
 
+Spreadsheets run a cell that starts with `=`, `+`, `-` or `@` (or a tab or carriage
+return before one) as a formula: `=HYPERLINK(...)` in a term would be a live link, `+cmd|...`
+a command. Export therefore writes such a cell with a leading apostrophe (OWASP's "CSV
+injection" advice; spreadsheets show the apostrophe-prefixed text as text), and import
+removes it again. To keep that reversible for every value, a value that already starts
+with apostrophes followed by one of those characters gets one more apostrophe, and import
+removes exactly one: export → import is lossless.
+
 TBX
 ---
 Export writes TBX-Basic in the TBX v2 layout (`<martif>`, ISO 30042:2008), the
@@ -44,6 +52,13 @@ canonical entry. `subjectField` (on the entry or the language section) becomes t
 context. Language tags are reduced to Max's codes: `en-US` → `en` when `en-US` itself
 is not a Max language.
 
+Every stored text makes a well-formed file: `& < >` and quotes are escaped, tab and
+line breaks are written as character references (so the parser's line-end and
+whitespace normalisation cannot change them), and the characters XML 1.0 cannot carry at
+all (C0 controls other than tab, LF, CR; U+FFFE, U+FFFF) are left out: they are invisible
+debris of copy and paste, which Max refuses wherever text is entered, so only rows stored
+before that rule can hold one. Everything else reads back exactly.
+
 Safety: the XML is parsed by expat with every entity declaration, internal DTD
 subset and external entity refused (what defusedxml does), so no billion-laughs or
 external-entity attack gets through; a bare `<!DOCTYPE martif SYSTEM "…dtd">`, as
@@ -54,11 +69,11 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pyexpat import ExpatError, ParserCreate
-from xml.sax.saxutils import escape, quoteattr
 
 CSV_COLUMNS = ["term_original", "term_corrected", "language_code", "context", "usage_count"]
 CSV_REQUIRED = {"term_original", "term_corrected"}
@@ -66,6 +81,9 @@ CSV_IGNORED = {"usage_count"}
 
 XML_LANG = "http://www.w3.org/XML/1998/namespace lang"
 AVOID_STATUSES = ("notrecommended", "deprecated", "obsolete", "forbidden", "superseded")
+
+# What a spreadsheet reads as the start of a formula (OWASP CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ImportFileError(Exception):
@@ -129,7 +147,9 @@ def parse_csv(data: bytes) -> list[ImportRow]:
                     f"{where.capitalize()} has {len(record)} fields but the header has "
                     f"{len(header)}: check for an unquoted comma."
                 )
-            values = dict(zip(header, record, strict=False))
+            values = {
+                name: csv_cell_restore(value) for name, value in zip(header, record, strict=False)
+            }
             rows.append(
                 ImportRow(
                     where=where,
@@ -165,6 +185,18 @@ def _check_header(header: list[str]) -> None:
         raise ImportFileError(f"The header names {', '.join(repeated)} more than once.")
 
 
+def csv_cell_neutralise(value: str) -> str:
+    """The cell as export writes it: never the start of a spreadsheet formula."""
+    return "'" + value if value.lstrip("'").startswith(FORMULA_STARTS) else value
+
+
+def csv_cell_restore(value: str) -> str:
+    """The inverse of `csv_cell_neutralise`."""
+    if value.startswith("'") and value[1:].lstrip("'").startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
+
+
 def write_csv(entries: Iterable) -> str:
     out = io.StringIO(newline="")
     # A byte-order mark so spreadsheets open the file as UTF-8; import accepts it.
@@ -174,10 +206,10 @@ def write_csv(entries: Iterable) -> str:
     for entry in entries:
         writer.writerow(
             [
-                entry.term_original,
-                entry.term_corrected,
-                entry.language_code,
-                entry.context or "",
+                csv_cell_neutralise(entry.term_original),
+                csv_cell_neutralise(entry.term_corrected),
+                csv_cell_neutralise(entry.language_code),
+                csv_cell_neutralise(entry.context or ""),
                 entry.usage_count,
             ]
         )
@@ -307,6 +339,28 @@ def _section_rows(section: ET.Element, where: str, language: str, context: str) 
     return rows
 
 
+# Characters outside XML 1.0's `Char` production: no file may contain them, not even as
+# character references.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_XML_ESCAPES = str.maketrans(
+    {
+        "&": "&amp;",
+        "<": "&lt;",
+        ">": "&gt;",
+        '"': "&quot;",
+        "\t": "&#9;",
+        "\n": "&#10;",
+        "\r": "&#13;",
+    }
+)
+
+
+def xml_text(value: str) -> str:
+    """`value` as XML character data (or an attribute value inside double quotes) that
+    parses back to exactly `value`, less what XML cannot carry at all."""
+    return _NOT_XML.sub("", value).translate(_XML_ESCAPES)
+
+
 def write_tbx(entries: Iterable, *, source_note: str) -> str:
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
@@ -315,7 +369,7 @@ def write_tbx(entries: Iterable, *, source_note: str) -> str:
         "  <martifHeader>",
         "    <fileDesc>",
         "      <titleStmt><title>Max glossary</title></titleStmt>",
-        f"      <sourceDesc><p>{escape(source_note)}</p></sourceDesc>",
+        f"      <sourceDesc><p>{xml_text(source_note)}</p></sourceDesc>",
         "    </fileDesc>",
         '    <encodingDesc><p type="XCSURI">TBXBasicXCSV02.xcs</p></encodingDesc>',
         "  </martifHeader>",
@@ -323,10 +377,12 @@ def write_tbx(entries: Iterable, *, source_note: str) -> str:
         "    <body>",
     ]
     for entry in entries:
-        lines.append(f"      <termEntry id={quoteattr('e-' + str(entry.pk))}>")
+        lines.append(f'      <termEntry id="e-{xml_text(str(entry.pk))}">')
         if entry.context:
-            lines.append(f'        <descrip type="subjectField">{escape(entry.context)}</descrip>')
-        lines.append(f"        <langSet xml:lang={quoteattr(entry.language_code)}>")
+            lines.append(
+                f'        <descrip type="subjectField">{xml_text(entry.context)}</descrip>'
+            )
+        lines.append(f'        <langSet xml:lang="{xml_text(entry.language_code)}">')
         lines.append(_tig(entry.term_corrected, "preferredTerm-admn-sts"))
         if entry.term_original != entry.term_corrected:
             lines.append(_tig(entry.term_original, "notRecommendedTerm-admn-sts"))
@@ -338,6 +394,6 @@ def write_tbx(entries: Iterable, *, source_note: str) -> str:
 
 def _tig(term: str, status: str) -> str:
     return (
-        f"          <tig><term>{escape(term)}</term>"
+        f"          <tig><term>{xml_text(term)}</term>"
         f'<termNote type="administrativeStatus">{status}</termNote></tig>'
     )

@@ -1,5 +1,3 @@
-from datetime import datetime
-
 from django import forms
 from django.conf import settings
 from django.db.models import Q, QuerySet
@@ -7,6 +5,7 @@ from django.db.models.functions import Lower
 
 from glossary.models import DictionaryEntry
 from glossary.services import file_too_large_message
+from max_site.stale import StaleSaveFormMixin
 from translations.models import Language
 
 SORTS = {
@@ -75,7 +74,7 @@ class EntryFilterForm(forms.Form):
         return entries.order_by(*SORTS[self.value("sort")][1])
 
 
-class EntryForm(forms.Form):
+class EntryForm(StaleSaveFormMixin, forms.Form):
     term_original = forms.CharField(
         label="Original (as the machine writes it)",
         max_length=500,
@@ -90,31 +89,20 @@ class EntryForm(forms.Form):
     context = forms.CharField(
         required=False, max_length=500, label="Context", help_text="e.g. prosthetics"
     )
-    # The entry's updated_at when the form was shown: a concurrent change is detected.
-    based_on = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, entry: DictionaryEntry | None = None, **kwargs):
-        if entry is not None and "initial" not in kwargs:
-            kwargs["initial"] = {
-                "term_original": entry.term_original,
-                "term_corrected": entry.term_corrected,
-                "language_code": entry.language_code,
-                "context": entry.context or "",
-                "based_on": entry.updated_at.isoformat(),
-            }
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, edits=entry, **kwargs)
         self.fields["language_code"].choices = language_choices(
             entry.language_code if entry else None
         )
 
-    def clean_based_on(self) -> datetime | None:
-        value = self.cleaned_data.get("based_on")
-        if not value:
-            return None
-        try:
-            return datetime.fromisoformat(value)
-        except ValueError as exc:
-            raise forms.ValidationError("The form is damaged: reload the page.") from exc
+    def values_of(self, row: DictionaryEntry) -> dict[str, str]:
+        return {
+            "term_original": row.term_original,
+            "term_corrected": row.term_corrected,
+            "language_code": row.language_code,
+            "context": row.context or "",
+        }
 
 
 class ImportForm(forms.Form):

@@ -20,7 +20,6 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 from functools import reduce
 from operator import or_
 from typing import Any
@@ -38,6 +37,7 @@ from glossary.exchange import ImportFileError, ImportRow, detect_format, parse_c
 from glossary.matcher import Match, fold
 from glossary.models import DictionaryEntry
 from glossary.registry import matcher_for, matcher_invalidate
+from max_site.stale import refuse_stale
 from translations.models import Language
 
 TERM_LABELS = {"term_original": "original term", "term_corrected": "correct term"}
@@ -53,8 +53,8 @@ def clean_term(value: str | None, field_name: str) -> str:
     value = " ".join((value or "").split())
     if not value:
         raise ValidationError({field_name: f"The {label} is empty."})
-    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") for ch in value):
-        raise ValidationError({field_name: f"The {label} contains control or invalid characters."})
+    if has_control_characters(value):
+        raise ValidationError({field_name: _control_message(f"The {label}", value)})
     if not any(unicodedata.category(ch)[0] in "LN" for ch in value):
         raise ValidationError(
             {field_name: f"The {label} “{value}” has no letter or digit: it is only punctuation."}
@@ -63,8 +63,23 @@ def clean_term(value: str | None, field_name: str) -> str:
 
 
 def clean_context(value: str | None) -> str | None:
+    """Collapse whitespace; refuse control characters (they would break a TBX export)."""
     value = " ".join((value or "").split())
+    if has_control_characters(value):
+        raise ValidationError({"context": _control_message("The context", value)})
     return value or None
+
+
+def has_control_characters(value: str) -> bool:
+    return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") for ch in value)
+
+
+def _control_message(what: str, value: str) -> str:
+    found = next(ch for ch in value if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn"))
+    return (
+        f"{what} contains an invisible control or invalid character (U+{ord(found):04X}), "
+        "usually pasted from another program: retype the text without it."
+    )
 
 
 def language_resolve(code: str | None, known: Iterable[str] | None = None) -> str | None:
@@ -135,15 +150,21 @@ def entry_validate(
     term_original: str,
     term_corrected: str,
     language_code: str,
+    context: str | None = None,
     exclude_pk=None,
-) -> dict[str, str]:
+) -> dict[str, Any]:
     """Check an entry as a form would, without writing (create/update check again,
     under a lock): the cleaned values, or ValidationError keyed by field."""
     errors: dict[str, list[str]] = {}
-    cleaned: dict[str, str] = {}
+    cleaned: dict[str, Any] = {}
     for name, value in (("term_original", term_original), ("term_corrected", term_corrected)):
         try:
             cleaned[name] = clean_term(value, name)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if context is not None:  # callers that do not edit the context leave it alone
+        try:
+            cleaned["context"] = clean_context(context)
         except ValidationError as exc:
             errors.update(exc.message_dict)
     try:
@@ -173,6 +194,7 @@ def entry_create(
 ) -> DictionaryEntry:
     term_original = clean_term(term_original, "term_original")
     term_corrected = clean_term(term_corrected, "term_corrected")
+    context = clean_context(context)
     language_code = _check_language(language_code)
     try:
         with transaction.atomic():
@@ -184,7 +206,7 @@ def entry_create(
                 term_original=term_original,
                 term_corrected=term_corrected,
                 language_code=language_code,
-                context=clean_context(context),
+                context=context,
                 created_by=user,
             )
             activity_record(
@@ -209,22 +231,20 @@ def entry_update(
     term_corrected: str,
     language_code: str,
     context: str | None = None,
-    based_on: datetime | None = None,
+    based_on: str | None = None,
 ) -> DictionaryEntry:
-    """Change an entry. `based_on` is the `updated_at` the editor's form showed: if the
-    entry changed since, the edit is refused rather than silently overwriting."""
+    """Change an entry. `based_on` is the edit token the editor's form showed
+    (`max_site.stale`): if the entry changed since, StaleEdit is raised rather than
+    silently overwriting the other change."""
     term_original = clean_term(term_original, "term_original")
     term_corrected = clean_term(term_corrected, "term_corrected")
+    context = clean_context(context)
     language_code = _check_language(language_code)
     try:
         with transaction.atomic():
             _lock_languages([language_code, entry.language_code])
             entry = DictionaryEntry.objects.select_for_update().get(pk=entry.pk)
-            if based_on is not None and entry.updated_at != based_on:
-                raise ValidationError(
-                    "Someone changed this entry while you were editing it. "
-                    "The form now shows their version: make your change again."
-                )
+            refuse_stale(current=entry, based_on=based_on, what="glossary entry")
             other = _duplicate_of(
                 language_code=language_code, term_original=term_original, exclude_pk=entry.pk
             )
@@ -239,7 +259,7 @@ def entry_update(
             entry.term_original = term_original
             entry.term_corrected = term_corrected
             entry.language_code = language_code
-            entry.context = clean_context(context)
+            entry.context = context
             entry.save()
             activity_record(
                 actor=user, action="dictionary.update", target=entry, details={"before": before}
@@ -428,11 +448,14 @@ def glossary_import(
                 terms[name] = clean_term(getattr(row, name), name)
             except ValidationError as exc:
                 row_problems.extend(exc.message_dict[name])
+        try:
+            context = clean_context(row.context)
+        except ValidationError as exc:
+            row_problems.extend(exc.message_dict["context"])
         if row_problems:
             report.problems.extend(f"{row.where}: {p}" for p in row_problems)
             continue
         original, corrected = terms["term_original"], terms["term_corrected"]
-        context = clean_context(row.context)
         key = (language, fold(original))
         if key in seen:
             first, first_corrected, first_context = seen[key]

@@ -12,6 +12,7 @@ from glossary import services
 from glossary.exchange import write_csv, write_tbx
 from glossary.forms import EntryFilterForm, EntryForm, ImportForm
 from glossary.models import DictionaryEntry
+from max_site.stale import StaleEdit, form_status
 
 PAGE_SIZE = 50
 
@@ -61,7 +62,10 @@ def entry_create(request):
             messages.success(request, f"Added “{entry.term_original}” → “{entry.term_corrected}”.")
             return redirect(_back(request))
     return render(
-        request, "glossary/entry_form.html", {"form": form, "entry": None, "back": _back(request)}
+        request,
+        "glossary/entry_form.html",
+        {"form": form, "entry": None, "back": _back(request)},
+        status=form_status(form),
     )
 
 
@@ -81,19 +85,19 @@ def entry_edit(request, pk):
                 context=data["context"],
                 based_on=data["based_on"],
             )
+        except StaleEdit as exc:
+            form.show_newer(exc)
+            entry = exc.current
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                form.add_error(None, exc)
-            else:
-                # Changed meanwhile: show the current entry with the message.
-                messages.error(request, " ".join(exc.messages))
-                entry.refresh_from_db()
-                form = EntryForm(entry=entry)
+            form.add_error(None, exc)
         else:
             messages.success(request, f"Saved “{entry.term_original}” → “{entry.term_corrected}”.")
             return redirect(_back(request))
     return render(
-        request, "glossary/entry_form.html", {"form": form, "entry": entry, "back": _back(request)}
+        request,
+        "glossary/entry_form.html",
+        {"form": form, "entry": entry, "back": _back(request)},
+        status=form_status(form),
     )
 
 

