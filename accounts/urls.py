@@ -1,4 +1,3 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from accounts import views
@@ -6,11 +5,7 @@ from accounts import views
 app_name = "accounts"
 
 urlpatterns = [
-    path(
-        "password/",
-        auth_views.PasswordChangeView.as_view(success_url="/"),
-        name="password_change",
-    ),
+    path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("activity/", views.activity_list, name="activity"),
     path(
         "activity/project/<uuid:project_id>/",

@@ -1,8 +1,6 @@
 from django import forms
-from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.contenttypes.models import ContentType
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
@@ -12,47 +10,28 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.activity import action_label, activity_lines, subject_of
+from accounts.login_limit import LimitedAuthenticationForm, LimitedPasswordChangeForm
 from accounts.models import Activity, User
-
-LOGIN_ATTEMPTS_LIMIT = 10
-LOGIN_ATTEMPTS_WINDOW_SECONDS = 15 * 60
-
-
-def _client_key(request) -> str:
-    ip = request.META.get("REMOTE_ADDR", "unknown")
-    return f"login-failures:{ip}"
 
 
 @method_decorator(never_cache, name="dispatch")
-class RateLimitedLoginView(auth_views.LoginView):
-    """Django's login view, refusing further attempts after repeated failures from one address."""
+class LoginView(auth_views.LoginView):
+    """Django's sign-in page; failed attempts are limited per account and address
+    (accounts/login_limit.py)."""
 
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+    authentication_form = LimitedAuthenticationForm
 
-    def post(self, request, *args, **kwargs):
-        key = _client_key(request)
-        if cache.get(key, 0) >= LOGIN_ATTEMPTS_LIMIT:
-            messages.error(
-                request, "Too many failed sign-in attempts. Wait 15 minutes and try again."
-            )
-            response = self.get(request, *args, **kwargs)
-            response.status_code = 429
-            return response
-        return super().post(request, *args, **kwargs)
 
-    def form_invalid(self, form):
-        key = _client_key(self.request)
-        cache.add(key, 0, LOGIN_ATTEMPTS_WINDOW_SECONDS)
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, LOGIN_ATTEMPTS_WINDOW_SECONDS)
-        return super().form_invalid(form)
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's password change; a wrong old password counts as a failed sign-in."""
 
-    def form_valid(self, form):
-        cache.delete(_client_key(self.request))
-        return super().form_valid(form)
+    form_class = LimitedPasswordChangeForm
+    success_url = "/"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
 
 
 # ---------------------------------------------------------------------------

@@ -1,9 +1,11 @@
 """Settings for Max, read from the environment (see .env.example for every variable)."""
 
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import environ
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -30,6 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django_htmx",
+    "axes",
     "accounts",
     "projects",
     "media_files",
@@ -42,6 +45,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -54,6 +58,9 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Last, so its process_view runs after CSRF has read the body: NUL is refused with a 400.
     "max_site.unstorable_text.UnstorableTextMiddleware",
+    # django-axes turns a login refused for too many failures into its lockout page; last,
+    # as its documentation asks.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "max_site.urls"
@@ -94,6 +101,12 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "projects:list"
 LOGOUT_REDIRECT_URL = "login"
+# The login-attempt guard runs first: it refuses a locked-out (user, address) before any
+# password is checked (accounts/login_limit.py).
+AUTHENTICATION_BACKENDS = [
+    "accounts.login_limit.LoginLimitBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -147,6 +160,10 @@ STORAGES = {
     },
 }
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=4 * 1024**3)
+# Work per upload: the longest recording accepted (transcription engines bill per minute),
+# and the lowest sample rate that can hold speech (a 100 KB WAV "at 1 Hz" lasts 28 hours).
+MAX_RECORDING_SECONDS = env.int("MAX_RECORDING_SECONDS", default=6 * 3600)
+MIN_AUDIO_SAMPLE_RATE = env.int("MIN_AUDIO_SAMPLE_RATE", default=8000)
 # Uploads stream to temporary files on disk, never held in memory beyond this.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
@@ -341,17 +358,67 @@ CSRF_COOKIE_SECURE = (
     if env.str("CSRF_COOKIE_SECURE", default="")
     else not DEBUG
 )
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+# Behind a TLS-terminating proxy (nginx, a load balancer): trust its X-Forwarded-Proto for
+# "is this HTTPS" and its X-Forwarded-For for the client's address (login limits). Only then:
+# a client talking to Django directly could otherwise forge both.
+BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
+# How many proxies of ours append to X-Forwarded-For; the client is that many entries from
+# the right (entries further left were sent by the client and prove nothing).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS_PROXY else None
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# A year once it is on; HSTS_SECONDS=0 turns it off (e.g. while trying TLS out).
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=False) else None
-)
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+
+# Sign-in limits (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one account from
+# one client address, that pair is refused for LOGIN_LOCKOUT_MINUTES (counted from the last
+# failure). Keyed on both, so a crowd behind one proxy address is not locked out by one
+# person, and one account is not locked for everyone by a stranger. The password-change form
+# counts too. Attempts are serialised per account, so parallel requests get no extra guesses.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Failures while locked out do not push the end of the lockout further away.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "accounts.login_limit.attempted_username"
+AXES_CLIENT_IP_CALLABLE = "accounts.login_limit.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.login_limit.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+
+# Content-Security-Policy (django-csp 4): scripts and styles only from our own static files;
+# no inline <script>, on*= handlers, style= attributes or eval. Media may come from S3's
+# short-lived links when recordings live there.
+_media_sources = [SELF]
+if AWS_STORAGE_BUCKET_NAME:
+    _endpoint = env.str("AWS_S3_ENDPOINT_URL", default="")
+    _media_sources.append(
+        # scheme://host[:port] of the endpoint
+        "/".join(_endpoint.split("/")[:3]) if _endpoint else "https://*.amazonaws.com"
+    )
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "media-src": _media_sources,
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # Postgres allows index names up to 63 characters; the seed's names are longer than
 # Django's portable 30-character limit (e.g. idx_trans_lang_versions_translation).

@@ -3,15 +3,17 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from accounts.views import RateLimitedLoginView
+from accounts.views import LoginView
 
 admin.site.site_header = "Max administration"
 admin.site.site_title = "Max admin"
 admin.site.login = RedirectView.as_view(pattern_name="login", query_string=True)
+# One password-change form for everyone, the one whose old-password check is rate limited.
+admin.site.password_change = RedirectView.as_view(pattern_name="accounts:password_change")
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="projects:list"), name="home"),
-    path("accounts/login/", RateLimitedLoginView.as_view(), name="login"),
+    path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("accounts.urls")),
     path("projects/", include("projects.urls")),

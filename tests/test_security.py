@@ -709,26 +709,7 @@ def test_a_post_with_the_csrf_token_gets_through(editor):
     assert response.status_code == 302 and response["Location"] == "/accounts/login/"
 
 
-# --- sign-in -------------------------------------------------------------------------------
-
-
-def test_login_attempts_are_limited_per_address_and_cleared_by_success(client, editor):
-    for _ in range(9):
-        client.post("/accounts/login/", {"username": editor.email, "password": "wrong"})
-    ok = client.post("/accounts/login/", {"username": editor.email, "password": "editor-pass-123"})
-    assert ok.status_code == 302  # the tenth try succeeds and clears the count
-    client.logout()
-    for _ in range(10):
-        client.post("/accounts/login/", {"username": editor.email, "password": "wrong"})
-    blocked = client.post(
-        "/accounts/login/", {"username": editor.email, "password": "editor-pass-123"}
-    )
-    assert blocked.status_code == 429
-    elsewhere = Client(REMOTE_ADDR="10.9.8.7")
-    response = elsewhere.post(
-        "/accounts/login/", {"username": editor.email, "password": "editor-pass-123"}
-    )
-    assert response.status_code == 302
+# --- sign-in: tests/test_sign_in_limits.py -----------------------------------------------
 
 
 # --- media ---------------------------------------------------------------------------------
@@ -811,3 +792,83 @@ def test_an_upload_with_a_path_in_its_name_writes_nothing_outside(world, name, t
 def test_activity_rows_of_the_world_exist(world):
     # The audit pages in the walk show rows whose text is a payload.
     assert Activity.objects.filter(details__note=P).count() == 4
+
+
+# --- headers: Content-Security-Policy, production defaults -----------------------------------
+
+
+def test_pages_carry_a_content_security_policy_without_inline_code(editor_client):
+    response = editor_client.get(reverse("projects:list"))
+    policy = {
+        directive.split()[0]: directive.split()[1:]
+        for directive in response["Content-Security-Policy"].split(";")
+        if directive.strip()
+    }
+    assert policy["script-src"] == ["'self'"]
+    assert policy["style-src"] == ["'self'"]
+    assert policy["object-src"] == ["'none'"]
+    assert policy["frame-ancestors"] == ["'none'"]
+
+
+REPO = Path(__file__).resolve().parent.parent
+TEMPLATE_DIRS = [REPO / "templates"] + [
+    Path(config.path) / "templates"
+    for config in apps.get_app_configs()
+    if Path(config.path).is_relative_to(REPO) and ".venv" not in Path(config.path).parts
+]
+INLINE_CODE = re.compile(
+    r"<script(?![^>]*\bsrc=)[^>]*>(?!\s*</script>)|<style\b|\son[a-z]+\s*=|\sstyle\s*=",
+    re.IGNORECASE,
+)
+
+
+def test_no_template_has_inline_scripts_handlers_or_styles():
+    """The policy forbids them, so they would silently do nothing in the browser.
+    (Data for scripts goes through json_script, whose <script type="application/json"> holds
+    no code and is allowed.)"""
+    offenders = []
+    for folder in TEMPLATE_DIRS:
+        for path in folder.rglob("*.html"):
+            text = re.sub(
+                r"\{#.*?#\}|\{% comment %\}.*?\{% endcomment %\}", "", path.read_text(), flags=re.S
+            )
+            for match in INLINE_CODE.finditer(text):
+                line = text.count("\n", 0, match.start()) + 1
+                offenders.append(f"{path}:{line}: {match.group(0).strip()}")
+    assert not offenders, "\n".join(offenders)
+
+
+def _settings_in_a_fresh_process(**env) -> dict:
+    """Import max_site.settings as production would, with exactly this environment."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    names = ["SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SESSION_COOKIE_SECURE"]
+    code = (
+        "import json, max_site.settings as s; "
+        f"print(json.dumps({{n: getattr(s, n) for n in {names!r}}}))"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SECURE_", "DEBUG"))}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**clean, "SECRET_KEY": "x" * 50, **env},
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_production_redirects_to_https_and_sends_hsts_unless_debug():
+    production = _settings_in_a_fresh_process()
+    assert production["SECURE_SSL_REDIRECT"] is True
+    assert production["SECURE_HSTS_SECONDS"] >= 31_536_000
+    development = _settings_in_a_fresh_process(DEBUG="true")
+    assert development["SECURE_SSL_REDIRECT"] is False
+    assert development["SECURE_HSTS_SECONDS"] == 0
+    overridden = _settings_in_a_fresh_process(SECURE_SSL_REDIRECT="false", SECURE_HSTS_SECONDS="0")
+    assert overridden["SECURE_SSL_REDIRECT"] is False
+    assert overridden["SECURE_HSTS_SECONDS"] == 0
