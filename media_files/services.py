@@ -36,7 +36,7 @@ from django.utils.text import slugify
 from accounts.services import activity_record, set_archived
 from integrations.errors import PermanentError, TransientError
 from media_files.models import AudioFile
-from media_files.probe import ACCEPTED_EXTENSIONS, probe_media
+from media_files.probe import ACCEPTED_EXTENSIONS, MediaProbe, clock, probe_media
 from projects.models import Project
 
 logger = logging.getLogger(__name__)
@@ -87,14 +87,15 @@ def file_name_check(name: str | None) -> str:
 def storage_key(*, project_type_slug: str, audio_id: uuid.UUID, file_name: str, ext: str) -> str:
     """`audio/<project_type_slug>/<uuid>-<safe name>`, the seed's path scheme."""
     folder = slugify(project_type_slug) or "other"
-    return f"audio/{folder}/{audio_id}-{safe_file_name(file_name, default_ext=ext)}"
+    return f"audio/{folder}/{audio_id}-{safe_file_name(file_name, ext=ext)}"
 
 
-def safe_file_name(name: str, *, default_ext: str) -> str:
-    """Letters, marks and digits of any script, plus - _ . ; a known media extension."""
-    stem, dot, ext = name.rpartition(".")
-    if not dot or ext.lower() not in ACCEPTED_EXTENSIONS:
-        stem, ext = name, default_ext
+def safe_file_name(name: str, *, ext: str) -> str:
+    """Letters, marks and digits of any script, plus - _ . ; then `ext`, the extension of
+    what the file really is (a media extension in the name is replaced by it)."""
+    stem, dot, own = name.rpartition(".")
+    if not dot or own.lower() not in ACCEPTED_EXTENSIONS:
+        stem = name
     stem = unicodedata.normalize("NFKC", stem)
     stem = "".join(c if unicodedata.category(c)[0] in "LMN" or c in "-_." else "-" for c in stem)
     stem = re.sub(r"[-.]{2,}", "-", stem).strip("-._")
@@ -131,7 +132,9 @@ def audio_file_upload(
 
     Raises ValidationError (one clear message) for an unsafe name, an empty or
     oversize file, a file that is not audio/video, one without an audio track or
-    a duration, or an archived project or project type; then nothing is stored.
+    a duration, one whose header claims far more than its audio holds (cut off),
+    one longer than MAX_RECORDING_SECONDS or below MIN_AUDIO_SAMPLE_RATE, or
+    an archived project or project type; then nothing is stored.
     The file is copied to storage in chunks (a spooled upload is moved, never read
     into memory); the row is created only once the file is stored, and the file is
     removed again if the row cannot be created. `start_transcription=False` stores a
@@ -149,13 +152,14 @@ def audio_file_upload(
             code="too_large",
         )
     probe = probe_media(_probe_source(uploaded_file), name=name)
+    recording_check_limits(probe, name=name)
 
     audio_id = uuid.uuid4()
     key = storage_key(
         project_type_slug=project.project_type.slug,
         audio_id=audio_id,
         file_name=name,
-        ext=probe.default_extension,
+        ext=probe.extension_for(name),
     )
     stored_key = default_storage.save(key, uploaded_file)
     row_committed = False
@@ -204,6 +208,25 @@ def audio_file_upload(
             default_storage.delete(stored_key)
         raise
     return audio_file
+
+
+def recording_check_limits(probe: MediaProbe, *, name: str) -> None:
+    """The work one upload may cause: engines bill per minute, and a few kilobytes of
+    audio "at 1 Hz" would last a day."""
+    minimum = settings.MIN_AUDIO_SAMPLE_RATE
+    if probe.sample_rate < minimum:
+        raise ValidationError(
+            f"“{name}” is recorded at {probe.sample_rate:,} Hz; speech needs at least "
+            f"{minimum:,} Hz. Export it again at 16,000 Hz or more and upload the new file.",
+            code="sample_rate",
+        )
+    longest = settings.MAX_RECORDING_SECONDS
+    if probe.duration_seconds > longest:
+        raise ValidationError(
+            f"“{name}” is {clock(probe.duration_seconds)} long; recordings can be at most "
+            f"{clock(longest)}. Split it into parts and upload those.",
+            code="too_long",
+        )
 
 
 def _probe_source(uploaded_file: File) -> str | IO[bytes]:

@@ -4,6 +4,7 @@ presigned URL on S3. Media is never public; the view calling this needs a login.
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import PurePosixPath
 
 from django.core.files.storage import default_storage
@@ -18,6 +19,7 @@ from django.http import (
 from django.utils.http import content_disposition_header
 
 from media_files.models import AudioFile
+from media_files.probe import ACCEPTED_EXTENSIONS
 from media_files.services import is_sonix_only
 
 STREAM_CHUNK_BYTES = 256 * 1024
@@ -47,6 +49,25 @@ def content_type_for(audio_file: AudioFile) -> str:
     if ext == "webm" and audio_file.file_type == AudioFile.FileType.AUDIO:
         return "audio/webm"
     return content_type
+
+
+def download_name(audio_file: AudioFile) -> str:
+    """The name a browser saves the recording under: the original name without invisible
+    characters (bidirectional overrides turn "talk\u202e3pm.exe" into "talkexe.mp3" on
+    screen), ending in the extension of what the file is (the stored key's, set from its
+    content at upload), whatever the name claimed."""
+    ext = PurePosixPath(audio_file.file_path).suffix.lower().lstrip(".")
+    if ext not in CONTENT_TYPES:
+        ext = ""
+    name = unicodedata.normalize("NFC", audio_file.file_name or "")
+    # Cc controls, Cf formats (bidi overrides and isolates, zero-width), line separators.
+    name = "".join(c for c in name if unicodedata.category(c) not in ("Cc", "Cf", "Zl", "Zp"))
+    name = re.sub(r"[/\\]+", "-", name).strip(" .")
+    stem, dot, own = name.rpartition(".")
+    if dot and own.lower() in ACCEPTED_EXTENSIONS:
+        name = stem.strip(" .")
+    name = name or "recording"
+    return f"{name}.{ext}" if ext else name
 
 
 def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
@@ -103,7 +124,7 @@ def stream_response(request: HttpRequest, audio_file: AudioFile) -> HttpResponse
         raise Http404("This recording was imported from Sonix; its audio plays in Sonix.")
     key = audio_file.file_path
     as_attachment = request.GET.get("download") == "1"
-    disposition = content_disposition_header(as_attachment, audio_file.file_name)
+    disposition = content_disposition_header(as_attachment, download_name(audio_file))
     content_type = content_type_for(audio_file)
     try:
         default_storage.path(key)

@@ -111,3 +111,17 @@ def write_mp3_with_cover(path: Path, *, seconds: float = 1.0) -> Path:
         for packet in astream.encode(None):
             out.mux(packet)
     return path
+
+
+def claim_duration(source: Path, target: Path, *, seconds: float) -> Path:
+    """A copy of a Matroska/WebM file whose header claims `seconds` (its Segment Info
+    Duration, an 8-byte float in milliseconds) while its packets stay as they were."""
+    import struct
+
+    data = bytearray(source.read_bytes())
+    at = data.find(b"\x44\x89\x88")  # the Duration element, 8-byte payload
+    if at < 0:
+        raise ValueError(f"{source} has no 8-byte Matroska Duration element")
+    data[at + 3 : at + 11] = struct.pack(">d", seconds * 1000)
+    target.write_bytes(bytes(data))
+    return target

@@ -91,6 +91,26 @@ def test_script_upload_gets_json_per_file(editor_client, project, make_media):
     ]
 
 
+def test_a_file_claiming_a_trillion_seconds_is_a_message_not_a_500(
+    editor_client, project, make_media, tmp_path
+):
+    from media_files.tests import media_factory
+
+    lying = media_factory.claim_duration(
+        make_media("video.webm", seconds=5.0), tmp_path / "lying.webm", seconds=10**12
+    )
+    response = editor_client.post(
+        upload_url(project),
+        {"files": as_upload(lying, "keynote.webm")},
+        headers={"accept": "application/json"},
+    )
+    assert response.status_code == 400
+    (result,) = response.json()["results"]
+    assert result["ok"] is False
+    assert "“keynote.webm” says it is 277,777,777 hours long" in result["error"]
+    assert not AudioFile.objects.exists()
+
+
 def test_posting_no_file_says_so(editor_client, project):
     response = editor_client.post(upload_url(project), {}, follow=True)
     assert "Choose at least one file to upload." in [str(m) for m in response.context["messages"]]
@@ -312,6 +332,42 @@ def test_download_link_is_an_attachment(editor_client, stored):
     )
     assert response["Content-Disposition"] == 'attachment; filename="range test.wav"'
     assert body(response) == data
+
+
+def test_a_download_is_named_by_what_the_file_is(editor_client, make_media, upload):
+    audio_file = upload(make_media("wav"), name="Lecture 3.mp3")  # a WAV, named .mp3
+    response = editor_client.get(
+        reverse("media_files:stream", args=[audio_file.pk]) + "?download=1"
+    )
+    assert response["Content-Disposition"] == 'attachment; filename="Lecture 3.wav"'
+    assert response["Content-Type"] == "audio/wav"
+    body(response)
+
+
+@pytest.mark.parametrize(
+    ("stored_name", "downloaded"),
+    [
+        ("invoice\u202egnp.exe", "invoicegnp.exe.wav"),  # shows as "invoiceexe.png"
+        ("\u2067talk\u2069.wav", "talk.wav"),
+        ("a/b\\c.wav", "a-b-c.wav"),
+        ("\u200b", "recording.wav"),
+    ],
+)
+def test_download_names_lose_invisible_and_direction_characters(
+    editor_client, stored, stored_name, downloaded
+):
+    """Names older than the upload check, or set elsewhere, are cleaned when served."""
+    audio_file, _ = stored
+    AudioFile.objects.filter(pk=audio_file.pk).update(file_name=stored_name)
+    response = editor_client.get(
+        reverse("media_files:stream", args=[audio_file.pk]) + "?download=1"
+    )
+    disposition = response["Content-Disposition"]
+    assert disposition in (
+        f'attachment; filename="{downloaded}"',
+        f"attachment; filename*=utf-8''{downloaded}",
+    )
+    body(response)
 
 
 def test_missing_file_is_404(editor_client, stored, media_storage):
