@@ -4,17 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Max
+from django.db.models import F, Max
+from django.db.models.fields.json import KT
 from django.urls import NoReverseMatch, reverse
 
 from jobs.models import Job
 from media_files.models import AudioFile
 from media_files.services import SONIX_COMPLETED, SONIX_FINAL_FAILURES
+from transcripts.labels import engine_label, version_label_explained
 from transcripts.models import Transcription
 
 TRANSCRIBE_JOB_KIND = "transcribe"
+# How often a page asks again while a status can still change: our own jobs report
+# progress every few seconds; Sonix is checked by a periodic sync, so asking often is waste.
+POLL_SECONDS_JOB = 2
+POLL_SECONDS_SONIX = 15
 
 
 @dataclass(frozen=True)
@@ -27,6 +34,12 @@ class TranscriptionStatus:
     editor_url: str
     transcription: Transcription | None
     job: Job | None
+    poll_seconds: int = 0  # 0: final, nothing will change without someone acting
+
+    @property
+    def is_active(self) -> bool:
+        """Still changing on its own (a job runs, or Sonix is working): pages keep asking."""
+        return self.poll_seconds > 0
 
 
 def audio_files_with_status(audio_files: Iterable[AudioFile]) -> list[AudioFile]:
@@ -39,7 +52,12 @@ def audio_files_with_status(audio_files: Iterable[AudioFile]) -> list[AudioFile]
         t.audio_file_id: t
         for t in Transcription.objects.filter(audio_file_id__in=ids, archived=False)
         .only("id", "audio_file_id", "source", "final_version_id", "created_at")
-        .annotate(last_version=Max("versions__version_number"))
+        .annotate(
+            last_version=Max("versions__version_number"),
+            final_label=F("final_version__version_type"),
+            meta_engine=KT("json_with_timestamps__metadata__engine"),
+            meta_model=KT("json_with_timestamps__metadata__model"),
+        )
     }
     jobs: dict = {}
     for job in Job.objects.filter(
@@ -62,27 +80,47 @@ def _editor_url(transcription: Transcription) -> str:
         return ""
 
 
+def _machine_by(live: Transcription) -> str:
+    """Who made the T-1: the engine and model the pipeline recorded, else the source."""
+    return engine_label(live.meta_engine, live.meta_model) or live.get_source_display()
+
+
 def _status(audio_file: AudioFile, live: Transcription | None, job: Job | None):
     job_line = ""
+    job_poll = 0
     if job is not None and job.is_active:
+        job_poll = POLL_SECONDS_JOB
         job_line = (
             f"Transcribing {job.progress}%"
             if job.status == Job.Status.RUNNING
             else "Waiting to transcribe"
         )
     if live is not None:
-        version = f"H-{live.last_version}" if live.last_version else "T-1"
-        source = live.get_source_display()
+        engine = _machine_by(live)
         if live.final_version_id:
-            label, css = "Final", "final"
+            label, css = f"Final: {live.final_label} (human)", "final"
+            explained = version_label_explained(live.final_label)
+        elif live.last_version:
+            version = f"H-{live.last_version}"
+            label, css = f"Human-edited ({version})", "succeeded"
+            explained = version_label_explained(version)
         else:
-            label, css = f"Transcribed ({version})", "succeeded"
-        detail = f"{source}; re-transcribing: {job_line}" if job_line else source
-        return TranscriptionStatus(label, css, detail, _editor_url(live), live, job)
+            label, css = "Transcribed (T-1)", "succeeded"
+            explained = version_label_explained("T-1", engine=engine)
+        detail = explained
+        if live.final_version_id or live.last_version:
+            detail = f"{explained} Machine transcript T-1 by {engine}."
+        if job_line:
+            detail = f"{detail} Re-transcribing: {job_line}."
+        return TranscriptionStatus(
+            label, css, detail, _editor_url(live), live, job, poll_seconds=job_poll
+        )
     if job is not None and job.status != Job.Status.SUCCEEDED:
         if job.is_active:
             css = "running" if job.status == Job.Status.RUNNING else "queued"
-            return TranscriptionStatus(job_line, css, job.message, "", None, job)
+            return TranscriptionStatus(
+                job_line, css, job.message, "", None, job, poll_seconds=job_poll
+            )
         if job.status == Job.Status.FAILED:
             return TranscriptionStatus("Transcription failed", "failed", job.error, "", None, job)
         return TranscriptionStatus("Transcription cancelled", "", job.message, "", None, job)
@@ -90,9 +128,47 @@ def _status(audio_file: AudioFile, live: Transcription | None, job: Job | None):
         status = audio_file.sonix_status or "unknown"
         if status == SONIX_COMPLETED:
             return TranscriptionStatus(
-                "Sonix finished; fetching transcript", "queued", "", "", None, job
+                "Sonix finished; fetching transcript",
+                "queued",
+                "",
+                "",
+                None,
+                job,
+                poll_seconds=POLL_SECONDS_SONIX,
             )
         if status in SONIX_FINAL_FAILURES:
             return TranscriptionStatus(f"Sonix: {status}", "failed", "", "", None, job)
-        return TranscriptionStatus(f"Sonix: {status}", "running", "", "", None, job)
+        return TranscriptionStatus(
+            f"Sonix: {status}", "running", "", "", None, job, poll_seconds=POLL_SECONDS_SONIX
+        )
     return TranscriptionStatus("Not transcribed", "", "", "", None, job)
+
+
+@dataclass(frozen=True)
+class StatusPoll:
+    """What a page asks for to keep its transcript statuses current.
+
+    `ids`: recordings whose status can still change, asked for every `seconds`; none, and
+    the poller has no timer. `watch`: recordings asked for again whenever the transcription
+    panel on the page is swapped (a job started there), active or not.
+    """
+
+    ids: tuple[str, ...]
+    seconds: int
+    watch: tuple[str, ...] = ()
+
+    @property
+    def url(self) -> str:
+        query = urlencode([("id", pk) for pk in self.ids] + [("watch", pk) for pk in self.watch])
+        return f"{reverse('media_files:statuses')}?{query}"
+
+
+def status_poll(audio_files: Iterable[AudioFile], *, watch: bool = False) -> StatusPoll:
+    """Poll the recordings whose status can still change, as often as the quickest needs."""
+    files = list(audio_files)
+    active = [a for a in files if a.transcription_status.is_active]
+    return StatusPoll(
+        ids=tuple(str(a.pk) for a in active),
+        seconds=min((a.transcription_status.poll_seconds for a in active), default=0),
+        watch=tuple(str(a.pk) for a in files) if watch else (),
+    )

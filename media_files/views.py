@@ -1,19 +1,22 @@
+import uuid
+from dataclasses import replace
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
-from django.http import JsonResponse
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from integrations.errors import PermanentError, TransientError
 from media_files import services
 from media_files.models import AudioFile
-from media_files.selectors import audio_files_with_status
+from media_files.selectors import audio_files_with_status, status_poll
 from media_files.streaming import content_type_for, stream_response
 from media_files.upload_handlers import SizeLimitUploadHandler
 from projects.models import Project
@@ -30,11 +33,51 @@ def audio_file_detail(request, pk):
         "media_files/audio_file_detail.html",
         {
             "audio_file": audio_file,
+            "status_poll": status_poll([audio_file], watch=True),
             "project": audio_file.project,
             "sonix_only": services.is_sonix_only(audio_file),
             "content_type": content_type_for(audio_file),
         },
     )
+
+
+# A page shows at most one page of recordings (projects.views.MEDIA_PER_PAGE is 50).
+STATUS_IDS_LIMIT = 100
+# Sent with an update in which some recording reached a final status, so other parts of the
+# page that depend on it (the transcription panel) refresh themselves once.
+STATUS_FINAL_EVENT = "recording-status-final"
+
+
+@require_GET
+def recording_statuses(request):
+    """Current transcript statuses of the recordings a page polls: each badge as an
+    out-of-band swap, and the poller again, without its timer once none can change any
+    more, so the polling ends.
+
+    `id`: recordings the page last saw running; `watch`: recordings the page follows
+    whatever their state (the recording page, whose panel can start a job).
+    """
+    try:
+        was_active = {uuid.UUID(value) for value in request.GET.getlist("id")}
+        watched = {uuid.UUID(value) for value in request.GET.getlist("watch")}
+    except ValueError:
+        return HttpResponseBadRequest("Each id must be a recording's id.")
+    wanted = was_active | watched
+    if not wanted or len(wanted) > STATUS_IDS_LIMIT:
+        return HttpResponseBadRequest(f"Ask for 1 to {STATUS_IDS_LIMIT} recordings.")
+    audio_files = audio_files_with_status(
+        AudioFile.objects.filter(pk__in=wanted).order_by("created_at")
+    )
+    poll = status_poll(audio_files)
+    poll = replace(poll, watch=tuple(str(a.pk) for a in audio_files if a.pk in watched))
+    response = render(
+        request,
+        "media_files/_status_updates.html",
+        {"audio_files": audio_files, "status_poll": poll},
+    )
+    if any(a.pk in was_active and not a.transcription_status.is_active for a in audio_files):
+        response["HX-Trigger"] = STATUS_FINAL_EVENT
+    return response
 
 
 @require_http_methods(["GET", "HEAD"])

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from max_site.stale import StaleEdit, form_status
 from media_files.models import AudioFile
-from media_files.selectors import audio_files_with_status
+from media_files.selectors import audio_files_with_status, status_poll
 from media_files.services import sonix_configured
 from projects import services
 from projects.forms import ProjectForm
@@ -126,13 +126,15 @@ def project_detail(request, pk):
     page_obj = Paginator(media.order_by("-created_at", "file_name"), MEDIA_PER_PAGE).get_page(
         request.GET.get("page")
     )
+    audio_files = audio_files_with_status(page_obj.object_list)
     return render(
         request,
         "projects/project_detail.html",
         {
             "project": project,
             "page_obj": page_obj,
-            "audio_files": audio_files_with_status(page_obj.object_list),
+            "audio_files": audio_files,
+            "status_poll": status_poll(audio_files),
             "show_archived": show_archived,
             "live_count": counts["live"],
             "archived_count": counts["archived"],

@@ -36,6 +36,7 @@ from jobs.models import Job
 from jobs.services import backoff_seconds, job_create, job_progress
 from media_files.models import AudioFile
 from media_files.services import audio_file_local_path, is_sonix_only
+from transcripts.labels import engine_label
 from transcripts.models import Transcription
 from transcripts.services import transcription_create_t1
 
@@ -108,6 +109,7 @@ def transcription_panel_state(audio_file: AudioFile) -> PanelState:
             human_versions=Count("versions"),
             last_version=Max("versions__version_number"),
             meta_engine=KT("json_with_timestamps__metadata__engine"),
+            meta_model=KT("json_with_timestamps__metadata__model"),
             meta_duration=KT("json_with_timestamps__metadata__duration"),
         )
         .order_by("archived", "-created_at")
@@ -136,7 +138,10 @@ def _summary(transcription: Transcription) -> TranscriptSummary:
         transcription=transcription,
         human_versions=transcription.human_versions,
         latest_label=f"H-{last}" if last else "T-1",
-        engine=transcription.meta_engine or transcription.get_source_display(),
+        # What really ran (engine and model, as the pipeline recorded it), not the source
+        # column, which says "whisper" for every run of our own pipeline.
+        engine=engine_label(transcription.meta_engine, transcription.meta_model)
+        or transcription.get_source_display(),
         duration=duration,
         editor_url=transcription.get_absolute_url(),
     )

@@ -60,7 +60,8 @@ def test_a_new_recording_offers_transcribe(editor_client, audio_file):
     assert 'id="transcription-panel"' in html
     assert "No transcript yet." in html
     assert reverse("transcripts:transcribe", args=[audio_file.pk]) in html
-    assert "hx-trigger" not in html.split('id="transcription-panel"')[1].split(">")[0]
+    # No job: the panel does not poll (it only listens for the page's "finished" event).
+    assert "every" not in html.split('id="transcription-panel"')[1].split(">")[0]
 
 
 def test_transcribe_queues_a_job_and_the_panel_shows_its_progress(editor_client, audio_file):
@@ -76,7 +77,8 @@ def test_transcribe_queues_a_job_and_the_panel_shows_its_progress(editor_client,
     assert reverse("jobs:cancel", args=[job.pk]) in html
     # The panel refreshes once the job reaches a finished status it wasn't drawn with.
     assert reverse("transcripts:media_panel", args=[audio_file.pk]) in html
-    assert ".job--queued, .job--running, .job--queued" in html
+    # The panel refreshes once the job it shows has finished (static/js/refresh-on-job-finish.js).
+    assert 'data-refresh-on-job-finish data-rendered-job-status="queued"' in html
     assert ">Transcribe</button>" not in html
 
 
@@ -114,7 +116,10 @@ def test_a_finished_transcript_is_summarised_with_a_way_to_the_editor(
         edited_by=editor,
     )
     html = page(editor_client, audio_file)
-    assert "<strong>H-1</strong>" in html and "by openai, 12:34 long" in html
+    assert ">H-1</strong>" in html and "by OpenAI speech-to-text, 12:34 long" in html
+    # A human version is called human, never a machine transcript.
+    assert "human version, edited by people from the machine transcript (T-1)" in html
+    assert 'title="H-1: the 1st human version of the English transcript' in html
     assert "1 human version" in html
     assert reverse("transcripts:retranscribe", args=[audio_file.pk]) in html
     assert ">Transcribe</button>" not in html
