@@ -9,6 +9,12 @@ from integrations.llm import ChatEngine
 
 OFFLINE_LABEL = "[Offline draft: no language model configured]"
 
+
+def offline_translation_label(language_code: str) -> str:
+    """What starts every segment the offline engine "translates" (the English, labelled)."""
+    return f"[draft {language_code}]"
+
+
 # A sentence ends at . ! ? followed by space, except after titles such as "Dr." or "e.g.".
 _SENTENCE = re.compile(
     r"(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\be\.g\.)(?<!\bi\.e\.)(?<=[.!?])\s+"
@@ -62,9 +68,8 @@ class OfflineChatEngine(ChatEngine):
     ) -> dict[int, str]:
         # No model, no translation: the English comes back, labelled so nobody mistakes
         # it for a translation (and it is never checked for the target script).
+        label = offline_translation_label(target_language)
         return {
-            int(seg["id"]): f"[draft {target_language}] {seg['text'].strip()}"
-            if seg["text"].strip()
-            else seg["text"]
+            int(seg["id"]): f"{label} {seg['text'].strip()}" if seg["text"].strip() else seg["text"]
             for seg in segments
         }

@@ -616,6 +616,13 @@ def document_finalize(*, doc: VersionedDocument, parent, user, version_number: i
         locked = _lock(doc, parent)
         latest = document_snapshot(doc=doc, parent=parent)
         number = latest.number if version_number is None else int(version_number)
+        if doc.finalize_check:
+            chosen = (
+                latest
+                if number == latest.number
+                else document_snapshot(doc=doc, parent=parent, version_number=number)
+            )
+            doc.finalize_check(parent, chosen)
         if number == BASE_VERSION:
             version = _base_as_version(
                 doc=doc, parent=parent, locked=locked, user=user, latest=latest

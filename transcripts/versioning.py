@@ -88,6 +88,9 @@ class VersionedDocument:
     # For a parent that can be archived: the live document that replaced it, if any (what a
     # refused write to the archived one points the editor at).
     live_document: Callable[[Any], Any] | None = None
+    # Called with (parent, snapshot about to be finalized) under the parent's lock; raises
+    # ValidationError to refuse (translations refuse offline placeholders).
+    finalize_check: Callable[[Any, Any], None] | None = None
 
 
 # ---------------------------------------------------------------------------------------------

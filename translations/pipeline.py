@@ -28,9 +28,11 @@ from integrations.llm import get_chat_engine, language_name
 from jobs.models import Job
 from jobs.services import job_progress
 from transcripts.models import Transcription
+from transcripts.versioning import PLACEHOLDER_KEY
 from translations.services import (
     source_segments,
     target_language,
+    translation_has_placeholders,
     translation_source,
     translation_store_machine_text,
 )
@@ -88,7 +90,11 @@ def translation_run(job: Job) -> dict[str, Any]:
     engine = get_chat_engine()
     name = language_name(code)
     existing = transcription.translations.filter(language_code=code).first()
-    if existing is not None and existing.source_version_id == source.pk:
+    if (
+        existing is not None
+        and existing.source_version_id == source.pk
+        and not (translation_has_placeholders(existing) and not engine.is_offline)
+    ):
         return {"language": code, "skipped": f"already translated from {source.version_type}"}
     machine_runs = 1 + (existing.versions.filter(origin="machine").count() if existing else 0)
     label = f"T-{machine_runs}-{code}" if existing else f"T-1-{code}"
@@ -118,9 +124,16 @@ def translation_run(job: Job) -> dict[str, Any]:
         segment_ids=ids,
     )
     # Timestamps come from the English segment: a translation is read against the
-    # same audio and subtitles keep the lecture's timing.
+    # same audio and subtitles keep the lecture's timing. An offline engine's text is a
+    # labelled stand-in, marked so that it is shown as a draft and never finalized.
     output = [
-        {"id": s["id"], "start": s["start"], "end": s["end"], "text": text}
+        {
+            "id": s["id"],
+            "start": s["start"],
+            "end": s["end"],
+            "text": text,
+            **({PLACEHOLDER_KEY: True} if engine.is_offline and text.strip() else {}),
+        }
         for s, text in zip(segments, target.texts, strict=True)
     ]
     corrections = english.corrections + target.corrections

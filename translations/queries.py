@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from django.db import connection
@@ -18,7 +19,7 @@ from django.db.models import OuterRef, Subquery
 from jobs.models import Job
 from transcripts.models import Transcription
 from translations.models import Language, Translation, TranslationVersion
-from translations.services import translate_jobs_by_language
+from translations.services import placeholder_segments, translate_jobs_by_language
 
 # Copied from the seed (max-database-schema.md, "Query Patterns"), unchanged.
 GET_ALL_TRANSLATIONS = """
@@ -90,6 +91,7 @@ def latest_per_language(transcription_id) -> dict[str, SeedRow]:
 STATUS_LABELS = {
     "not_started": "Not started",
     "running": "Running",
+    "draft": "Offline draft, not a translation",
     "machine": "Machine translation",
     "edited": "Edited",
     "final": "Final",
@@ -121,6 +123,20 @@ class LanguageRow:
             and self.translation.final_version_id == self.latest.pk
         )
 
+    @cached_property
+    def placeholder_count(self) -> int:
+        """Segments of the latest text that are still offline stand-ins."""
+        if self.translation is None:
+            return 0
+        latest = self.latest
+        return len(
+            placeholder_segments(
+                data=(latest or self.translation).json_with_timestamps,
+                text=latest.edited_text if latest else self.translation.translated_text,
+                language_code=self.translation.language_code,
+            )
+        )
+
     @property
     def status(self) -> str:
         if self.is_running:
@@ -129,6 +145,8 @@ class LanguageRow:
             return "not_started"
         if self.is_outdated:
             return "outdated"
+        if self.placeholder_count:
+            return "draft"
         if self.is_final:
             return "final"
         if self.latest is None or self.latest.is_machine:
@@ -137,13 +155,28 @@ class LanguageRow:
 
     @property
     def status_label(self) -> str:
+        if self.status == "machine":
+            # Statuses name the engine that really ran.
+            return f"{STATUS_LABELS['machine']} ({self.engine})"
         return STATUS_LABELS[self.status]
+
+    @property
+    def engine(self) -> str:
+        """The engine that wrote the newest machine text."""
+        if self.translation is None:
+            return ""
+        data = self.translation.json_with_timestamps
+        if self.latest is not None and self.latest.is_machine:
+            data = self.latest.json_with_timestamps
+        return ((data or {}).get("metadata") or {}).get("engine") or "machine"
 
     @property
     def state_label(self) -> str:
         """What the text is, apart from being outdated or running."""
         if self.translation is None:
             return ""
+        if self.placeholder_count:
+            return "offline draft"
         if self.is_final:
             return "final"
         if self.latest is None or self.latest.is_machine:

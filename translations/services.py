@@ -33,6 +33,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import activity_record
+from integrations.errors import PermanentError
+from integrations.llm import get_chat_engine
+from integrations.llm_offline import offline_translation_label
 from jobs import services as job_services
 from jobs.models import Job
 from transcripts.models import Transcription, TranscriptionVersion
@@ -42,7 +45,13 @@ from transcripts.services import (
     document_restore_version,
     document_save_version,
 )
-from transcripts.versioning import VersionedDocument, diff_record, split_lines
+from transcripts.versioning import (
+    PLACEHOLDER_KEY,
+    VersionedDocument,
+    diff_record,
+    document_segments,
+    split_lines,
+)
 from translations.models import Language, Translation, TranslationVersion, VoiceOver
 
 TRANSLATE_KIND = "translate"
@@ -164,6 +173,27 @@ class StartResult:
     started: list[Job] = field(default_factory=list)
     running: list[Job] = field(default_factory=list)
     up_to_date: list[Translation] = field(default_factory=list)
+    # Offline drafts that only a configured engine can replace (none is configured).
+    needs_engine: list[Translation] = field(default_factory=list)
+
+
+def _engine_is_offline() -> bool:
+    try:
+        return get_chat_engine().is_offline
+    except (ValueError, PermanentError):
+        return False  # misconfigured: the job fails with the configuration message
+
+
+def translation_has_placeholders(translation: Translation) -> bool:
+    """Whether the latest text of a translation still has offline stand-in segments."""
+    latest = translation_latest(translation)
+    return bool(
+        placeholder_segments(
+            data=latest.json_with_timestamps,
+            text=latest.text,
+            language_code=translation.language_code,
+        )
+    )
 
 
 def _active_translate_job(transcription: Transcription, code: str) -> Job | None:
@@ -205,8 +235,14 @@ def translation_start(
         for language in languages:
             current = existing.get(language.code)
             if current is not None and current.source_version_id == source.pk:
-                result.up_to_date.append(current)
-                continue
+                # Translated from this English already, unless it is an offline draft that
+                # a configured engine can now replace.
+                if not translation_has_placeholders(current):
+                    result.up_to_date.append(current)
+                    continue
+                if _engine_is_offline():
+                    result.needs_engine.append(current)
+                    continue
             active = _active_translate_job(transcription, language.code)
             if active is not None:
                 result.running.append(active)
@@ -286,7 +322,11 @@ def translation_store_machine_text(
             .filter(transcription=transcription, language_code=language_code)
             .first()
         )
-        if translation is not None and translation.source_version_id == source.pk:
+        if (
+            translation is not None
+            and translation.source_version_id == source.pk
+            and not translation_has_placeholders(translation)
+        ):
             return StoredMachineText(translation, None, "", skipped=True)
         if translation is None:
             label = f"T-1-{language_code}"
@@ -346,7 +386,13 @@ def _label(corrections: list[dict[str, Any]], label: str) -> list[dict[str, Any]
 def _machine_json(segments, language_code, source, engine, label, user) -> dict[str, Any]:
     return {
         "segments": [
-            {"id": s["id"], "start": s["start"], "end": s["end"], "text": s["text"]}
+            {
+                "id": s["id"],
+                "start": s["start"],
+                "end": s["end"],
+                "text": s["text"],
+                **({PLACEHOLDER_KEY: True} if s.get(PLACEHOLDER_KEY) else {}),
+            }
             for s in segments
         ],
         "metadata": {
@@ -395,6 +441,51 @@ def _add_version(
         origin=origin,
         created_at=now,
     )
+
+
+# --- offline drafts ------------------------------------------------------------------------
+
+
+def placeholder_segments(
+    *, data: dict[str, Any] | None, text: str, language_code: str
+) -> list[int]:
+    """Indexes of the segments that are offline stand-ins, not translations: marked so by
+    the translate job, or (a text stored before the mark existed, or a human edit that kept
+    it) still starting with the offline engine's label. A segment a human rewrote is neither.
+    """
+    label = offline_translation_label(language_code)
+    return [
+        index
+        for index, seg in enumerate(document_segments(data, text))
+        if seg.get(PLACEHOLDER_KEY) or str(seg.get("text") or "").strip().startswith(label)
+    ]
+
+
+def placeholder_message(*, count: int, total: int, language_code: str) -> str:
+    label = offline_translation_label(language_code)
+    return (
+        f"{count} of {total} segments are still offline drafts (“{label} …”: the English "
+        "text with a label, made because no translation engine was configured), not a "
+        "translation. Configure a translation engine (an administrator sets ANTHROPIC_API_KEY, "
+        "or LLM_ENGINE=openai with OPENAI_API_KEY) and re-translate, or replace the text of "
+        "those segments with the translation and save."
+    )
+
+
+def _refuse_placeholders(translation: Translation, snapshot) -> None:
+    """Finalize check: nothing that is not a real translation is ever made final."""
+    drafts = placeholder_segments(
+        data=snapshot.json, text=snapshot.text, language_code=translation.language_code
+    )
+    if drafts:
+        raise ValidationError(
+            f"{snapshot.label} cannot be finalized: "
+            + placeholder_message(
+                count=len(drafts),
+                total=len(snapshot.texts),
+                language_code=translation.language_code,
+            )
+        )
 
 
 # --- finalize ----------------------------------------------------------------------------
@@ -476,6 +567,7 @@ TRANSLATION_DOCUMENT = VersionedDocument(
     edits_after_final_become_final=False,
     # The generic origins ("edit", "restore", "finalize") are TranslationVersion.Origin values.
     version_fields=lambda origin: {"origin": origin},
+    finalize_check=_refuse_placeholders,
 )
 
 
@@ -493,6 +585,22 @@ def voiceover_start(*, translation: Translation, user: User) -> Job:
         )
     if translation.final_version_id is None:
         raise ValidationError("Finalize this translation before sending it to voice-over.")
+    final = translation.final_version
+    drafts = placeholder_segments(
+        data=final.json_with_timestamps,
+        text=final.edited_text,
+        language_code=translation.language_code,
+    )
+    if drafts:
+        # Finalized before offline drafts were refused: never read a placeholder aloud.
+        raise ValidationError(
+            f"{final.version_type} is not ready for voice-over: "
+            + placeholder_message(
+                count=len(drafts),
+                total=len(split_lines(final.edited_text)),
+                language_code=translation.language_code,
+            )
+        )
     return job_services.job_create(
         kind=VOICEOVER_KIND,
         task_name=VOICEOVER_TASK,

@@ -100,6 +100,14 @@ def start(request, transcription_pk):
         names = ", ".join(t.language_code for t in result.up_to_date)
         label = transcription.final_version.version_type
         messages.info(request, f"Already translated from {label}, nothing to do: {names}.")
+    if result.needs_engine:
+        names = ", ".join(t.language_code for t in result.needs_engine)
+        messages.warning(
+            request,
+            f"No translation engine is configured, so these stay offline drafts: {names}. "
+            "An administrator sets ANTHROPIC_API_KEY (or LLM_ENGINE=openai with "
+            "OPENAI_API_KEY); then translate again, or replace the text in Review.",
+        )
     return redirect("translations:overview", transcription_pk=transcription.pk)
 
 

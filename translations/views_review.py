@@ -22,7 +22,14 @@ from docx.oxml.ns import qn
 from jobs.models import Job
 from transcripts.views_editor import DocumentEditor
 from translations.models import Language, Translation, VoiceOver
-from translations.services import TRANSLATION_DOCUMENT, VOICEOVER_KIND, source_segments
+from translations.services import (
+    TRANSLATION_DOCUMENT,
+    VOICEOVER_KIND,
+    placeholder_message,
+    placeholder_segments,
+    source_segments,
+    translation_latest,
+)
 
 
 @dataclass
@@ -37,6 +44,7 @@ class ReviewPanel:
     voiceover_configured: bool
     voiceover_job: Job | None
     voiceovers: list[VoiceOver]
+    placeholder_count: int = 0  # offline-draft segments in the latest text
 
 
 def _reverse_or_none(name: str, *args) -> str | None:
@@ -84,6 +92,20 @@ class TranslationEditor(DocumentEditor):
                 f"Outdated: this translation was made from English {parent.source_label}, "
                 f"but the final English version is now {transcription.final_version.version_type}."
             )
+        latest = translation_latest(parent)
+        drafts = placeholder_segments(
+            data=latest.json_with_timestamps, text=latest.text, language_code=parent.language_code
+        )
+        if drafts:
+            notes.append(
+                "Offline draft: "
+                + placeholder_message(
+                    count=len(drafts),
+                    total=len(latest.segments) or len(drafts),
+                    language_code=parent.language_code,
+                )
+                + " Until then it cannot be finalized."
+            )
         return {
             "doc_title": f"{self._language_name(parent)} translation of {audio_file.file_name}",
             "doc_subtitle": audio_file.project.name,
@@ -93,10 +115,10 @@ class TranslationEditor(DocumentEditor):
             "next_links": [("English transcript", transcription.get_absolute_url())],
             "translation": parent,
             "transcription": transcription,
-            "review": self._panel(parent),
+            "review": self._panel(parent, drafts=len(drafts)),
         }
 
-    def _panel(self, parent) -> ReviewPanel:
+    def _panel(self, parent, *, drafts: int = 0) -> ReviewPanel:
         job = Job.for_target(parent, VOICEOVER_KIND).order_by("-created_at").first()
         if job is not None and job.status == Job.Status.SUCCEEDED:
             job = None  # the voice-over it made is listed instead
@@ -112,6 +134,7 @@ class TranslationEditor(DocumentEditor):
             voiceover_configured=bool(settings.ELEVENLABS_API_KEY),
             voiceover_job=job,
             voiceovers=list(parent.voiceovers.select_related("version")[:5]),
+            placeholder_count=drafts,
         )
 
     def player_url(self, parent) -> str | None:
