@@ -141,6 +141,24 @@ class TypeSection:
     versions: list[VersionStats]
     kinds: EditKinds
 
+    @property
+    def edited_percent(self) -> int:
+        if not self.seed_row or not self.seed_row["total_generated"]:
+            return 0
+        return round(100 * self.seed_row["edited"] / self.seed_row["total_generated"])
+
+    @property
+    def avg_length_change_percent(self) -> float | None:
+        """The versions' figure over the whole type (each version weighted by its edited
+        texts), so the type's line and its versions' lines measure the same thing."""
+        weighted = [
+            (v.avg_length_change_percent, v.edited)
+            for v in self.versions
+            if v.avg_length_change_percent is not None and v.edited
+        ]
+        edited = sum(n for _, n in weighted)
+        return sum(p * n for p, n in weighted) / edited if edited else None
+
 
 def feedback_dashboard() -> list[TypeSection]:
     """Per summary type: the seed's row, one row per prompt version, the common edits."""

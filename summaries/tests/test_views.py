@@ -297,11 +297,11 @@ def test_dashboard_breaks_the_seed_numbers_down_by_prompt_version(
     email = html[html.index('id="type-email"') : html.index('id="type-linkedin"')]
     # The seed query's row: 4 finalized in the window, 3 edited.
     totals = re.search(r'aria-label="Email totals">.*?<tbody><tr>(.*?)</tr>', email, re.S).group(1)
-    assert re.findall(r'class="num">([^<]*)<', totals)[:2] == ["4", "3"]
+    assert re.findall(r'class="num">([^<]*)<', totals)[:2] == ["4", "3 (75\xa0%)"]
     versions = email[email.index("By prompt version") :]
     rows = re.findall(
         r"<td>(email_summary v\d)</td>\s*"
-        r'<td class="num">(\d+)</td>\s*<td class="num">(\d+) \((\d+)%\)',
+        r'<td class="num">(\d+)</td>\s*<td class="num">(\d+) \((\d+)\xa0%\)',
         versions,
     )
     assert rows == [("email_summary v2", "2", "1", "50"), ("email_summary v1", "2", "2", "100")]
@@ -347,5 +347,33 @@ def test_feedback_detail_shows_the_diff_and_analysis(editor_client, feedback_dat
     html = text_of(editor_client.get(reverse("summaries:feedback_detail", args=[entry.pk])))
     assert "<del>utilize</del>" in html and "<ins>use</ins>" in html
     assert "simpler wording" in html
-    assert "17 → 13 characters (-24%)" in html
+    assert "17 → 13 characters (24\xa0% shorter)" in html
     assert "email_summary v1" in html
+
+
+def test_one_figure_per_measure_with_its_unit_on_the_dashboard(admin_client_, project, editor):
+    """An editor tripled a draft: the dashboard used to say "-200.0" (characters, generated
+    minus edited) in one table and "200.0%" in the next for the same change."""
+    version = PromptTemplate.objects.get(template_name="email_summary").versions.get(
+        version_number=1
+    )
+    draft = "Short draft." * 10  # 120 characters; tripled it is 200 % longer
+    finalized(
+        new_transcription(project, editor, "a.mp3"), editor, "email", draft, draft * 3, version
+    )
+    finalized(new_transcription(project, editor, "b.mp3"), editor, "email", draft, draft, version)
+    html = text_of(admin_client_.get(reverse("summaries:feedback")))
+    email = html[html.index('id="type-email"') : html.index('id="type-linkedin"')]
+    totals = re.search(r'aria-label="Email totals">.*?<tbody><tr>(.*?)</tr>', email, re.S).group(1)
+    by_version = email[email.index("By prompt version") :]
+    # The same measure, written the same way, with its unit and direction, in both tables.
+    assert re.findall(r'class="num">([^<]*)<', totals) == [
+        "2",
+        "1 (50\xa0%)",
+        "200\xa0% longer",
+        "0.5",
+    ]
+    assert "200\xa0% longer" in by_version
+    assert "-240" not in email and "-200" not in email and "200.0" not in email
+    entries = text_of(admin_client_.get(reverse("summaries:feedback_list")))
+    assert "200\xa0% longer" in entries and "same length" in entries
