@@ -28,6 +28,7 @@ class Draft:
     segments: dict[int, str]  # only the segments that differ from that version
     saved_at: datetime
     stamp: str  # identifies this draft, so a page only clears the draft it owns
+    page: str = ""  # the editor page (one load of it) that wrote the draft, when known
 
     @property
     def segment_count(self) -> int:
@@ -66,8 +67,23 @@ def _key(kind: str, document_id, user_id) -> str:
     return f"editor-draft:{kind}:{document_id}:{user_id}"
 
 
+class NewerDraft(Exception):
+    """Another page wrote the user's draft after this page opened: this page must not
+    overwrite or clear it (the other page's edits would be lost without a word)."""
+
+    def __init__(self, draft: Draft):
+        super().__init__("A newer draft was saved from another page.")
+        self.draft = draft
+
+
 def draft_save(
-    *, kind: str, document_id, user, based_on: int, segments: Mapping[int, str]
+    *,
+    kind: str,
+    document_id,
+    user,
+    based_on: int,
+    segments: Mapping[int, str],
+    page: str = "",
 ) -> Draft | None:
     """Store (or, with no segments, remove) the user's draft of a document."""
     if not segments:
@@ -78,15 +94,17 @@ def draft_save(
         segments={int(i): normalize_text(t) for i, t in segments.items()},
         saved_at=timezone.now(),
         stamp=uuid.uuid4().hex,
+        page=page,
     )
     try:
         _cache().set(
             _key(kind, document_id, user.pk),
-        {
-            "based_on": draft.based_on,
-            "segments": {str(i): t for i, t in draft.segments.items()},
-            "saved_at": draft.saved_at.isoformat(),
+            {
+                "based_on": draft.based_on,
+                "segments": {str(i): t for i, t in draft.segments.items()},
+                "saved_at": draft.saved_at.isoformat(),
                 "stamp": draft.stamp,
+                "page": draft.page,
             },
             timeout=settings.EDITOR_DRAFT_SECONDS,
         )
@@ -112,6 +130,7 @@ def draft_get(*, kind: str, document_id, user) -> Draft | None:
             segments={int(i): str(t) for i, t in data["segments"].items()},
             saved_at=datetime.fromisoformat(data["saved_at"]),
             stamp=str(data["stamp"]),
+            page=str(data.get("page") or ""),
         )
     except (KeyError, TypeError, ValueError):
         # A draft written by an older release: unreadable, so not offered.
@@ -125,3 +144,39 @@ def draft_discard(*, kind: str, document_id, user) -> None:
         # Runs after a version was saved: the save stands; a stale draft left behind is
         # compared with the newest version before it is ever offered.
         logger.warning("Draft of %s %s not removed: %s", kind, document_id, exc)
+
+
+def draft_autosave(
+    *,
+    kind: str,
+    document_id,
+    user,
+    based_on: int,
+    segments: Mapping[int, str],
+    page: str,
+    page_loaded: datetime | None,
+) -> Draft | None:
+    """The editor page's autosave: like `draft_save`, but a page never overwrites or clears
+    a draft that another page wrote after it was loaded.
+
+    That happens when a page is left (its last draft goes out as a beacon) and the page it
+    led to was already rendered: without this rule, the new page's first autosave (or its
+    "nothing changed" clear) would wipe the edits the user made on the old one. Raises
+    `NewerDraft`; the page then says so instead of autosaving.
+    """
+    existing = draft_get(kind=kind, document_id=document_id, user=user)
+    if (
+        existing is not None
+        and page_loaded is not None
+        and existing.page != page
+        and existing.saved_at > page_loaded
+    ):
+        raise NewerDraft(existing)
+    return draft_save(
+        kind=kind,
+        document_id=document_id,
+        user=user,
+        based_on=based_on,
+        segments=segments,
+        page=page,
+    )

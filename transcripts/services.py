@@ -436,8 +436,14 @@ def document_save_version(
     segments_text: Mapping[int, str] | Sequence[str] | None = None,
     text: str | None = None,
     keep_draft: bool = False,
+    confirmed_words: Mapping[int, Sequence[int]] | None = None,
 ) -> SaveResult:
     """Save an edit as version N+1, merging with anything saved since the editor opened.
+
+    `confirmed_words` ({segment: [word indexes]}) names words the editor listened to and
+    confirmed: they lose the engine's confidence, like typed words, so review by doubt no
+    longer offers them. It applies where the saved segment text is the one the editor sent.
+
 
     `segments_text` is {index: text} for the segments the editor sends (absent ones are
     untouched) or a full list; `text` is the whole document, one line per segment.
@@ -478,22 +484,38 @@ def document_save_version(
                 )
             changed = [i for i, t in enumerate(merge.texts) if t != latest.texts[i]]
             includes_newer = based_on != latest.number
-            if not changed:
+            confirmed = {
+                int(i): {int(k) for k in ks}
+                for i, ks in (confirmed_words or {}).items()
+                if int(i) in mine and normalize_text(mine[int(i)]) == merge.texts[int(i)]
+            }
+            if not changed and not confirmed:
                 return SaveResult(
                     None, latest.number, latest.label, False, merge, includes_newer=includes_newer
                 )
-            old_segments = _stored_segments(doc, latest.version, changed) if server_side else None
-            if old_segments is not None and len(old_segments) == len(changed):
+            touched = sorted(set(changed) | set(confirmed))
+            old_segments = _stored_segments(doc, latest.version, touched) if server_side else None
+            if old_segments is not None and len(old_segments) == len(touched):
                 new_segments = {
-                    i: realign_segment(old_segments[i], merge.texts[i]) for i in changed
+                    i: realign_segment(old_segments[i], merge.texts[i]) for i in touched
                 }
+                _drop_confidence(new_segments, confirmed, changed)
                 data = _patched_json(doc, latest.version, new_segments)
             else:
                 if server_side:  # stored without timings: rebuild them from the machine's
                     latest = document_snapshot(doc=doc, parent=parent)
                 full = realign_document(latest.json, latest.text, merge.texts)
-                new_segments = {i: full["segments"][i] for i in changed} if full else {}
+                new_segments = {i: full["segments"][i] for i in touched} if full else {}
+                _drop_confidence(new_segments, confirmed, changed)
+                if full:
+                    full["segments"] = [
+                        new_segments.get(i, seg) for i, seg in enumerate(full["segments"])
+                    ]
                 data = full
+            if not changed and not new_segments:
+                return SaveResult(
+                    None, latest.number, latest.label, False, merge, includes_newer=includes_newer
+                )
             version = _create_version(
                 doc=doc,
                 parent=parent,
@@ -549,6 +571,52 @@ def document_save_version(
         includes_newer,
         new_segments,
     )
+
+
+def _keep_as_draft(
+    *,
+    doc: VersionedDocument,
+    parent,
+    user,
+    based_on: int,
+    mine: dict[int, str] | None,
+    segments_text: Mapping[int, str] | Sequence[str] | None = None,
+    text: str | None = None,
+) -> None:
+    """Keep edits that were not saved as the user's draft: the segments that differ from
+    the version they were made on."""
+    base = document_snapshot(doc=doc, parent=parent, version_number=based_on, with_json=False)
+    if mine is None:
+        mine = _mine_from_input(segments_text=segments_text, text=text, count=len(base.texts))
+    drafts.draft_save(
+        kind=doc.kind,
+        document_id=parent.pk,
+        user=user,
+        based_on=based_on,
+        segments={i: t for i, t in mine.items() if normalize_text(t) != base.texts[i]},
+    )
+
+
+def _drop_confidence(
+    segments: dict[int, dict], confirmed: Mapping[int, set[int]], changed: Sequence[int]
+) -> None:
+    """Confirmed words become certain (no `probability`). A segment whose text did not
+    change and where that removes nothing is taken out of `segments`: not rewritten."""
+    for i, indexes in confirmed.items():
+        segment = segments.get(i)
+        if segment is None:
+            continue
+        words = segment.get("words") or []
+        if any(k < len(words) and "probability" in words[k] for k in indexes):
+            segments[i] = {
+                **segment,
+                "words": [
+                    {key: v for key, v in w.items() if key != "probability"} if k in indexes else w
+                    for k, w in enumerate(words)
+                ],
+            }
+        elif i not in changed:
+            del segments[i]
 
 
 def _keep_as_draft(

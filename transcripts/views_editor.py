@@ -11,6 +11,7 @@ from `urls` in their context, so they work under any namespace.
 from __future__ import annotations
 
 import json
+import uuid
 from bisect import bisect_right
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -23,6 +24,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html, json_script
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.text import slugify
@@ -107,6 +110,19 @@ def _int(value: Any, label: str) -> int:
     return number
 
 
+def _page_loaded(value: str | None):
+    """When the posting editor page was rendered (its own copy of the server's clock)."""
+    if not value:
+        return None
+    try:
+        moment = parse_datetime(value)
+    except ValueError:
+        moment = None
+    if moment is None or timezone.is_naive(moment):
+        raise ValidationError("The page's load time could not be read.")
+    return moment
+
+
 def _message(error: ValidationError) -> str:
     return " ".join(error.messages)
 
@@ -143,21 +159,62 @@ def _posted_segments(request: HttpRequest) -> dict[int, str] | None:
     return fields or None
 
 
-def _compact_segment(segment: dict, text: str, realign: bool) -> list:
-    """[start, end, text, word starts, word ends]: the editor's data, a third of the JSON."""
+def _posted_confirmed(request: HttpRequest) -> dict[int, list[int]] | None:
+    """Words the editor confirmed by ear: JSON {segment: [word indexes]}."""
+    raw = request.POST.get("confirmed")
+    if not raw:
+        return None
+    unreadable = ValidationError("The confirmed words could not be read.")
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError:
+        raise unreadable from None
+    if not isinstance(data, dict) or len(data) > MAX_DRAFT_SEGMENTS:
+        raise unreadable
+    if not all(isinstance(words, list) for words in data.values()):
+        raise unreadable
+    try:
+        return {
+            _int(i, "A segment number"): [_int(k, "A word number") for k in words]
+            for i, words in data.items()
+        }
+    except ValidationError:
+        raise unreadable from None
+
+
+def _compact_segment(
+    segment: dict, text: str, realign: bool, *, with_confidence: bool = False
+) -> list:
+    """[start, end, text, word starts, word ends(, word confidences)]: the editor's data, a
+    third of the JSON. Confidences (0-1, null for a word a human typed or confirmed) are
+    only sent for documents whose engine gave them."""
     if realign:
         words = realign_words(
             segment.get("words") or [], text, segment.get("start"), segment.get("end")
         )
     else:
         words = display_words(segment)
-    return [
+    compact = [
         segment.get("start"),
         segment.get("end"),
         text,
         [w["start"] for w in words],
         [w["end"] for w in words],
     ]
+    if with_confidence:
+        compact.append([_confidence(w) for w in words])
+    return compact
+
+
+def _confidence(word: dict) -> float | None:
+    value = word.get("probability")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return round(float(value), 3)
+    return None
+
+
+def _has_confidence(segments: list[dict]) -> bool:
+    return any(_confidence(word) is not None for seg in segments for word in seg.get("words") or ())
 
 
 class DocumentEditor:
@@ -331,14 +388,21 @@ class DocumentEditor:
 
         segments = latest.segments
         dirty_set = set(dirty)
+        with_confidence = _has_confidence(segments)
         payload = {
             "based_on": latest.number,
             "label": latest.label,
             "segments": [
-                _compact_segment(seg, texts[i], i in dirty_set) for i, seg in enumerate(segments)
+                _compact_segment(seg, texts[i], i in dirty_set, with_confidence=with_confidence)
+                for i, seg in enumerate(segments)
             ],
             "saved": {str(i): latest.texts[i] for i in dirty},
             "source": self.source_texts(parent),
+            # Which load of the page this is: autosave never overwrites a draft that another
+            # page wrote after this moment (see drafts.draft_autosave).
+            "page": uuid.uuid4().hex,
+            "page_loaded": timezone.now().isoformat(),
+            "uncertain_below": settings.EDITOR_UNCERTAIN_BELOW if with_confidence else None,
         }
         payload["suggestions"], payload["occurrences"] = self._suggestions(
             texts, self.doc.language_code(parent)
@@ -373,6 +437,7 @@ class DocumentEditor:
                 "player_url": self.player_url(parent),
                 "has_timings": bool(latest.json),
                 "suggestion_count": len(payload["suggestions"]),
+                "uncertain_below": payload["uncertain_below"],
             }
         )
         return render(request, f"{self.template_dir}/editor.html", context)
@@ -384,8 +449,9 @@ class DocumentEditor:
             # The new timings of the segments this save changed (the page has the rest).
             segments = {}
             if result.created and not result.includes_newer:
+                confidence = _has_confidence(list(result.segments.values()))
                 segments = {
-                    str(i): _compact_segment(seg, seg["text"], False)
+                    str(i): _compact_segment(seg, seg["text"], False, with_confidence=confidence)
                     for i, seg in result.segments.items()
                 }
             return JsonResponse(
@@ -429,6 +495,7 @@ class DocumentEditor:
                 segments_text=segments,
                 text=text,
                 keep_draft=request.POST.get("keep_draft") == "1",
+                confirmed_words=_posted_confirmed(request),
             )
         except SaveConflict as conflict:
             url = self.urls(parent).conflict
@@ -458,15 +525,18 @@ class DocumentEditor:
         try:
             based_on = _int(request.POST.get("based_on"), "The version you started from")
             segments = _posted_segments(request) or {}
+            page_loaded = _page_loaded(request.POST.get("page_loaded"))
         except ValidationError as error:
             return JsonResponse({"status": "error", "message": _message(error)}, status=400)
         try:
-            draft = drafts.draft_save(
+            draft = drafts.draft_autosave(
                 kind=self.doc.kind,
                 document_id=parent.pk,
                 user=request.user,
                 based_on=based_on,
                 segments=segments,
+                page=request.POST.get("page", "")[:64],
+                page_loaded=page_loaded,
             )
         except drafts.DraftUnavailable as error:
             # The page keeps the text and sends it again (static/js/autosave.js); 503 so it
@@ -476,6 +546,17 @@ class DocumentEditor:
             )
             response["Retry-After"] = "30"
             return response
+        except drafts.NewerDraft as newer:
+            return JsonResponse(
+                {
+                    "status": "newer",
+                    "saved_at": newer.draft.saved_at.isoformat(),
+                    "message": "Edits you made on another page were kept as a draft after "
+                    "this page opened. Reload the page to get them back; autosave is paused "
+                    "here so they are not overwritten.",
+                },
+                status=409,
+            )
         return JsonResponse(
             {
                 "status": "saved" if draft else "cleared",
@@ -488,6 +569,9 @@ class DocumentEditor:
         draft = drafts.draft_get(kind=self.doc.kind, document_id=parent.pk, user=request.user)
         if request.method == "POST":
             drafts.draft_discard(kind=self.doc.kind, document_id=parent.pk, user=request.user)
+            if _wants_json(request):
+                # The editor discards in place, keeping whatever is typed on the page.
+                return JsonResponse({"status": "discarded" if draft else "none"})
             if draft is not None:
                 messages.success(request, "Draft discarded.")
             return redirect(self.urls(parent).editor)

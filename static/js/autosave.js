@@ -1,18 +1,38 @@
-// Autosave of editor drafts: every N seconds while there are new edits, and when the page is
-// hidden or left (sendBeacon, falling back to fetch with keepalive). Drafts are not versions.
+// Autosave of editor drafts: every N seconds while there are new edits, on demand before the
+// page is left by one of its own links or forms (flush, awaited), and when the page is hidden
+// or left otherwise (sendBeacon, falling back to fetch with keepalive). Drafts are not
+// versions.
 //
 // collect() returns {revision, based_on, segments} or null; nothing is sent when the revision
-// has already been sent.
+// has already been sent. Every request names the page load (`page`, `page_loaded`), so the
+// server never lets this page overwrite or clear a draft another page wrote after it opened;
+// it answers 409 "newer" instead, and autosave pauses.
 
 export class Autosave {
-  constructor({ url, seconds, csrfToken, collect, onSaved = () => {}, onError = () => {} }) {
+  constructor({
+    url,
+    seconds,
+    csrfToken,
+    collect,
+    page = "",
+    pageLoaded = "",
+    revision = 0,
+    onSaved = () => {},
+    onError = () => {},
+    onNewer = () => {},
+  }) {
     this.url = url;
     this.seconds = Math.max(1, Number(seconds) || 300);
     this.csrfToken = csrfToken;
     this.collect = collect;
+    this.page = page;
+    this.pageLoaded = pageLoaded;
     this.onSaved = onSaved;
     this.onError = onError;
-    this.sentRevision = null;
+    this.onNewer = onNewer;
+    // What the page opened with is already on the server (nothing, or the restored draft):
+    // an untouched page never sends anything, so it cannot clear someone's draft.
+    this.sentRevision = revision;
     this.paused = false;
     this.timer = 0;
   }
@@ -52,24 +72,54 @@ export class Autosave {
     body.append("csrfmiddlewaretoken", this.csrfToken);
     body.append("based_on", String(payload.based_on));
     body.append("segments", JSON.stringify(payload.segments));
+    body.append("page", this.page);
+    body.append("page_loaded", this.pageLoaded);
     return body;
+  }
+
+  async #post(payload) {
+    const response = await fetch(this.url, {
+      method: "POST",
+      body: this.#body(payload),
+      headers: { "X-CSRFToken": this.csrfToken, Accept: "application/json" },
+      credentials: "same-origin",
+    });
+    const data = await response.json().catch(() => ({}));
+    if (response.status === 409 && data.status === "newer") {
+      this.pause();
+      this.onNewer(data);
+      return false;
+    }
+    if (!response.ok) throw new Error(data.message || `HTTP ${response.status}`);
+    this.sentRevision = payload.revision;
+    this.onSaved(data);
+    return true;
   }
 
   async send() {
     const payload = this.#pending();
     if (!payload) return;
     try {
-      const response = await fetch(this.url, {
-        method: "POST",
-        body: this.#body(payload),
-        headers: { "X-CSRFToken": this.csrfToken, Accept: "application/json" },
-        credentials: "same-origin",
-      });
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      this.sentRevision = payload.revision;
-      this.onSaved(await response.json());
+      await this.#post(payload);
     } catch (error) {
       this.onError(error);
+    }
+  }
+
+  // Send the newest edits now and wait for the server to have them. True when the draft
+  // on the server holds everything typed (or there was nothing new), false when it could not
+  // be kept (autosave paused, a newer draft elsewhere, or no connection).
+  async flush() {
+    if (this.paused) return false;
+    const payload = this.collect();
+    if (!payload) return false;
+    if (payload.revision === this.sentRevision) return true;
+    try {
+      // Awaited before the page is left, so no keepalive (and none of its 64 KB limit).
+      return await this.#post(payload);
+    } catch (error) {
+      this.onError(error);
+      return false;
     }
   }
 

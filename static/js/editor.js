@@ -3,13 +3,17 @@
 // save as a new version (with stale-save protection on the server), and autosaved drafts.
 //
 // Wired by data- attributes on [data-editor]; the data comes from <script id="editor-data">:
-//   {based_on, label, segments: [[start, end, text, [word starts], [word ends]], ...],
-//    saved: {index: last saved text} (for segments restored from a draft), source: [...]|null,
-//    suggestions: [{original, corrected, count}], occurrences: {index: [[start, end, sg], ...]}}
+//   {based_on, label, segments: [[start, end, text, [word starts], [word ends](, [word
+//    confidences])], ...], saved: {index: last saved text} (for segments restored from a
+//    draft), source: [...]|null, suggestions: [{original, corrected, count}],
+//    occurrences: {index: [[start, end, sg], ...]}, page, page_loaded, uncertain_below}
+// Opened with ?t=<seconds> (a search hit), it starts at that word with the player there.
 // Only the pieces of the transcript near the viewport exist in the DOM, so a three-hour
 // lecture (3,000 segments) types as fast as a short one.
 
 import { Autosave } from "./autosave.js";
+import { DoubtReview } from "./doubt.js";
+import { LeaveGuard } from "./leave-guard.js";
 import { Player, wireControls } from "./player.js";
 
 const PIECE = 40; // segments per piece
@@ -65,16 +69,22 @@ function spread(count, lo, hi, starts, ends) {
 // between saves. The server recomputes exactly on save.
 function realign(seg) {
   if (seg.timed === seg.text) return;
-  const a = tokens(seg.timed).map(wordKey);
-  const b = tokens(seg.text).map(wordKey);
+  const oldWords = tokens(seg.timed);
+  const newWords = tokens(seg.text);
+  const a = oldWords.map(wordKey);
+  const b = newWords.map(wordKey);
   let p = 0;
   while (p < a.length && p < b.length && a[p] === b[p]) p++;
   let s = 0;
   while (s < a.length - p && s < b.length - p && a[a.length - 1 - s] === b[b.length - 1 - s]) s++;
   const starts = seg.starts.slice(0, p);
   const ends = seg.ends.slice(0, p);
+  // Confidence stays with the words the engine heard; a word a human typed has none.
+  // (the server's rule: the very same token, punctuation and case included).
+  const probs = seg.probs ? seg.probs.slice(0, p).map((v, k) => (oldWords[k] === newWords[k] ? v : null)) : null;
   const middle = b.length - s - p;
   if (middle > 0) {
+    if (probs) for (let k = 0; k < middle; k++) probs.push(null);
     let lo;
     let hi;
     if (a.length - s > p) {
@@ -89,10 +99,30 @@ function realign(seg) {
   for (let k = a.length - s; k < a.length; k++) {
     starts.push(seg.starts[k]);
     ends.push(seg.ends[k]);
+    probs?.push(oldWords[k] === newWords[k - a.length + b.length] ? (seg.probs[k] ?? null) : null);
   }
   seg.starts = starts;
   seg.ends = ends;
+  if (probs) seg.probs = probs;
   seg.timed = seg.text;
+}
+
+// Where ?t= (or a #t= media fragment) asks the editor to open, in seconds, or null.
+function requestedTime() {
+  const fromQuery = new URLSearchParams(location.search).get("t");
+  const fromHash = new URLSearchParams(location.hash.slice(1)).get("t");
+  const t = Number.parseFloat(fromQuery ?? fromHash ?? "");
+  return Number.isFinite(t) && t >= 0 ? t : null;
+}
+
+// Character offsets of each word in a segment's text (words are single-space separated).
+function wordBounds(text) {
+  let offset = 0;
+  return tokens(text).map((w) => {
+    const b = [offset, offset + w.length];
+    offset += w.length + 1;
+    return b;
+  });
 }
 
 // Last index whose value is <= t in a non-decreasing array (nulls never match), or -1.
@@ -134,17 +164,23 @@ class Editor {
     this.suggestions = data.suggestions || [];
     this.occurrences = data.occurrences || {};
     const saved = data.saved || {};
-    this.segs = data.segments.map(([start, end, text, starts, ends], i) => ({
+    this.segs = data.segments.map(([start, end, text, starts, ends, probs], i) => ({
       start,
       end,
       text,
       starts,
       ends,
+      probs: probs || null,
       timed: text,
       saved: saved[i] ?? text,
       occText: this.occurrences[i] ? text : null,
     }));
+    this.page = data.page || "";
+    this.pageLoaded = data.page_loaded || "";
+    this.uncertainBelow = data.uncertain_below ?? null;
     this.dirty = new Set();
+    // Segments where the editor confirmed words the engine was unsure of (saved with them).
+    this.confirmed = new Set();
     this.segs.forEach((seg, i) => seg.text !== seg.saved && this.dirty.add(i));
     this.revision = this.dirty.size ? 1 : 0;
     this.withHours = this.segs.some((seg) => (seg.end ?? 0) >= 3600);
@@ -165,11 +201,19 @@ class Editor {
     this.#wirePlayer();
     this.#wireSave();
     this.#wireAutosave();
+    this.#wireLeaving();
     this.#wireKeys();
     this.finder = new Finder(this, this.root.querySelector("[data-findbar]"));
     this.corrector = new Corrector(this);
     this.#renderSuggestions();
+    this.#wireDictionaryForm();
+    this.#wireExports();
+    if (this.uncertainBelow != null) {
+      this.doubt = new DoubtReview(this, this.root.querySelector("[data-doubt]"), this.uncertainBelow);
+    }
     for (const el of this.root.querySelectorAll("[data-script-only]")) el.hidden = false;
+    const t = requestedTime();
+    if (t != null) this.openAt(t);
     const flash = sessionStorage.getItem("editor-flash");
     if (flash) {
       sessionStorage.removeItem("editor-flash");
@@ -190,12 +234,16 @@ class Editor {
     this.charsPerLine = Math.max(20, Math.floor(textWidth / 8.2));
     this.lineHeight = 26;
     this.segPadding = 12;
-    const html = [];
+    // Heights through the CSSOM: the Content-Security-Policy refuses style attributes in markup.
+    this.pieces = [];
     for (let k = 0; k < count; k++) {
-      html.push(`<div class="piece" data-piece="${k}" style="height:${this.#estimate(k)}px"></div>`);
+      const piece = document.createElement("div");
+      piece.className = "piece";
+      piece.dataset.piece = String(k);
+      piece.style.height = `${this.#estimate(k)}px`;
+      this.pieces.push(piece);
     }
-    this.container.innerHTML = html.join("");
-    this.pieces = [...this.container.children];
+    this.container.replaceChildren(...this.pieces);
     const render = new IntersectionObserver(
       (entries) => entries.forEach((e) => e.isIntersecting && this.renderPiece(+e.target.dataset.piece)),
       { root: this.container, rootMargin: RENDER_MARGIN },
@@ -308,11 +356,17 @@ class Editor {
     if (this.source) html += `<div class="seg__source" dir="auto">${escapeHtml(this.source[i] ?? "")}</div>`;
     html += `<div class="seg__text" contenteditable="${EDITABLE}" spellcheck="true" role="textbox" aria-label="Segment ${i + 1}">`;
     html += words
-      .map((w, k) =>
-        marks.has(k)
-          ? `<span data-w="${k}" data-occ="${marks.get(k)}" class="is-suggestion" title="Dictionary suggestion">${escapeHtml(w)}</span>`
-          : `<span data-w="${k}">${escapeHtml(w)}</span>`,
-      )
+      .map((w, k) => {
+        const classes = [];
+        let attrs = "";
+        if (marks.has(k)) {
+          classes.push("is-suggestion");
+          attrs += ` data-occ="${marks.get(k)}" title="Dictionary suggestion"`;
+        }
+        if (this.isUncertain(seg, k)) classes.push("is-uncertain");
+        if (classes.length) attrs += ` class="${classes.join(" ")}"`;
+        return `<span data-w="${k}"${attrs}>${escapeHtml(w)}</span>`;
+      })
       .join(" ");
     html += "</div></div>";
     return html;
@@ -336,6 +390,38 @@ class Editor {
     return fresh;
   }
 
+  // A word the engine was unsure of, that no human has typed or confirmed since.
+  isUncertain(seg, k) {
+    const p = this.uncertainBelow != null && seg.probs ? seg.probs[k] : null;
+    return p != null && p < this.uncertainBelow;
+  }
+
+  realignSegment(i) {
+    realign(this.segs[i]);
+    return this.segs[i];
+  }
+
+  wordBounds(i) {
+    return wordBounds(this.segs[i].text);
+  }
+
+  // The editor listened and the word is right: it is no longer uncertain (saved with the
+  // next version, like an edit).
+  confirmWord(i, k) {
+    const seg = this.realignSegment(i);
+    if (!this.isUncertain(seg, k)) return false;
+    seg.probs[k] = null;
+    this.confirmed.add(i);
+    this.revision++;
+    this.refresh(i, { force: true });
+    this.updateStatus();
+    return true;
+  }
+
+  hasUnsaved() {
+    return this.dirty.size > 0 || this.confirmed.size > 0;
+  }
+
   // -- editing --------------------------------------------------------------------------------
 
   setText(i, text) {
@@ -352,6 +438,7 @@ class Editor {
     const isDirty = seg.text !== seg.saved;
     this.revision++;
     this.finder?.stale();
+    this.doubt?.changed(i);
     if (wasDirty === isDirty) return;
     if (isDirty) this.dirty.add(i);
     else this.dirty.delete(i);
@@ -406,7 +493,9 @@ class Editor {
       realign(seg);
       const k = this.#wordIndex(segEl, span);
       const t = seg.starts[Math.min(k, seg.starts.length - 1)];
-      if (t != null) this.player?.seek(t + 0.001);
+      // What the help promises: play from there (Alt+click only moves the cursor).
+      if (t != null) this.player?.playFrom(t + 0.001);
+      this.doubt?.visited(i, k);
       if (span.dataset.occ !== undefined) this.corrector.suggest(i, +span.dataset.occ, span);
     });
   }
@@ -524,16 +613,50 @@ class Editor {
     if (follow && !this.inView(target)) target.scrollIntoView({ block: "center" });
   }
 
+  // Open at a moment of the recording (a search hit): that segment in view, the word spoken
+  // then highlighted, the player there (it starts when the editor presses play).
+  openAt(t) {
+    const i = lastAtOrBefore(this.segs, t, (seg) => seg.start);
+    if (i < 0) return;
+    const seg = this.realignSegment(i);
+    this.current.i = i;
+    this.current.k = lastAtOrBefore(seg.starts, t);
+    this.ensureRendered(i);
+    this.#showCurrent(false);
+    this.scrollToCenter(this.current.wordEl || this.current.segEl);
+    this.player?.seek(t);
+  }
+
+  // Centre an element in the transcript's own scroll box (not the window), settling once the
+  // pieces around it have rendered at their real heights.
+  scrollToCenter(el, attempts = 3) {
+    if (!el?.isConnected) return;
+    const r = el.getBoundingClientRect();
+    const c = this.container.getBoundingClientRect();
+    this.container.scrollTop += r.top - c.top - (c.height - r.height) / 2;
+    if (attempts > 1) requestAnimationFrame(() => !this.inView(el) && this.scrollToCenter(el, attempts - 1));
+  }
+
   // -- saving ---------------------------------------------------------------------------------
 
   #wireSave() {
-    this.root.querySelector('[data-action="save"]')?.addEventListener("click", () => this.save());
+    this.saveButton = this.root.querySelector('[data-action="save"]');
+    this.saveButton?.addEventListener("click", () => this.save());
     const finalize = this.root.querySelector("[data-finalize-form]");
     finalize?.addEventListener("submit", async (event) => {
-      if (!this.dirty.size) return;
+      if (this.finalizing) {
+        event.preventDefault(); // a double click: one save, one finalize
+        return;
+      }
+      if (!this.hasUnsaved()) return; // posts as is (the leave guard stops a second post)
       event.preventDefault();
       if (!confirm("Save your changes as a new version first, then finalize it?")) return;
-      if (await this.save()) finalize.submit();
+      this.finalizing = true;
+      if (await this.save()) {
+        this.guard.submit(finalize);
+      } else {
+        this.finalizing = false;
+      }
     });
   }
 
@@ -541,18 +664,34 @@ class Editor {
     if (this.saving) return false;
     const segments = {};
     for (const i of this.dirty) segments[i] = this.segs[i].text;
+    // Words confirmed by ear: their segments go along (unchanged text) to drop the doubt.
+    const confirmed = {};
+    for (const i of this.confirmed) {
+      const seg = this.realignSegment(i);
+      segments[i] = seg.text;
+      confirmed[i] = tokens(seg.text)
+        .map((_, k) => k)
+        .filter((k) => seg.probs && seg.probs[k] == null);
+    }
     if (!Object.keys(segments).length) {
       this.status("Nothing to save: no changes since the last version.");
       return true;
     }
     this.saving = true;
+    if (this.saveButton) this.saveButton.disabled = true;
     this.status("Saving…");
     const body = new FormData();
     body.append("csrfmiddlewaretoken", this.csrf);
     body.append("based_on", String(this.basedOn));
     body.append("segments", JSON.stringify(segments));
+    if (Object.keys(confirmed).length) body.append("confirmed", JSON.stringify(confirmed));
     if (this.autosave?.paused) body.append("keep_draft", "1");
     const revision = this.revision;
+    const done = (result) => {
+      this.saving = false;
+      if (this.saveButton) this.saveButton.disabled = false;
+      return result;
+    };
     let response;
     let data = {};
     try {
@@ -564,9 +703,8 @@ class Editor {
       });
       data = await response.json().catch(() => ({}));
     } catch {
-      this.saving = false;
       this.status("Could not reach the server. Your changes are still here; try again.", "error");
-      return false;
+      return done(false);
     }
     if (response.status === 409 && data.url) {
       // Refused: the server kept this text as a draft; show the conflict page.
@@ -576,9 +714,8 @@ class Editor {
       return false;
     }
     if (!response.ok) {
-      this.saving = false;
       this.status(data.message || `Saving failed (HTTP ${response.status}).`, "error");
-      return false;
+      return done(false);
     }
     if (data.includes_newer) {
       // Others' newer changes are in the saved text: reload to show them.
@@ -588,6 +725,7 @@ class Editor {
       location.reload();
       return true;
     }
+    for (const i of Object.keys(confirmed)) this.confirmed.delete(+i);
     this.basedOn = data.version_number;
     this.label = data.label;
     for (const [index, text] of Object.entries(segments)) {
@@ -602,7 +740,10 @@ class Editor {
       if (seg.text === compact[2]) {
         seg.starts = compact[3];
         seg.ends = compact[4];
+        // The server's word: no confidences back means every word of it is certain now.
+        if (seg.probs) seg.probs = compact[5] || compact[3].map(() => null);
         seg.timed = seg.text;
+        this.doubt?.changed(+index);
       }
     }
     if (this.revision === revision) this.autosave?.settled(revision);
@@ -617,9 +758,8 @@ class Editor {
         if (badge) badge.textContent = `Final: ${data.label}`;
       }
     }
-    this.saving = false;
     this.status(data.message);
-    return true;
+    return done(true);
   }
 
   // -- autosave -------------------------------------------------------------------------------
@@ -631,6 +771,9 @@ class Editor {
       url,
       seconds: this.root.dataset.autosaveSeconds,
       csrfToken: this.csrf,
+      page: this.page,
+      pageLoaded: this.pageLoaded,
+      revision: this.revision,
       collect: () => {
         if (this.leaving) return null;
         const segments = {};
@@ -642,24 +785,120 @@ class Editor {
         this.updateStatus();
       },
       onError: () => this.status("Autosave failed; your changes are still here.", "error"),
+      onNewer: (data) => {
+        this.newerDraft = true;
+        this.status(data.message, "error");
+      },
     });
     if (this.root.dataset.autosavePaused) this.autosave.pause();
     this.autosave.start();
-    addEventListener("beforeunload", (event) => {
-      // Autosave is paused while an older draft waits: leaving would lose these edits.
-      if (this.autosave.paused && this.dirty.size && !this.leaving) event.preventDefault();
-    });
     const discard = this.root.querySelector("[data-discard-draft]");
-    discard?.addEventListener("click", (event) => {
+    discard?.addEventListener("click", async (event) => {
+      // In place: discarding the waiting draft keeps whatever was typed on this page.
       event.preventDefault();
       if (!confirm(discard.dataset.confirm)) return;
-      const form = document.createElement("form");
-      form.method = "post";
-      form.action = discard.href;
-      form.innerHTML = `<input type="hidden" name="csrfmiddlewaretoken" value="${escapeHtml(this.csrf)}">`;
-      document.body.append(form);
-      this.leaving = true;
-      form.submit();
+      const body = new FormData();
+      body.append("csrfmiddlewaretoken", this.csrf);
+      try {
+        const response = await fetch(discard.href, {
+          method: "POST",
+          body,
+          headers: { Accept: "application/json", "X-CSRFToken": this.csrf },
+          credentials: "same-origin",
+        });
+        if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      } catch {
+        this.status("Could not reach the server to discard the draft; try again.", "error");
+        return;
+      }
+      this.root.querySelector("[data-draft-banner]")?.remove();
+      this.autosave.resume();
+      this.autosave.settled(null); // whatever is typed here goes out with the next autosave
+      this.status("Draft discarded.");
+      if (this.hasUnsaved()) this.autosave.send();
+    });
+  }
+
+  // Keep what is typed when the page is left: links and forms save the draft first, other
+  // ways out ask (leave-guard.js); a finished job's reload waits for a save.
+  #wireLeaving() {
+    this.guard = new LeaveGuard({
+      hasUnsaved: () => !this.leaving && this.hasUnsaved(),
+      keepDraft: () => this.keepDraft(),
+      describe: () => {
+        const n = this.dirty.size;
+        if (n && !this.draftKept) return `Your unsaved changes in ${n} segment${n === 1 ? "" : "s"}`;
+        return "The words you confirmed (drafts keep only text; save to keep them)";
+      },
+    }).start();
+    document.addEventListener("max:before-reload", (event) => {
+      if (!this.hasUnsaved()) return;
+      event.preventDefault();
+      this.keepDraft();
+      this.status("A background job finished. Save your changes, then reload to see its result.", "dirty");
+    });
+  }
+
+  // Send the draft now; true when the server holds everything typed (or nothing is typed).
+  async keepDraft() {
+    this.draftKept = true;
+    if (this.dirty.size) {
+      this.status("Keeping your changes as a draft…", "dirty");
+      this.draftKept = !!this.autosave && (await this.autosave.flush());
+    }
+    // Confirmed words are not text: a draft cannot carry them, only a save can.
+    return this.draftKept && this.confirmed.size === 0;
+  }
+
+  // Exports are of saved versions: say so when there is unsaved text (it stays here).
+  #wireExports() {
+    for (const link of this.root.querySelectorAll("[data-export] a[download]")) {
+      link.addEventListener("click", async () => {
+        if (!this.dirty.size) return;
+        await this.keepDraft();
+        this.status(
+          `Exported ${this.label}, the last saved version. Your unsaved changes are not in it: save first to export them.`,
+          "dirty",
+        );
+      });
+    }
+  }
+
+  // "Add a correction" in the side panel: posted in place, so nothing typed is lost.
+  #wireDictionaryForm() {
+    const form = this.root.querySelector("[data-dictionary-form]");
+    if (!form) return;
+    const messageEl = form.querySelector("[data-dictionary-message]");
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      if (form.dataset.posting) return;
+      form.dataset.posting = "1";
+      const button = form.querySelector("button[type=submit]");
+      if (button) button.disabled = true;
+      const body = new FormData(form);
+      try {
+        const response = await fetch(form.action, {
+          method: "POST",
+          body,
+          headers: { Accept: "application/json", "X-CSRFToken": this.csrf },
+          credentials: "same-origin",
+        });
+        const data = await response.json().catch(() => ({}));
+        messageEl.textContent = data.message || `Dictionary: HTTP ${response.status}`;
+        messageEl.classList.toggle("is-error", !response.ok);
+        if (response.ok) {
+          const original = normalize(body.get("term_original") || "");
+          const corrected = normalize(body.get("term_corrected") || "");
+          form.reset();
+          this.#offerSuggestion({ original, corrected });
+        }
+      } catch {
+        messageEl.textContent = "Could not reach the server to add the entry. Nothing was lost; try again.";
+        messageEl.classList.add("is-error");
+      } finally {
+        delete form.dataset.posting;
+        if (button) button.disabled = false;
+      }
     });
   }
 
@@ -674,6 +913,17 @@ class Editor {
           this.player?.toggle();
         }
         event.preventDefault();
+        return;
+      }
+      if (event.key === "F8" && this.doubt) {
+        // Like "next problem" in code editors; Shift goes back.
+        event.preventDefault();
+        this.doubt.next(event.shiftKey ? -1 : 1);
+        return;
+      }
+      if (event.key === "F9" && this.doubt) {
+        event.preventDefault();
+        this.doubt.confirmAndNext();
         return;
       }
       if (!(event.ctrlKey || event.metaKey) || event.altKey) return;
@@ -698,40 +948,56 @@ class Editor {
   }
 
   updateStatus() {
-    if (!this.dirty.size) {
+    if (!this.hasUnsaved()) {
       this.status(`All changes saved (${this.label}).`);
       return;
     }
     const n = this.dirty.size;
-    let text = `Unsaved changes in ${n} segment${n === 1 ? "" : "s"}`;
-    if (this.autosave?.paused) text += " · autosave paused (older draft waiting)";
+    let text = n
+      ? `Unsaved changes in ${n} segment${n === 1 ? "" : "s"}`
+      : "Confirmed words not saved yet";
+    if (this.newerDraft) text += " · autosave paused (a newer draft exists: reload to get it)";
+    else if (this.autosave?.paused) text += " · autosave paused (older draft waiting)";
     else if (this.draftSavedAt) text += ` · draft kept ${this.draftSavedAt.toLocaleTimeString()}`;
     this.status(`${text}.`, "dirty");
   }
 
   #renderSuggestions() {
+    for (const s of this.suggestions) this.#addSuggestion(s);
+  }
+
+  // A dictionary entry just added in the side panel: offer it if the text has the term.
+  #offerSuggestion({ original, corrected }) {
+    if (!original || original === corrected) return;
+    const pattern = this.wholeWordRegExp(original);
+    const count = this.segs.reduce((n, seg) => n + (seg.text.match(pattern) || []).length, 0);
+    if (count) this.#addSuggestion({ original, corrected, count });
+  }
+
+  #addSuggestion(s) {
     const holder = this.root.querySelector("[data-suggestions]");
-    if (!holder || !this.suggestions.length) return;
-    const list = document.createElement("ul");
-    this.suggestions.forEach((s, n) => {
-      const item = document.createElement("li");
-      const label = document.createElement("span");
-      label.textContent = `${s.original} → ${s.corrected} (${s.count})`;
-      const button = document.createElement("button");
-      button.type = "button";
-      button.className = "button button--secondary";
-      button.textContent = "Apply all";
-      button.title = `Replace every “${s.original}” with “${s.corrected}” (not saved until you save)`;
-      button.addEventListener("click", () => {
-        const count = this.replaceEverywhere(s.original, s.corrected, { followCase: true });
-        label.textContent = `${s.original} → ${s.corrected}: ${count} replaced`;
-        button.disabled = true;
-      });
-      item.append(label, button);
-      list.append(item);
-      item.dataset.suggestion = String(n);
+    if (!holder) return;
+    let list = holder.querySelector("ul");
+    if (!list) {
+      list = document.createElement("ul");
+      holder.append(list);
+    }
+    const item = document.createElement("li");
+    const label = document.createElement("span");
+    label.textContent = `${s.original} → ${s.corrected} (${s.count})`;
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "button button--secondary";
+    button.textContent = "Apply all";
+    button.title = `Replace every “${s.original}” with “${s.corrected}” (not saved until you save)`;
+    button.addEventListener("click", () => {
+      const count = this.replaceEverywhere(s.original, s.corrected, { followCase: true });
+      label.textContent = `${s.original} → ${s.corrected}: ${count} replaced`;
+      button.disabled = true;
     });
-    holder.append(list);
+    item.append(label, button);
+    item.dataset.suggestion = String(list.children.length);
+    list.append(item);
   }
 
   wholeWordRegExp(text, { matchCase = false, wholeWords = true } = {}) {
@@ -971,7 +1237,9 @@ class Corrector {
   #place(el, rect) {
     const box = this.editor.root.getBoundingClientRect();
     el.style.top = `${rect.bottom - box.top + 6}px`;
-    el.style.left = `${Math.max(0, rect.left - box.left)}px`;
+    // Inside the page's width: a phone never scrolls sideways to reach the popover.
+    const room = document.documentElement.clientWidth - box.left - (el.offsetWidth || 0) - 8;
+    el.style.left = `${Math.max(0, Math.min(rect.left - box.left, room))}px`;
   }
 
   #openFor(target, rect) {
@@ -983,8 +1251,8 @@ class Corrector {
     this.allEl.checked = false;
     this.messageEl.textContent = "";
     this.chip.hidden = true;
+    this.popover.hidden = false; // first, so its width is known when placing it
     this.#place(this.popover, anchor);
-    this.popover.hidden = false;
     this.open = true;
     this.toEl.focus();
     this.toEl.select();

@@ -6,7 +6,13 @@ export class Player {
     this.media = media;
     this.listeners = [];
     this.frame = 0;
+    this.pendingSeek = null;
     media.addEventListener("play", () => this.#loop());
+    media.addEventListener("loadedmetadata", () => {
+      // A seek asked for before the media was known (opening at ?t=): apply it now.
+      if (this.pendingSeek != null) this.media.currentTime = this.pendingSeek;
+      this.pendingSeek = null;
+    });
     for (const name of ["pause", "seeked", "ended", "loadedmetadata"]) {
       media.addEventListener(name, () => this.#emit());
     }
@@ -22,15 +28,31 @@ export class Player {
 
   seek(seconds) {
     if (!Number.isFinite(seconds)) return;
-    this.media.currentTime = Math.max(0, seconds);
+    const t = Math.max(0, seconds);
+    if (this.media.readyState === HTMLMediaElement.HAVE_NOTHING) this.pendingSeek = t;
+    this.media.currentTime = t;
     this.#emit();
   }
 
+  playFrom(seconds) {
+    this.until = null;
+    this.seek(seconds);
+    this.media.play().catch(() => {});
+  }
+
+  // Play [from, to] and stop: one word, for review.
+  playSpan(from, to) {
+    this.playFrom(from);
+    this.until = to;
+  }
+
   skip(delta) {
+    this.until = null;
     this.seek(this.media.currentTime + delta);
   }
 
   toggle() {
+    this.until = null;
     if (this.media.paused) {
       this.media.play().catch(() => {});
     } else {
@@ -54,6 +76,10 @@ export class Player {
   #loop() {
     cancelAnimationFrame(this.frame);
     const tick = () => {
+      if (this.until != null && this.media.currentTime >= this.until) {
+        this.until = null;
+        this.media.pause();
+      }
       this.#emit();
       if (!this.media.paused && !this.media.ended) this.frame = requestAnimationFrame(tick);
     };

@@ -393,7 +393,11 @@ def test_history_lists_who_when_and_how_much_with_a_fixed_query_count(
         response = editor_client.get(url("history", transcription))
     html = response.content.decode()
     for label in ("H-4", "H-3", "H-2", "H-1", "T-1"):
-        assert f"<strong>{label}</strong>" in html
+        assert f"{label}</strong>" in html
+    # Each label is explained where it appears; human versions are called human.
+    assert "H-4: the 4th human version of the English transcript" in html
+    assert html.count('<span class="badge">human</span>') == 4
+    assert "T-1: the machine transcript, before any human edit." in html
     assert "Sam Second" in html and "Erin Editor" in html
     assert "Final: H-2" in html
     assert re.search(r"1 change · ~\d+ words?", html)
@@ -504,3 +508,189 @@ def test_the_editor_leads_on_to_translations_and_summaries(editor_client, transc
     html = editor_client.get(transcription.get_absolute_url()).content.decode()
     assert reverse("translations:overview", args=[transcription.pk]) in html
     assert reverse("summaries:transcript", args=[transcription.pk]) in html
+
+
+# --- a page never overwrites a draft written after it opened (issue 13 item 1) --------------
+
+
+def test_a_page_cannot_clear_or_overwrite_a_draft_written_after_it_opened(
+    editor_client, transcription, editor
+):
+    # The page the user goes to is rendered first ...
+    data = editor_data(editor_client.get(transcription.get_absolute_url()))
+    # ... then the page they left delivers its last draft (the beacon arrives late).
+    left = {"1": "Edits typed on the page that was left."}
+    response = editor_client.post(
+        url("autosave", transcription),
+        {"based_on": "0", "segments": json.dumps(left), "page": "the-page-that-was-left"},
+    )
+    assert response.status_code == 200
+
+    for segments in ({}, {"0": "Something typed on the new page."}):
+        response = editor_client.post(
+            url("autosave", transcription),
+            {
+                "based_on": "0",
+                "segments": json.dumps(segments),
+                "page": data["page"],
+                "page_loaded": data["page_loaded"],
+            },
+        )
+        assert response.status_code == 409
+        assert response.json()["status"] == "newer"
+        assert "Reload the page" in response.json()["message"]
+    draft = drafts.draft_get(kind="transcript", document_id=transcription.pk, user=editor)
+    assert draft.segments == {1: "Edits typed on the page that was left."}
+
+    # Reloaded, the page offers the draft back, and from then on owns what it writes.
+    reloaded = editor_client.get(transcription.get_absolute_url())
+    assert "You have an unsaved draft" in reloaded.content.decode()
+    restored = editor_data(editor_client.get(url("editor", transcription, draft="restore")))
+    for segments in ({"1": "Edits typed on the page that was left, and more."}, {}):
+        response = editor_client.post(
+            url("autosave", transcription),
+            {
+                "based_on": "0",
+                "segments": json.dumps(segments),
+                "page": restored["page"],
+                "page_loaded": restored["page_loaded"],
+            },
+        )
+        assert response.status_code == 200
+    assert drafts.draft_get(kind="transcript", document_id=transcription.pk, user=editor) is None
+
+
+def test_autosave_refuses_an_unreadable_load_time(editor_client, transcription):
+    response = editor_client.post(
+        url("autosave", transcription),
+        {"based_on": "0", "segments": "{}", "page": "p", "page_loaded": "yesterday"},
+    )
+    assert response.status_code == 400
+    assert "load time" in response.json()["message"]
+
+
+def test_the_editor_discards_a_waiting_draft_in_place(editor_client, transcription, editor):
+    drafts.draft_save(
+        kind="transcript", document_id=transcription.pk, user=editor, based_on=0, segments={0: "x"}
+    )
+    response = editor_client.post(
+        url("draft_discard", transcription), HTTP_ACCEPT="application/json"
+    )
+    assert response.status_code == 200 and response.json()["status"] == "discarded"
+    assert drafts.draft_get(kind="transcript", document_id=transcription.pk, user=editor) is None
+
+
+def test_the_dictionary_form_answers_the_page_in_place(editor_client, transcription):
+    response = editor_client.post(
+        url("glossary_add", transcription),
+        {"term_original": "implane", "term_corrected": "implant", "context": "surgery"},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == 200
+    assert response.json()["message"] == "Added “implane → implant” to the en dictionary."
+    assert DictionaryEntry.objects.get().context == "surgery"
+
+
+# --- review by doubt (issue 15 item 5) ------------------------------------------------------
+
+
+def with_confidence(transcription, probabilities):
+    """Give the T-1's words the engine's confidence: {(segment, word): probability}; the
+    other words get 0.95."""
+    data = transcription.json_with_timestamps
+    for i, segment in enumerate(data["segments"]):
+        for k, word in enumerate(segment["words"]):
+            word["probability"] = probabilities.get((i, k), 0.95)
+    transcription.json_with_timestamps = data
+    transcription.save(update_fields=["json_with_timestamps"])
+    return transcription
+
+
+def test_word_confidences_reach_the_editor_only_when_the_engine_gave_them(
+    editor_client, transcription, settings
+):
+    page = editor_client.get(transcription.get_absolute_url())
+    data = editor_data(page)
+    assert data["uncertain_below"] is None
+    assert all(len(seg) == 5 for seg in data["segments"])
+    assert "data-doubt" not in page.content.decode()
+    assert "Next uncertain word" not in page.content.decode()
+
+    settings.EDITOR_UNCERTAIN_BELOW = 0.5
+    with_confidence(transcription, {(2, 1): 0.31})
+    page = editor_client.get(transcription.get_absolute_url())
+    data = editor_data(page)
+    assert data["uncertain_below"] == 0.5
+    assert data["segments"][2][5] == [0.95, 0.31, 0.95, 0.95, 0.95, 0.95, 0.95, 0.95]
+    assert "Next uncertain word" in page.content.decode()
+    assert "less than 50 % sure" in page.content.decode()
+
+
+def test_saving_drops_the_confidence_of_typed_and_confirmed_words_only(
+    editor_client, transcription
+):
+    with_confidence(transcription, {(2, 1): 0.31, (2, 5): 0.4, (3, 0): 0.2, (3, 2): 0.5})
+    response = editor_client.post(
+        url("save", transcription),
+        {
+            "based_on": "0",
+            # Segment 2: "implane" typed over; segment 3 unchanged, its word 0 confirmed.
+            "segments": json.dumps(
+                {
+                    "2": "The implant is placed after the extraction heals.",
+                    "3": "Ceramic crowns need a careful preparation.",
+                }
+            ),
+            "confirmed": json.dumps({"3": [0]}),
+        },
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == 200 and response.json()["label"] == "H-1"
+    # The page learns the new confidences of both segments.
+    assert response.json()["segments"]["2"][5][:2] == [0.95, None]
+    assert response.json()["segments"]["3"][5][:3] == [None, 0.95, 0.5]
+    words = TranscriptionVersion.objects.get().json_with_timestamps["segments"]
+    assert [w.get("probability") for w in words[2]["words"]] == [
+        0.95, None, 0.95, 0.95, 0.95, 0.4, 0.95, 0.95
+    ]  # fmt: skip
+    assert [w.get("probability") for w in words[3]["words"]] == [None, 0.95, 0.5, 0.95, 0.95, 0.95]
+    assert "probability" not in words[3]["words"][0]
+
+
+def test_confirming_words_alone_is_a_version_and_confirming_nothing_is_not(
+    editor_client, transcription
+):
+    with_confidence(transcription, {(0, 2): 0.3})
+    data = transcription.json_with_timestamps
+    for word in data["segments"][1]["words"]:
+        del word["probability"]  # typed by a human already
+    transcription.save(update_fields=["json_with_timestamps"])
+    unchanged = "Welcome to the course on endodontics."
+    response = editor_client.post(
+        url("save", transcription),
+        {"based_on": "0", "segments": json.dumps({"1": SEGMENT_1}), "confirmed": '{"1": [0]}'},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.json()["status"] == "unchanged"  # nothing there was uncertain
+    response = editor_client.post(
+        url("save", transcription),
+        {"based_on": "0", "segments": json.dumps({"0": unchanged}), "confirmed": '{"0": [2]}'},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.json()["status"] == "saved"
+    version = TranscriptionVersion.objects.get()
+    assert "probability" not in version.json_with_timestamps["segments"][0]["words"][2]
+    assert version.edited_text == transcription.raw_text
+
+
+def test_unreadable_confirmations_are_refused(editor_client, transcription):
+    response = editor_client.post(
+        url("save", transcription),
+        {"based_on": "0", "segments": "{}", "confirmed": '{"0": "all"}'},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == 400
+    assert not TranscriptionVersion.objects.exists()
+
+
+SEGMENT_1 = "Today we look at root canal treatment of molars."

@@ -6,8 +6,6 @@ from __future__ import annotations
 import time
 
 import pytest
-from django.conf import settings as django_settings
-from django.test import Client
 from playwright.sync_api import expect
 
 from glossary.models import DictionaryEntry
@@ -17,28 +15,6 @@ from transcripts.services import transcript_save_version
 from transcripts.tests.test_editor_helpers import generated_segments, make_transcription
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def page_for(browser, live_server):
-    """A page signed in as a user (the login form has its own tests). Contexts are closed
-    after the test, so no keep-alive connection holds a database session open."""
-    contexts = []
-
-    def make(user):
-        context = browser.new_context(base_url=live_server.url)
-        contexts.append(context)
-        client = Client()
-        client.force_login(user)
-        cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
-        context.add_cookies(
-            [{"name": cookie.key, "value": cookie.value, "url": live_server.url, "httpOnly": True}]
-        )
-        return context.new_page()
-
-    yield make
-    for context in contexts:
-        context.close()
 
 
 def open_editor(page, transcription):
@@ -62,21 +38,30 @@ def lecture(editor):
 def test_click_a_word_edit_save_reload_and_meet_a_conflict(page_for, editor, other_editor, lecture):
     page = page_for(editor)
     open_editor(page, lecture)
-    page.wait_for_function("document.getElementById('player').readyState >= 1", timeout=15_000)
+    page.wait_for_function(
+        "() => document.getElementById('player').readyState >= 1", timeout=15_000
+    )
 
-    # Click "placed" (segment 2, word 3: 9 s + 3 × 5/8 s): the player jumps there and the
-    # word is highlighted as the one being spoken.
+    # Click "placed" (segment 2, word 3: 9 s + 3 × 5/8 s): the player plays from there and
+    # the word is highlighted as the one being spoken.
     word = segment(page, 2).locator('[data-w="3"]')
     expect(word).to_have_text("placed")
     word.click()
+    # It plays from there, as the help says; paused at once to look at the highlight.
     page.wait_for_function(
-        "Math.abs(document.getElementById('player').currentTime - 10.875) < 0.05"
+        """() => {
+            const media = document.getElementById('player');
+            if (media.paused || media.currentTime < 10.87) return false;
+            media.pause();
+            return true;
+        }"""
     )
+    assert player_time(page) < 11.5
     expect(word).to_have_class("is-current")
 
     # Keyboard: forward 5 s.
     page.keyboard.press("Control+.")
-    page.wait_for_function("document.getElementById('player').currentTime > 15.8")
+    page.wait_for_function("() => document.getElementById('player').currentTime > 15.8")
 
     # Edit segment 2 and save with Ctrl+S.
     segment(page, 2).click()
