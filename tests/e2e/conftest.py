@@ -114,6 +114,8 @@ def running_max(tmp_path_factory):
         "DEMO_ADMIN_EMAIL": E2E_EMAIL,
         "DEMO_ADMIN_PASSWORD": E2E_PASSWORD,
         "PYTHONUNBUFFERED": "1",
+        # Other work in the same checkout must not restart the server mid-test.
+        "RUNSERVER_OPTIONS": "--noreload",
     }
     # The interpreter running the tests has Max's requirements; bin/run-dev is handed it
     # through a wrapper that notes each start, so a test can tell it was used.

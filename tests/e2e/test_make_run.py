@@ -1,12 +1,13 @@
-"""What `make run` prints, and the interpreter it runs Max with (bin/run-dev)."""
+"""What `make run` prints, the interpreter it runs Max with (bin/run-dev), and the demo it shows."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
+from playwright.sync_api import expect
 
-from tests.e2e.conftest import SIGN_IN
+from tests.e2e.conftest import E2E_EMAIL, E2E_PASSWORD, SIGN_IN
 
 pytestmark = [pytest.mark.slow]
 
@@ -36,5 +37,30 @@ def test_bin_run_dev_runs_max_with_the_interpreter_it_is_given(running_max):
     calls = running_max["python_calls"].read_text()
 
     assert "-m celery -A max_site worker" in calls
-    assert "manage.py runserver 127.0.0.1:" in calls
+    assert "manage.py runserver --noreload 127.0.0.1:" in calls
     assert "manage.py demo_data --print-login" in calls
+
+
+@pytest.mark.browser
+def test_a_newcomer_finds_the_demo_lecture_transcribed_corrected_and_translated(e2e_page):
+    page = e2e_page
+    page.goto("/")
+    page.get_by_label("Email").fill(E2E_EMAIL)
+    page.get_by_label("Password").fill(E2E_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+    page.get_by_role("link", name="Endodontics 101 (demo)").click()
+    row = page.locator("#media-list tr[data-audio-file]")
+    expect(row).to_contain_text("endodontics-101-lecture.opus")
+    expect(row).to_contain_text("1:09")
+    row.get_by_role("link", name="Edit transcript").click()
+    expect(page.locator("[data-version-label]")).to_have_text("H-1")
+    expect(page.locator('.seg[data-i="0"] .seg__text')).to_have_text(
+        "Good morning, everyone, and welcome to Endodontics 101."
+    )
+
+    page.goto("/glossary/")
+    expect(page.get_by_role("cell", name="route canal", exact=True)).to_be_visible()
+    page.go_back()
+    page.get_by_role("link", name="Translations").first.click()
+    expect(page.get_by_text("Buenos días a todos")).to_be_visible()
