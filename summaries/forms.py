@@ -52,13 +52,18 @@ class SummaryGenerateForm(forms.Form):
     replace_edits = forms.BooleanField(required=False, label="Replace my edits")
 
 
+ACCEPT_WARNINGS_LABEL = "Finalize it anyway, although it fails the checks above"
+
+
 class SummaryEditForm(forms.Form):
     text = forms.CharField(label="Text", widget=forms.Textarea(attrs={"rows": 14}), strip=False)
     based_on = forms.CharField(widget=forms.HiddenInput)
+    accept_warnings = forms.BooleanField(required=False, label=ACCEPT_WARNINGS_LABEL)
 
 
 class SummaryFinalizeForm(forms.Form):
     based_on = forms.CharField(widget=forms.HiddenInput)
+    accept_warnings = forms.BooleanField(required=False, label=ACCEPT_WARNINGS_LABEL)
 
 
 class FeedbackFilterForm(forms.Form):

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from integrations.llm_offline import OFFLINE_LABEL
 from max_site.db import created_at, updated_at, uuid_pk
 
 
@@ -115,6 +116,11 @@ class GeneratedSummary(models.Model):
         on_delete=models.PROTECT,
         related_name="summaries",
     )
+    # The engine that wrote `generated_text` ("anthropic", "openai", "offline"), and whether
+    # that text is an offline stand-in rather than a real draft (DESIGN.md "Trust comes
+    # first": shown as such, never finalized unchanged).
+    engine = models.TextField(blank=True, default="", db_default="")
+    is_placeholder = models.BooleanField(default=False, db_default=False)
     # Which feedback_log entries were shown to the model as examples of human edits.
     feedback_examples = models.ManyToManyField(
         "summaries.FeedbackLog", blank=True, related_name="used_as_example_in"
@@ -156,6 +162,14 @@ class GeneratedSummary(models.Model):
     @property
     def is_finalized(self) -> bool:
         return self.finalized_at is not None
+
+    @property
+    def is_offline_draft(self) -> bool:
+        """The current text is still the offline engine's labelled stand-in (a human who
+        rewrote it made it theirs; one who only added to it left the label in)."""
+        return self.is_placeholder and (
+            self.user_edited_text is None or OFFLINE_LABEL in self.current_text
+        )
 
     @property
     def warnings(self) -> list[str]:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from accounts.services import activity_record
 from integrations.errors import VendorReplyError
 from integrations.llm import ChatEngine, get_chat_engine
+from integrations.llm_offline import OFFLINE_LABEL
 from jobs.errors import PermanentError
 from jobs.models import Job
 from jobs.services import job_create, job_progress
@@ -306,8 +307,16 @@ def summary_generate_request(
                 "This transcript has no final version yet. Finalize it in the editor first: "
                 "summaries are written from the final transcript."
             )
-        running = Job.for_target(transcription, SUMMARIZE_KIND).filter(status__in=Job.ACTIVE)
-        if running.exists():
+        running = (
+            Job.for_target(transcription, SUMMARIZE_KIND)
+            .filter(status__in=Job.ACTIVE)
+            .order_by("-created_at")
+            .first()
+        )
+        if running is not None:
+            if set(types) <= set(_job_summary_types(running.params)):
+                # The same request again (a double click, a second tab): that job.
+                return running
             raise ValidationError(
                 "Summaries for this transcript are already being written. Wait for that job "
                 "to finish, then try again."
@@ -404,6 +413,7 @@ def summaries_generate_run(job: Job) -> dict[str, Any]:
             transcription=transcription,
             summary_type=summary_type,
             draft=draft,
+            engine=engine,
             replace_token=replace.get(summary_type) if isinstance(replace, dict) else None,
             actor=job.created_by,
             details={
@@ -596,11 +606,15 @@ def _summary_store(
     transcription: Transcription,
     summary_type: str,
     draft: Draft,
+    engine: ChatEngine,
     replace_token: str | None,
     actor,
     details: dict[str, Any],
 ) -> GeneratedSummary:
-    """Write a new draft into the one row per (transcript, type), never over human work."""
+    """Write a new draft into the one row per (transcript, type), never over human work.
+
+    The row records which engine wrote it; an offline engine's text is marked a placeholder.
+    """
     label = _label(summary_type)
     with transaction.atomic():
         summary = (
@@ -635,6 +649,8 @@ def _summary_store(
             summary.edited_at = None
             summary.generated_at = timezone.now()
             summary.prompt_version = draft.prompt_version
+            summary.engine = engine.name
+            summary.is_placeholder = engine.is_offline
             summary.save()
         else:
             summary = GeneratedSummary.objects.create(
@@ -642,6 +658,8 @@ def _summary_store(
                 summary_type=summary_type,
                 generated_text=draft.text,
                 prompt_version=draft.prompt_version,
+                engine=engine.name,
+                is_placeholder=engine.is_offline,
             )
         summary.feedback_examples.set(draft.examples)
         activity_record(
@@ -714,7 +732,12 @@ def summary_save_edit(
 
 
 def summary_finalize(
-    *, summary: GeneratedSummary, finalized_by, based_on: str, text: str | None = None
+    *,
+    summary: GeneratedSummary,
+    finalized_by,
+    based_on: str,
+    text: str | None = None,
+    require_checks: bool = False,
 ) -> FeedbackLog:
     """Finalize a text (the editor's `text`, or what is saved now) and log the feedback.
 
@@ -723,11 +746,38 @@ def summary_finalize(
     feedback_log row is written either way (an unchanged text records the draft was
     accepted as is). When a real model is configured, a job then describes tone and
     structure changes; without one those lists stay empty.
+
+    Finalizing the same text again (a double click, a second tab) returns the feedback row
+    already written. An offline stand-in is never finalized: the editor must write the text
+    or regenerate it with a configured model. With `require_checks` (the pages pass it
+    unless the editor confirmed), a text that fails its own checks (length, sentences) is
+    refused with the reasons.
     """
     with transaction.atomic():
         summary = GeneratedSummary.objects.select_for_update().get(pk=summary.pk)
+        if summary.is_finalized and (text is None or _clean_text(text) == summary.current_text):
+            done = summary.feedback.order_by("-created_at").first()
+            if done is not None:
+                return done
         _check_open(summary, based_on)
         final_text = summary.current_text if text is None else _clean_text(text)
+        label = _label(summary.summary_type)
+        if summary.is_placeholder and (
+            final_text == summary.generated_text or OFFLINE_LABEL in final_text
+        ):
+            raise ValidationError(
+                f"The {label} text is an offline draft, not a summary: no language model was "
+                "configured, so it is the opening of the transcript with a label. Replace it "
+                "with your own text (Edit), or have an administrator configure a language "
+                "model (ANTHROPIC_API_KEY, or LLM_ENGINE=openai with OPENAI_API_KEY) and "
+                "regenerate it."
+            )
+        failed = texts.summary_warnings(summary.summary_type, final_text)
+        if require_checks and failed:
+            raise ValidationError(
+                f"The {label} text fails its checks: {' '.join(failed)} Edit it, or confirm "
+                "that you want to finalize it anyway."
+            )
         now = timezone.now()
         summary.user_edited_text = None if final_text == summary.generated_text else final_text
         summary.edited_by = finalized_by

@@ -181,6 +181,7 @@ def summary_edit(request, pk):
                         text=form.cleaned_data["text"],
                         finalized_by=request.user,
                         based_on=form.cleaned_data["based_on"],
+                        require_checks=not form.cleaned_data["accept_warnings"],
                     )
                 else:
                     services.summary_save_edit(
@@ -213,26 +214,58 @@ def summary_edit(request, pk):
     return render(request, "summaries/summary_edit.html", context)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def summary_finalize(request, pk):
-    summary = get_object_or_404(GeneratedSummary, pk=pk)
+    """GET: what finalizing would make final, with its failed checks, to confirm first.
+    POST (the confirmation): finalize the text as it is now."""
+    summary = get_object_or_404(
+        GeneratedSummary.objects.select_related("transcription__audio_file", "edited_by"),
+        pk=pk,
+    )
     back = redirect(
         reverse("summaries:transcript", args=[summary.transcription_id])
         + f"#summary-{summary.summary_type}"
     )
+    label = summary.get_summary_type_display()
+    if request.method == "GET":
+        if summary.is_finalized:
+            messages.info(request, f"The {label} text is finalized.")
+            return back
+        form = SummaryFinalizeForm(initial={"based_on": summary.edit_token})
+        return _finalize_confirm(request, summary, form)
     form = SummaryFinalizeForm(request.POST)
     if not form.is_valid():
         messages.error(request, "The form was incomplete; reload the page and try again.")
         return back
     try:
         services.summary_finalize(
-            summary=summary, finalized_by=request.user, based_on=form.cleaned_data["based_on"]
+            summary=summary,
+            finalized_by=request.user,
+            based_on=form.cleaned_data["based_on"],
+            require_checks=not form.cleaned_data["accept_warnings"],
         )
     except ValidationError as exc:
-        _messages_from(request, exc)
-        return back
-    messages.success(request, f"{summary.get_summary_type_display()} text finalized.")
+        summary.refresh_from_db()
+        if summary.is_finalized:
+            _messages_from(request, exc)
+            return back
+        # Asked again on the page, based on the text as it is now.
+        form = SummaryFinalizeForm({"based_on": summary.edit_token})
+        form.is_valid()
+        form.add_error(None, exc)
+        return _finalize_confirm(request, summary, form, status=400)
+    messages.success(request, f"{label} text finalized.")
     return back
+
+
+def _finalize_confirm(request, summary, form, *, status: int = 200):
+    context = {
+        "summary": summary,
+        "form": form,
+        "warnings": summary.warnings,
+        "is_offline_draft": summary.is_offline_draft,
+    }
+    return render(request, "summaries/summary_finalize_confirm.html", context, status=status)
 
 
 # --- Feedback -------------------------------------------------------------------------------
