@@ -17,6 +17,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
+from accounts.services import activity_record
 from jobs.errors import JobCancelled, PermanentError, TransientError
 from jobs.models import Job
 
@@ -250,6 +251,7 @@ def job_cancel(*, job: Job, user=None) -> Job:
             Job.objects.filter(pk=job.pk).update(cancel_requested=True, message=job.message)
         else:
             raise JobRefused(f"This job has already {job.get_status_display().lower()}.")
+        _record(job, user, "job.cancel")
     return job
 
 
@@ -273,8 +275,21 @@ def job_retry(*, job: Job, user=None) -> Job:
         job.heartbeat_at = None
         job.celery_task_id = ""
         job.save()
+        _record(job, user, "job.retry")
         _enqueue(job)
     return job
+
+
+def _record(job: Job, user, action: str) -> None:
+    """Who retried or cancelled a job, in the audit trail (its status alone says only what)."""
+    activity_record(
+        actor=user,
+        action=action,
+        target=job,
+        # The recording's project when the job works on one (jobs know no other apps).
+        project_id=getattr(job.target, "project_id", None),
+        details={"kind": job.kind, "status": job.status},
+    )
 
 
 def backoff_seconds(retries: int, retry_after: float | None = None, *, cap: float = 600) -> float:

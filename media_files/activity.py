@@ -46,3 +46,10 @@ register_action("audio_file.sonix_import", "Imported a recording from Sonix", _s
 register_action("audio_file.sonix_status", "Sonix status changed", _sonix_status)
 register_action("audiofile.archive", "Archived a recording", simple("archived {subject}"))
 register_action("audiofile.restore", "Restored a recording", simple("restored {subject}"))
+
+
+def _renamed(entry, subject, cache):
+    return format_html("renamed the recording “{}” to {}", entry.details.get("before"), subject)
+
+
+register_action("audio_file.rename", "Renamed a recording", _renamed)

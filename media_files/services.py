@@ -305,6 +305,25 @@ def audio_file_local_path(audio_file: AudioFile) -> Iterator[Path]:
 # -- archive and restore ----------------------------------------------------------
 
 
+def audio_file_rename(*, audio_file: AudioFile, user, file_name: str) -> AudioFile:
+    """Change the name shown for a recording (its stored file keeps its key)."""
+    name = file_name_check(file_name)
+    with transaction.atomic():
+        locked = AudioFile.objects.select_for_update().get(pk=audio_file.pk)
+        if locked.file_name == name:
+            return locked
+        before, locked.file_name = locked.file_name, name
+        locked.save(update_fields=["file_name", "updated_at"])
+        activity_record(
+            actor=user,
+            action="audio_file.rename",
+            target=locked,
+            project_id=locked.project_id,
+            details={"before": before, "after": name},
+        )
+    return locked
+
+
 def audio_file_archive(*, audio_file: AudioFile, user) -> AudioFile:
     return set_archived(obj=audio_file, archived=True, actor=user, project_id=audio_file.project_id)
 

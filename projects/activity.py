@@ -50,3 +50,14 @@ register_action("project.update", "Changed a project", _updated)
 register_action("project.import", "Imported a project", _imported)
 register_action("project.archive", "Archived a project", simple("archived the project {subject}"))
 register_action("project.restore", "Restored a project", simple("restored the project {subject}"))
+
+
+def _type_updated(entry, subject, cache):
+    before = entry.details.get("before") or {}
+    if before.get("name") and before.get("name") != (entry.details.get("after") or {}).get("name"):
+        return format_html("renamed the project type “{}” to {}", before["name"], subject)
+    return format_html("changed the slug of {}", subject)
+
+
+register_action("project_type.create", "Created a project type", simple("created {subject}"))
+register_action("project_type.update", "Changed a project type", _type_updated)

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.text import slugify
 
 from accounts.services import activity_record, set_archived
 from max_site.stale import refuse_stale
@@ -17,16 +18,25 @@ def _clean_metadata(metadata: dict[str, Any] | None) -> dict[str, str]:
     return {key: str(metadata.get(key) or "").strip() for key in METADATA_KEYS}
 
 
-def project_create(
-    *, user, name: str, project_type: ProjectType, metadata: dict[str, Any] | None = None
-) -> Project:
+def project_validate(*, project: Project | None, name: str, project_type: ProjectType) -> str:
+    """The rules of a project's fields, for forms (the admin's among them) to show before
+    saving; the services apply them again under the row lock. Returns the cleaned name."""
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": "A project needs a name."})
-    if project_type.archived:
+    if project is not None and project.archived:
+        raise ValidationError("This project is archived; restore it before editing it.")
+    if project_type.archived and (project is None or project_type.pk != project.project_type_id):
         raise ValidationError(
             {"project_type": f"The project type “{project_type.name}” is archived."}
         )
+    return name
+
+
+def project_create(
+    *, user, name: str, project_type: ProjectType, metadata: dict[str, Any] | None = None
+) -> Project:
+    name = project_validate(project=None, name=name, project_type=project_type)
     with transaction.atomic():
         project = Project.objects.create(
             name=name,
@@ -49,18 +59,10 @@ def project_update(
 ) -> Project:
     """Rename, retype or change the metadata. `based_on` is the edit token the editor's
     form showed (`max_site.stale`): StaleEdit if someone saved the project since."""
-    name = (name or "").strip()
-    if not name:
-        raise ValidationError({"name": "A project needs a name."})
     with transaction.atomic():
         project = Project.objects.select_for_update().get(pk=project.pk)
         refuse_stale(current=project, based_on=based_on, what="project")
-        if project.archived:
-            raise ValidationError("This project is archived; restore it before editing it.")
-        if project_type.archived and project_type.pk != project.project_type_id:
-            raise ValidationError(
-                {"project_type": f"The project type “{project_type.name}” is archived."}
-            )
+        name = project_validate(project=project, name=name, project_type=project_type)
         before = {
             "name": project.name,
             "project_type": project.project_type.slug,
@@ -93,3 +95,69 @@ def project_archive(*, project: Project, user) -> Project:
 
 def project_restore(*, project: Project, user) -> Project:
     return set_archived(obj=project, archived=False, actor=user, project_id=project.pk)
+
+
+# -- project types (admin only) ----------------------------------------------------------
+
+
+def project_type_validate(
+    *, project_type: ProjectType | None, name: str, slug: str
+) -> tuple[str, str]:
+    """Name and slug, cleaned; ValidationError naming the field otherwise. The slug is the
+    folder of the type's recordings in storage (`audio/<slug>/…`)."""
+    name = (name or "").strip()
+    slug = (slug or "").strip().lower()
+    if not name:
+        raise ValidationError({"name": "A project type needs a name."})
+    if not slug or slugify(slug) != slug:
+        raise ValidationError(
+            {"slug": "Use lowercase letters, digits and hyphens only (e.g. “case-study”)."}
+        )
+    others = ProjectType.objects.exclude(pk=project_type.pk if project_type else None)
+    if others.filter(name__iexact=name).exists():
+        raise ValidationError({"name": f"There is already a project type “{name}”."})
+    if others.filter(slug=slug).exists():
+        raise ValidationError({"slug": f"The slug “{slug}” is taken by another type."})
+    return name, slug
+
+
+def project_type_create(*, user, name: str, slug: str) -> ProjectType:
+    name, slug = project_type_validate(project_type=None, name=name, slug=slug)
+    with transaction.atomic():
+        project_type = ProjectType.objects.create(name=name, slug=slug, created_by=user)
+        activity_record(
+            actor=user,
+            action="project_type.create",
+            target=project_type,
+            details={"name": name, "slug": slug},
+        )
+    return project_type
+
+
+def project_type_update(*, project_type: ProjectType, user, name: str, slug: str) -> ProjectType:
+    """Rename a type. Recordings already stored keep their keys (each row holds its own)."""
+    with transaction.atomic():
+        project_type = ProjectType.objects.select_for_update().get(pk=project_type.pk)
+        name, slug = project_type_validate(project_type=project_type, name=name, slug=slug)
+        before = {"name": project_type.name, "slug": project_type.slug}
+        after = {"name": name, "slug": slug}
+        if before == after:
+            return project_type
+        project_type.name, project_type.slug = name, slug
+        project_type.save(update_fields=["name", "slug"])
+        activity_record(
+            actor=user,
+            action="project_type.update",
+            target=project_type,
+            details={"before": before, "after": after},
+        )
+    return project_type
+
+
+def project_type_archive(*, project_type: ProjectType, user) -> ProjectType:
+    """Its projects stay as they are; no new recordings or projects of this type."""
+    return set_archived(obj=project_type, archived=True, actor=user)
+
+
+def project_type_restore(*, project_type: ProjectType, user) -> ProjectType:
+    return set_archived(obj=project_type, archived=False, actor=user)

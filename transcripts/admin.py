@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from max_site.admin_mixins import ArchivableAdminMixin, NoDeleteAdminMixin
+from transcripts import services
 from transcripts.models import Transcription, TranscriptionVersion
 
 
@@ -22,25 +23,24 @@ class TranscriptionAdmin(ArchivableAdminMixin, admin.ModelAdmin):
     list_filter = ("source", "language_code")
     search_fields = ("audio_file__file_name", "raw_text")
     list_select_related = ("audio_file", "final_version")
-    readonly_fields = (
-        "audio_file",
-        "transcription_type",
-        "language_code",
-        "raw_text",
-        "json_with_timestamps",
-        "created_by",
-        "created_at",
-        "updated_at",
-        "source",
-        "final_version",
-    )
     inlines = [TranscriptionVersionInline]
-
-    def project_id_for(self, obj):
-        return obj.audio_file.project_id
 
     def has_add_permission(self, request):
         return False
+
+    def get_readonly_fields(self, request, obj=None):
+        # Every field, present and future: nothing here is edited in place.
+        return [f.name for f in Transcription._meta.concrete_fields if f.name != "id"]
+
+    def save_model(self, request, obj, form, change):
+        # The text changes in the editor (as versions), `archived` through the actions.
+        pass
+
+    def archive(self, obj, user):
+        return services.transcription_archive(transcription=obj, user=user)
+
+    def restore(self, obj, user):
+        return services.transcription_restore(transcription=obj, user=user)
 
 
 @admin.register(TranscriptionVersion)

@@ -21,7 +21,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from accounts.services import activity_record
+from accounts.services import activity_record, set_archived
 from media_files.models import AudioFile
 from transcripts import drafts
 from transcripts.models import Transcription, TranscriptionVersion
@@ -966,3 +966,38 @@ def transcript_outdated_translations(transcription: Transcription):
     return Translation.objects.filter(transcription=transcription).exclude(
         source_version_id=transcription.final_version_id
     )
+
+
+# -- archive and restore (the admin's actions) ----------------------------------------------
+
+
+def transcription_archive(*, transcription: Transcription, user) -> Transcription:
+    """Set a transcript aside; its recording can then be transcribed again."""
+    return set_archived(
+        obj=transcription,
+        archived=True,
+        actor=user,
+        project_id=transcription.audio_file.project_id,
+    )
+
+
+def transcription_restore(*, transcription: Transcription, user) -> Transcription:
+    """Bring an archived transcript back, unless its recording has another live one (a
+    recording has at most one); that one must be archived first."""
+    with transaction.atomic():
+        # The recording's row lock orders this against a concurrent restore or re-transcribe.
+        audio_file = AudioFile.objects.select_for_update().get(pk=transcription.audio_file_id)
+        live = (
+            Transcription.objects.filter(audio_file=audio_file, archived=False)
+            .exclude(pk=transcription.pk)
+            .first()
+        )
+        if live is not None:
+            raise ValidationError(
+                f"“{audio_file.file_name}” already has a live transcript (made "
+                f"{timezone.localtime(live.created_at):%Y-%m-%d %H:%M}); archive that one "
+                "first, then restore this one."
+            )
+        return set_archived(
+            obj=transcription, archived=False, actor=user, project_id=audio_file.project_id
+        )

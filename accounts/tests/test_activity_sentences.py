@@ -14,12 +14,13 @@ from django.urls import reverse
 from accounts.activity import registered_actions
 from accounts.services import activity_record
 from glossary.models import DictionaryEntry
+from jobs.models import Job
 from media_files.models import AudioFile
 from projects.models import ProjectType
 from summaries.models import GeneratedSummary, PromptTemplate
 from transcripts.services import transcript_save_version
 from transcripts.tests.test_editor_helpers import make_transcription
-from translations.models import Translation
+from translations.models import Language, Translation
 
 pytestmark = pytest.mark.django_db
 
@@ -134,6 +135,10 @@ def targets(editor, transcription):
         "glossary.dictionaryentry": DictionaryEntry.objects.create(
             term_original="implane", term_corrected="implant", created_by=editor
         ),
+        "translations.language": Language.objects.get(code="de"),
+        "jobs.job": Job.objects.create(
+            kind="transcribe", task_name="transcripts.tasks.transcribe", target=project
+        ),
     }
 
 
@@ -154,6 +159,9 @@ TARGET_BY_PREFIX = {
     "prompt_template": "summaries.prompttemplate",
     "dictionary": "glossary.dictionaryentry",
     "dictionaryentry": "glossary.dictionaryentry",
+    "project_type": "projects.projecttype",
+    "language": "translations.language",
+    "job": "jobs.job",
 }
 
 # Details as the services write them, ids and nested JSON included.
@@ -261,6 +269,15 @@ DETAILS = {
         "changes": 4,
     },
 }
+DETAILS["project_type.create"] = {"name": "Workshop", "slug": "workshop"}
+DETAILS["project_type.update"] = {
+    "before": {"name": "Lecture", "slug": "lecture"},
+    "after": {"name": "Lectures", "slug": "lecture"},
+}
+DETAILS["audio_file.rename"] = {"before": "take1.wav", "after": "Lecture 1.wav"}
+DETAILS["language.create"] = {"code": "ja", "name": "Japanese", "active": True}
+DETAILS["language.update"] = {"before": {"active": True}, "after": {"active": False}}
+DETAILS["job.retry"] = DETAILS["job.cancel"] = {"kind": "transcribe", "status": "queued"}
 DETAILS["translation.edit"] = {**DETAILS["transcription.edit"], "version": "H-4-es"}
 DETAILS["summary.regenerate"] = {
     **DETAILS["summary.generate"],
