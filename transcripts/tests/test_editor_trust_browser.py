@@ -430,3 +430,66 @@ def test_review_by_doubt_is_absent_when_the_engine_gave_no_confidence(page_for, 
     expect(page.locator(".is-uncertain")).to_have_count(0)
     page.keyboard.press("F8")  # nothing happens, nothing breaks
     expect(page.locator("[data-status]")).to_contain_text("All changes saved")
+
+
+def test_reloading_the_editor_by_its_own_link_offers_every_edit_back(page_for, editor, lecture):
+    # The shape of the report: the editor page itself comes back; the draft must be there
+    # before it is rendered, and the new page must not clear it.
+    page = page_for(editor)
+    open_editor(page, lecture)
+    type_in_every_segment(page)
+    page.locator(".editor__crumbs").get_by_role("link", name="Editor").click()
+    expect(page.get_by_text("You have an unsaved draft")).to_be_visible()
+    page.get_by_role("link", name="Restore draft").click()
+    expect(page.get_by_text(f"Draft restored: {SEGMENTS} segments differ")).to_be_visible()
+    assert_every_edit_on_the_page(page)
+
+
+# --- the translation review page is the same editor ------------------------------------------
+
+
+@pytest.fixture
+def spanish(editor, lecture):
+    from transcripts.services import transcript_finalize
+    from translations import services as translation_services
+
+    transcript_finalize(transcription=lecture, user=editor)
+    lecture.refresh_from_db()
+    segments = [
+        {"id": seg["id"], "start": seg["start"], "end": seg["end"], "text": f"Texto {i}."}
+        for i, seg in enumerate(lecture.json_with_timestamps["segments"])
+    ]
+    return translation_services.translation_store_machine_text(
+        transcription=lecture,
+        language_code="es",
+        source=lecture.final_version,
+        segments=segments,
+        corrections=[],
+        engine="anthropic",
+        user=editor,
+    ).translation
+
+
+def test_the_translation_review_keeps_typed_text_when_a_link_is_followed(page_for, editor, spanish):
+    page = page_for(editor)
+    page.goto(f"/translations/{spanish.pk}/")
+    expect(page.locator('.seg[data-i="0"]')).to_be_visible()
+    expect(page.locator("[data-doubt]")).to_have_count(0)  # the engine gave no confidence
+    type_in_every_segment(page, count=3)
+    page.get_by_role("link", name="All translations").click()
+    page.wait_for_url("**/translations/transcript/**")
+    draft = drafts.draft_get(kind="translation", document_id=spanish.pk, user=editor)
+    assert draft is not None
+    assert [draft.segments[i] for i in range(3)] == [f"Texto {i}. fixed{i}." for i in range(3)]
+
+    # An engine that gives confidences: review by doubt is there too.
+    data = spanish.json_with_timestamps
+    for seg in data["segments"]:
+        seg["words"] = [
+            {"word": w, "start": seg["start"], "end": seg["end"], "probability": 0.3}
+            for w in seg["text"].split()
+        ]
+    spanish.json_with_timestamps = data
+    spanish.save(update_fields=["json_with_timestamps"])
+    page.goto(f"/translations/{spanish.pk}/")
+    expect(page.locator("[data-doubt-count]")).to_have_text(f"{2 * SEGMENTS} uncertain words left")

@@ -4,6 +4,9 @@
 document.addEventListener("htmx:afterSettle", () => {
   const jobs = document.querySelectorAll("[data-reload-when-job-done] [data-job-status]");
   if ([...jobs].some((job) => job.dataset.jobStatus === "succeeded")) {
-    window.location.reload();
+    // A page with unsaved edits (the review editor) may hold the reload back: it cancels
+    // this event and asks the editor to save first.
+    const reload = new CustomEvent("max:before-reload", { cancelable: true });
+    if (document.dispatchEvent(reload)) window.location.reload();
   }
 });
