@@ -366,9 +366,16 @@ BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
 # the right (entries further left were sent by the client and prove nothing).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS_PROXY else None
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
-# A year once it is on; HSTS_SECONDS=0 turns it off (e.g. while trying TLS out).
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+# On unless DEBUG; an empty value (as in .env.example) keeps that default.
+SECURE_SSL_REDIRECT = (
+    env.bool("SECURE_SSL_REDIRECT") if env.str("SECURE_SSL_REDIRECT", default="") else not DEBUG
+)
+# A year unless DEBUG; SECURE_HSTS_SECONDS=0 turns it off (e.g. while trying TLS out).
+SECURE_HSTS_SECONDS = (
+    env.int("SECURE_HSTS_SECONDS")
+    if env.str("SECURE_HSTS_SECONDS", default="")
+    else (0 if DEBUG else 31_536_000)
+)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -869,6 +869,9 @@ def test_production_redirects_to_https_and_sends_hsts_unless_debug():
     development = _settings_in_a_fresh_process(DEBUG="true")
     assert development["SECURE_SSL_REDIRECT"] is False
     assert development["SECURE_HSTS_SECONDS"] == 0
+    # .env.example leaves them empty: that is the default, not "off".
+    empty = _settings_in_a_fresh_process(SECURE_SSL_REDIRECT="", SECURE_HSTS_SECONDS="")
+    assert empty["SECURE_SSL_REDIRECT"] is True and empty["SECURE_HSTS_SECONDS"] >= 31_536_000
     overridden = _settings_in_a_fresh_process(SECURE_SSL_REDIRECT="false", SECURE_HSTS_SECONDS="0")
     assert overridden["SECURE_SSL_REDIRECT"] is False
     assert overridden["SECURE_HSTS_SECONDS"] == 0
