@@ -19,6 +19,7 @@ from docx import Document
 from docx.shared import Pt, RGBColor
 from webvtt import Caption, WebVTT
 
+from transcripts.labels import engine_label, version_label_explained
 from transcripts.versioning import document_segments, format_timestamp, normalize_text
 
 
@@ -122,6 +123,7 @@ def export_docx(source: ExportSource) -> bytes:
     document.add_heading(source.title, level=1)
     meta = document.add_paragraph()
     meta.add_run(f"Version {source.label} · Speaker: {source.speaker}").italic = True
+    document.add_paragraph().add_run(version_label_explained(source.label)).italic = True
     hours = any((seg.get("end") or 0) >= 3600 for seg in source.segments)
     for seg in source.segments:
         text = normalize_text(seg.get("text"))
@@ -142,9 +144,20 @@ def export_docx(source: ExportSource) -> bytes:
 
 def export_json(source: ExportSource) -> bytes:
     data: dict[str, Any] = dict(source.json or {"segments": source.segments})
+    metadata = data.get("metadata") or {}
+    human = source.label.startswith("H-")
     data["metadata"] = {
-        **(data.get("metadata") or {}),
+        **metadata,
         "version_type": source.label,
+        # The engine fields above describe the machine transcript a human version started
+        # from; these say who produced this text.
+        "produced_by": "human" if human else "machine",
+        "version_explained": version_label_explained(source.label),
+        **(
+            {"machine_engine": name}
+            if (name := engine_label(metadata.get("engine"), metadata.get("model")))
+            else {}
+        ),
         "speaker": source.speaker,
         "language_code": source.language_code,
     }

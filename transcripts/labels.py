@@ -19,6 +19,20 @@ _ENGINE_NAMES = {
     "local": "Whisper (offline)",
 }
 
+# The seeded languages (translations' data migration), for labels shown where the language
+# row is not at hand; any other code is shown as it is.
+_LANGUAGE_NAMES = {
+    "en": "English",
+    "es": "Spanish",
+    "pt": "Portuguese",
+    "fr": "French",
+    "de": "German",
+    "it": "Italian",
+    "zh": "Chinese",
+    "hi": "Hindi",
+    "ar": "Arabic",
+}
+
 _LABEL = re.compile(r"^(?P<kind>[TH])-(?P<number>\d+)(?:-(?P<language>[A-Za-z]{2,3}(?:-\w+)?))?$")
 
 
@@ -75,7 +89,7 @@ def version_label_explained(
             f"{label}: the {_ordinal(number)} human version of the English transcript, "
             "saved by an editor from the machine transcript T-1."
         )
-    name = language or code
+    name = language or _LANGUAGE_NAMES.get(code.lower(), code)
     if human is None:
         human = kind == "H"
     if not human:

@@ -92,6 +92,12 @@ def test_json_is_the_timed_version_with_its_label(editor_client, transcription):
     assert data["metadata"]["version_type"] == "H-1"
     assert data["metadata"]["speaker"] == "Dr. Soto"
     assert data["metadata"]["source"] == "whisper"
+    # A human version says so; the engine named is the one behind the T-1 it started from.
+    assert data["metadata"]["produced_by"] == "human"
+    assert data["metadata"]["version_explained"].startswith("H-1: the 1st human version")
+    machine = json.loads(download(editor_client, transcription, "json", version=0).content)
+    assert machine["metadata"]["produced_by"] == "machine"
+    assert machine["metadata"]["version_explained"].startswith("T-1: the machine transcript")
     assert data["segments"][2]["text"] == "The implant is placed after the extraction heals."
     assert data["segments"][2]["words"][1]["word"] == "implant"
     assert data["text"].splitlines()[2] == data["segments"][2]["text"]
