@@ -57,6 +57,7 @@ def audio_files_with_status(audio_files: Iterable[AudioFile]) -> list[AudioFile]
             final_label=F("final_version__version_type"),
             meta_engine=KT("json_with_timestamps__metadata__engine"),
             meta_model=KT("json_with_timestamps__metadata__model"),
+            meta_engine_label=KT("json_with_timestamps__metadata__engine_label"),
         )
     }
     jobs: dict = {}
@@ -82,7 +83,10 @@ def _editor_url(transcription: Transcription) -> str:
 
 def _machine_by(live: Transcription) -> str:
     """Who made the T-1: the engine and model the pipeline recorded, else the source."""
-    return engine_label(live.meta_engine, live.meta_model) or live.get_source_display()
+    return (
+        engine_label(live.meta_engine, live.meta_model, live.meta_engine_label)
+        or live.get_source_display()
+    )
 
 
 def _status(audio_file: AudioFile, live: Transcription | None, job: Job | None):

@@ -155,7 +155,11 @@ def export_json(source: ExportSource) -> bytes:
         "version_explained": version_label_explained(source.label),
         **(
             {"machine_engine": name}
-            if (name := engine_label(metadata.get("engine"), metadata.get("model")))
+            if (
+                name := engine_label(
+                    metadata.get("engine"), metadata.get("model"), metadata.get("engine_label")
+                )
+            )
             else {}
         ),
         "speaker": source.speaker,

@@ -2,7 +2,7 @@
 version label such as H-3 or H-3-ar means. Pure functions (no queries), so list pages,
 exports and templates can all call them per row.
 
-    engine_label("local", "pocketsphinx-en-us")    -> "PocketSphinx (pocketsphinx-en-us)"
+    engine_label("local", "pocketsphinx-en-us")    -> "PocketSphinx, offline"
     version_label_explained("H-3")                 -> "H-3: human version 3 of the English …"
     version_label_explained("H-3-ar", language="Arabic", human=True)
         -> "H-3-ar: the Arabic translation of English H-3, edited by a person."
@@ -11,13 +11,6 @@ exports and templates can all call them per row.
 from __future__ import annotations
 
 import re
-
-# What each transcription engine setting runs; the model names the exact weights.
-_ENGINE_NAMES = {
-    "openai": "OpenAI speech-to-text",
-    "sonix": "Sonix",
-    "local": "Whisper (offline)",
-}
 
 # The seeded languages (translations' data migration), for labels shown where the language
 # row is not at hand; any other code is shown as it is.
@@ -36,26 +29,28 @@ _LANGUAGE_NAMES = {
 _LABEL = re.compile(r"^(?P<kind>[TH])-(?P<number>\d+)(?:-(?P<language>[A-Za-z]{2,3}(?:-\w+)?))?$")
 
 
-def engine_label(engine: str | None, model: str | None = None) -> str:
+def engine_label(engine: str | None, model: str | None = None, recorded: str | None = "") -> str:
     """The engine (and model) that really produced a machine transcript, in words.
 
-    Names come from what the pipeline recorded in the T-1's metadata, never from the
-    transcription's `source` column (which says "whisper" for every own-pipeline run).
+    `recorded` is the `engine_label` the pipeline writes into a new T-1's metadata and wins;
+    older transcripts are named from their engine and model the same way
+    (`integrations.transcription.base.describe_engine`), never from the transcription's
+    `source` column, which says "whisper" for every own-pipeline run, PocketSphinx too.
     Empty when nothing was recorded.
     """
+    if (recorded or "").strip():
+        return recorded.strip()
     engine = (engine or "").strip()
     model = (model or "").strip()
-    if "pocketsphinx" in model.lower() or engine.lower() == "pocketsphinx":
-        name = "PocketSphinx"
-    elif model.lower().startswith(("whisper", "gpt-")) and engine == "openai":
-        name = "OpenAI"
-    else:
-        name = _ENGINE_NAMES.get(engine, engine)
-    if not name:
-        return ""
-    if model and model.lower() not in (name.lower(), engine.lower()):
-        return f"{name}, model {model}"
-    return name
+    if engine == "local":
+        if model.lower().startswith("pocketsphinx"):
+            return "PocketSphinx, offline"
+        return f"Whisper {model}, offline (faster-whisper)" if model else "Whisper, offline"
+    if engine == "openai":
+        return f"OpenAI {model or 'whisper-1'}"
+    if engine == "sonix":
+        return "Sonix"
+    return engine
 
 
 def _ordinal(n: int) -> str:

@@ -110,6 +110,7 @@ def transcription_panel_state(audio_file: AudioFile) -> PanelState:
             last_version=Max("versions__version_number"),
             meta_engine=KT("json_with_timestamps__metadata__engine"),
             meta_model=KT("json_with_timestamps__metadata__model"),
+            meta_engine_label=KT("json_with_timestamps__metadata__engine_label"),
             meta_duration=KT("json_with_timestamps__metadata__duration"),
         )
         .order_by("archived", "-created_at")
@@ -140,7 +141,9 @@ def _summary(transcription: Transcription) -> TranscriptSummary:
         latest_label=f"H-{last}" if last else "T-1",
         # What really ran (engine and model, as the pipeline recorded it), not the source
         # column, which says "whisper" for every run of our own pipeline.
-        engine=engine_label(transcription.meta_engine, transcription.meta_model)
+        engine=engine_label(
+            transcription.meta_engine, transcription.meta_model, transcription.meta_engine_label
+        )
         or transcription.get_source_display(),
         duration=duration,
         editor_url=transcription.get_absolute_url(),

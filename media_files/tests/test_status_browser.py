@@ -80,7 +80,7 @@ def test_the_recording_page_follows_the_job_and_stops_asking_when_it_ends(
     # The rest of the page follows too: the panel offers the editor, nothing is running.
     panel = page.locator("#transcription-panel")
     expect(panel.get_by_role("link", name="Open in editor")).to_be_visible(timeout=10_000)
-    expect(panel).to_contain_text("machine transcript by Whisper (offline), model tiny.en")
+    expect(panel).to_contain_text("machine transcript by Whisper tiny.en, offline (faster-whisper)")
     expect(page.locator("[data-job-status=running]")).to_have_count(0)
     assert page.evaluate("window.notReloaded") is True
 

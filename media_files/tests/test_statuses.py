@@ -151,15 +151,14 @@ def test_human_versions_are_called_human_and_labels_are_explained(
 
     assert "Transcribed (T-1)" in row(html, machine)
     assert (
-        'title="T-1: the machine transcript by PocketSphinx, model pocketsphinx-en-us, '
-        'before any human edit."'
+        'title="T-1: the machine transcript by PocketSphinx, offline, before any human edit."'
     ) in row(html, machine)
     assert "Human-edited (H-3)" in row(html, edited)
     assert "H-3: the 3rd human version of the English transcript" in row(html, edited)
-    assert "Machine transcript T-1 by PocketSphinx" in row(html, edited)
+    assert "Machine transcript T-1 by PocketSphinx, offline." in row(html, edited)
     assert "Final: H-2 (human)" in row(html, final)
     assert "H-2: the 2nd human version" in row(html, final)
-    assert "T-1 by OpenAI, model whisper-1" in row(html, final)
+    assert "T-1 by OpenAI whisper-1" in row(html, final)
     # The source column says "whisper" for every run of our own pipeline: never shown as
     # the engine.
     assert "Whisper / own pipeline" not in html

@@ -119,7 +119,7 @@ def test_the_whole_journey(e2e_page: Page):
     assert states[-1] == ["succeeded", 100], states
     # Named after the engine and model that really ran, never the setting's name "local".
     expect(panel).to_contain_text(
-        re.compile(r"machine transcript by (Whisper \(offline\)|PocketSphinx), model \S+")
+        re.compile(r"machine transcript by (Whisper \S+, offline \(faster-whisper\)|PocketSphinx)")
     )
     journey.shot("transcribed")
 

@@ -8,10 +8,10 @@ from transcripts.labels import engine_label, version_label_explained
 @pytest.mark.parametrize(
     ("engine", "model", "expected"),
     [
-        ("local", "pocketsphinx-en-us", "PocketSphinx, model pocketsphinx-en-us"),
-        ("local", "tiny.en", "Whisper (offline), model tiny.en"),
-        ("openai", "whisper-1", "OpenAI, model whisper-1"),
-        ("openai", "", "OpenAI speech-to-text"),
+        ("local", "pocketsphinx-en-us", "PocketSphinx, offline"),
+        ("local", "tiny.en", "Whisper tiny.en, offline (faster-whisper)"),
+        ("openai", "whisper-1", "OpenAI whisper-1"),
+        ("openai", "", "OpenAI whisper-1"),
         ("sonix", "sonix", "Sonix"),
         ("", "", ""),
         (None, None, ""),
@@ -19,6 +19,12 @@ from transcripts.labels import engine_label, version_label_explained
 )
 def test_engine_label_names_what_really_ran(engine, model, expected):
     assert engine_label(engine, model) == expected
+
+
+def test_the_label_recorded_when_the_transcript_was_made_wins():
+    assert engine_label("local", "x", "Whisper small.en, offline (faster-whisper)") == (
+        "Whisper small.en, offline (faster-whisper)"
+    )
 
 
 @pytest.mark.parametrize(

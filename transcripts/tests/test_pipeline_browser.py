@@ -70,7 +70,7 @@ def test_progress_is_live_and_the_editor_link_appears_when_done(
     expect(panel.get_by_role("link", name="Open in editor")).to_be_visible(timeout=15_000)
     # Named after the engine and model that really ran, never the setting's name "local".
     expect(panel).to_contain_text(
-        re.compile(r"machine transcript by (Whisper \(offline\)|PocketSphinx), model \S+")
+        re.compile(r"machine transcript by (Whisper \S+, offline \(faster-whisper\)|PocketSphinx)")
     )
     expect(panel.get_by_role("link", name="Re-transcribe…")).to_be_visible()
     assert page.url.endswith(audio_file.get_absolute_url())  # refreshed in place

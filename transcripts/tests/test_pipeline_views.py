@@ -116,7 +116,7 @@ def test_a_finished_transcript_is_summarised_with_a_way_to_the_editor(
         edited_by=editor,
     )
     html = page(editor_client, audio_file)
-    assert ">H-1</strong>" in html and "by OpenAI speech-to-text, 12:34 long" in html
+    assert ">H-1</strong>" in html and "by OpenAI whisper-1, 12:34 long" in html
     # A human version is called human, never a machine transcript.
     assert "human version, edited by people from the machine transcript (T-1)" in html
     assert 'title="H-1: the 1st human version of the English transcript' in html
