@@ -1,9 +1,12 @@
 """The transcription job end to end: upload → job → T-1, retries, idempotency, replacing."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.files import File
+from django.utils import timezone
 
 from accounts.models import Activity
 from glossary.models import DictionaryEntry
@@ -159,8 +162,12 @@ def test_running_the_task_again_creates_no_second_t1(upload, openai_settings, fa
     sent = len(fake.requests)
 
     transcribe.apply(args=[str(job.pk)])  # a redelivered message for a finished job
-    # A worker that died after storing the T-1 but before marking the job done:
-    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING)
+    # A worker that died after storing the T-1 but before marking the job done (its lease
+    # has run out, so the redelivery takes the job over):
+    Job.objects.filter(pk=job.pk).update(
+        status=Job.Status.RUNNING,
+        heartbeat_at=timezone.now() - timedelta(seconds=settings.JOB_LEASE_SECONDS + 1),
+    )
     transcribe.apply(args=[str(job.pk)])
 
     assert Transcription.objects.filter(audio_file=audio_file).count() == 1
