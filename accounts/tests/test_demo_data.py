@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from accounts.management.commands.demo_data import DEMO
 from accounts.models import User
 from glossary.models import DictionaryEntry
+from jobs.models import Job
 from media_files.models import AudioFile
 from projects.models import Project
 from transcripts.models import Transcription
@@ -83,6 +84,8 @@ def test_the_demo_project_has_a_lecture_its_corrected_transcript_a_glossary_and_
     assert 60 <= recording.duration_seconds <= 75
     assert default_storage.size(recording.file_path) == (DEMO / "lecture.opus").stat().st_size
 
+    # The transcript ships with the lecture: no engine run was queued for it.
+    assert not Job.for_target(recording).exists()
     transcription = Transcription.objects.get(audio_file=recording)
     # T-1 is the speech recogniser's own output, mishearings and word confidences included.
     assert transcription.transcription_type == "T-1"
@@ -102,6 +105,8 @@ def test_the_demo_project_has_a_lecture_its_corrected_transcript_a_glossary_and_
     assert DictionaryEntry.objects.filter(language_code="es").count() >= 3
 
     spanish = Translation.objects.get(transcription=transcription, language_code="es")
+    # The translate job ran (here, not waiting for a worker) and finished.
+    assert [job.status for job in Job.for_target(transcription)] == [Job.Status.SUCCEEDED]
     assert spanish.source_version == final
     reviewed = spanish.versions.exclude(origin="machine").get()
     assert reviewed.version_type == "H-1-es"
