@@ -21,7 +21,7 @@ class GlossaryConfig(AppConfig):
 def _entry_saved(sender, instance, **kwargs):
     from glossary.registry import matcher_invalidate
 
-    matcher_invalidate(instance.language_code)
+    matcher_invalidate(instance.language_code, entry_ids=[instance.pk])
 
 
 def _language_saved(sender, instance, **kwargs):

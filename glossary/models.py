@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 
+from glossary.matcher import fold
 from max_site.db import ArchivableQuerySet, archived, created_at, updated_at, uuid_pk
 
 
@@ -17,6 +18,10 @@ class DictionaryEntry(models.Model):
     term_corrected = models.TextField()
     language_code = models.TextField(default="en", db_default="en")
     context = models.TextField(null=True, blank=True)
+    # The original as the matcher compares it (Unicode case folding, which SQL lower()
+    # does not do): indexed, so finding an entry's duplicates is one lookup however large
+    # the dictionary. Kept by save(); bulk writes set it themselves.
+    term_key = models.TextField(default="", db_default="", editable=False)
     usage_count = models.IntegerField(default=0, db_default=0, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -39,6 +44,7 @@ class DictionaryEntry(models.Model):
             models.Index(fields=["term_original"], name="idx_dictionary_original"),
             models.Index(fields=["language_code"], name="idx_dictionary_language"),
             models.Index(fields=["-usage_count"], name="idx_dictionary_usage"),
+            models.Index(fields=["language_code", "term_key"], name="idx_dictionary_key"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -56,6 +62,13 @@ class DictionaryEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.term_original} → {self.term_corrected} ({self.language_code})"
+
+    def save(self, *args, **kwargs):
+        self.term_key = fold(self.term_original)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "term_original" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "term_key"}
+        super().save(*args, **kwargs)
 
     @property
     def is_canonical(self) -> bool:

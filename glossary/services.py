@@ -116,10 +116,16 @@ def _duplicate_of(
     *, language_code: str, term_original: str, exclude_pk=None
 ) -> DictionaryEntry | None:
     key = fold(term_original)
-    candidates = DictionaryEntry.objects.filter(language_code=language_code)
+    # By the indexed key; rows inserted around the model (raw SQL) have none and are
+    # folded here.
+    candidates = DictionaryEntry.objects.filter(language_code=language_code).filter(
+        Q(term_key=key) | Q(term_key="")
+    )
     if exclude_pk is not None:
         candidates = candidates.exclude(pk=exclude_pk)
-    for entry in candidates.only("pk", "term_original", "term_corrected", "archived"):
+    for entry in candidates.order_by("created_at", "pk").only(
+        "pk", "term_original", "term_corrected", "archived"
+    ):
         if fold(entry.term_original) == key:
             return entry
     return None
@@ -215,7 +221,7 @@ def entry_create(
                 target=entry,
                 details={"term_original": term_original, "term_corrected": term_corrected},
             )
-            matcher_invalidate(language_code)
+            matcher_invalidate(language_code, entry_ids=[entry.pk])
     except IntegrityError as exc:
         raise ValidationError(
             {"term_original": f"“{term_original}” is already in the {language_code} dictionary."}
@@ -264,7 +270,7 @@ def entry_update(
             activity_record(
                 actor=user, action="dictionary.update", target=entry, details={"before": before}
             )
-            matcher_invalidate(language_code, before["language_code"])
+            matcher_invalidate(language_code, before["language_code"], entry_ids=[entry.pk])
     except IntegrityError as exc:
         raise ValidationError(
             {"term_original": f"“{term_original}” is already in the {language_code} dictionary."}
@@ -288,7 +294,7 @@ def entry_set_archived(*, entry: DictionaryEntry, archived: bool, user: User) ->
                     f"already an active {entry.language_code} entry, and the glossary ignores case."
                 )
         entry = set_archived(obj=entry, archived=archived, actor=user)
-        matcher_invalidate(entry.language_code)
+        matcher_invalidate(entry.language_code, entry_ids=[entry.pk])
     return entry
 
 
@@ -400,6 +406,16 @@ def glossary_import_file(
         rows = parse_tbx(data) if kind == "tbx" else parse_csv(data)
     except ImportFileError as exc:
         return ImportReport(dry_run=dry_run, problems=[str(exc)])
+    most = settings.GLOSSARY_IMPORT_MAX_ROWS
+    if len(rows) > most:
+        # One request holds the language locks for the whole import: keep it short.
+        return ImportReport(
+            dry_run=dry_run,
+            problems=[
+                f"The file has {len(rows):,} entries; Max imports at most {most:,} at a time. "
+                f"Split it into files of at most {most:,} entries and import each."
+            ],
+        )
     return glossary_import(user=user, rows=rows, dry_run=dry_run, source=filename)
 
 
@@ -494,11 +510,15 @@ def glossary_import(
 def _plan_and_write(
     user: User, cleaned: list[_CleanRow], languages: list[str], report: ImportReport, source: str
 ) -> None:
+    # Only the entries the file names (by the indexed key), not the whole dictionary.
     existing: dict[tuple[str, str], DictionaryEntry] = {}
-    for entry in DictionaryEntry.objects.filter(language_code__in=languages).order_by(
-        "created_at", "pk"
-    ):
-        existing.setdefault((entry.language_code, fold(entry.term_original)), entry)
+    keys = sorted({fold(clean.original) for clean in cleaned})
+    for start in range(0, len(keys) + 1, 5000):
+        chunk = keys[start : start + 5000]
+        for entry in DictionaryEntry.objects.filter(
+            Q(term_key__in=chunk) | Q(term_key=""), language_code__in=languages
+        ).order_by("created_at", "pk"):
+            existing.setdefault((entry.language_code, fold(entry.term_original)), entry)
 
     to_create: list[DictionaryEntry] = []
     to_update: list[tuple[DictionaryEntry, dict[str, Any]]] = []
@@ -523,6 +543,7 @@ def _plan_and_write(
             to_create.append(
                 DictionaryEntry(
                     term_original=original,
+                    term_key=fold(original),
                     term_corrected=corrected,
                     language_code=language,
                     context=context,
@@ -585,7 +606,9 @@ def _plan_and_write(
         for entry, before in to_update
     ]
     Activity.objects.bulk_create(activities, batch_size=1000)
-    matcher_invalidate(*languages)
+    matcher_invalidate(
+        *languages, entry_ids=[entry.pk for entry in to_create] + [e.pk for e, _ in to_update]
+    )
 
 
 def _with_reason(outcome: ImportOutcome, reason: str) -> ImportOutcome:

@@ -15,6 +15,7 @@ from glossary.models import DictionaryEntry
 from max_site.stale import StaleEdit, form_status
 
 PAGE_SIZE = 50
+REPORT_ROWS = 100  # rows of each kind an import report lists
 
 
 @require_GET
@@ -145,7 +146,32 @@ def entry_import(request):
                 f"updated, {len(report.skipped)} skipped.",
             )
     status = 400 if report is not None and report.problems else 200
-    return render(request, "glossary/import.html", {"form": form, "report": report}, status=status)
+    context = {
+        "form": form,
+        "report": report,
+        "report_sections": [],
+        "problems_shown": [],
+        "problems_more": 0,
+    }
+    if report is not None:
+        # A summary, not an echo: a big file's page would otherwise list every row.
+        context["report_sections"] = [
+            {
+                "title": title,
+                "rows": rows[:REPORT_ROWS],
+                "more": max(0, len(rows) - REPORT_ROWS),
+                "reasons": title == "Skipped",
+            }
+            for title, rows in (
+                ("Added", report.added),
+                ("Updated", report.updated),
+                ("Skipped", report.skipped),
+            )
+            if rows
+        ]
+        context["problems_shown"] = report.problems[:REPORT_ROWS]
+        context["problems_more"] = max(0, len(report.problems) - REPORT_ROWS)
+    return render(request, "glossary/import.html", context, status=status)
 
 
 @require_GET

@@ -354,6 +354,9 @@ SESSION_COOKIE_SECURE = (
     else not DEBUG
 )
 CSRF_COOKIE_SECURE = (
+# glossary: at most this many entries per imported file (a bigger file is refused: split it),
+# so that one import request stays within seconds.
+GLOSSARY_IMPORT_MAX_ROWS = env.int("GLOSSARY_IMPORT_MAX_ROWS", default=20_000)
     env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
     if env.str("CSRF_COOKIE_SECURE", default="")
     else not DEBUG

@@ -304,3 +304,50 @@ def test_non_latin_scripts_follow_the_same_rules(data):
     new_text, _ = matcher(pairs, word_boundaries=boundaries).apply(text)
     if not found:
         assert new_text == text
+
+
+# --- layering changes over a built matcher (what keeps edits cheap at 100,000 entries) ---
+
+WORDS = ["implane", "crwn", "veneer", "ceramic crown", "straße", "STRASSE", "root canal", "root"]
+
+
+@given(
+    st.lists(st.tuples(st.sampled_from(WORDS), st.sampled_from(["a", "b", "Implant"])), max_size=6),
+    st.lists(
+        st.tuples(
+            st.integers(0, 9),
+            st.one_of(st.none(), st.tuples(st.sampled_from(WORDS), st.sampled_from(["x", "y"]))),
+        ),
+        max_size=8,
+    ),
+    st.lists(st.sampled_from([*WORDS, "a", "Root", "canal", "x"]), max_size=12),
+)
+def test_a_matcher_with_changes_finds_what_a_fresh_build_finds(base_pairs, edits, words):
+    entries: dict[int, tuple[str, str]] = {}
+    for index, pair in enumerate(base_pairs):
+        if all(fold_key(pair[0]) != fold_key(o) for o, _ in entries.values()):
+            entries[index] = pair
+    built = Matcher([Term(i, o, c) for i, (o, c) in entries.items()])
+    layered = built
+    for entry_id, change in edits:
+        # The services refuse two entries that fold alike: so do these edits.
+        if change is not None and any(
+            fold_key(change[0]) == fold_key(o) for i, (o, _) in entries.items() if i != entry_id
+        ):
+            continue
+        if change is None:
+            entries.pop(entry_id, None)
+        else:
+            entries[entry_id] = change
+        layered = layered.with_changes(
+            {entry_id: None if change is None else Term(entry_id, *change)}
+        )
+    fresh = Matcher([Term(i, o, c) for i, (o, c) in entries.items()])
+    text = " ".join(words)
+    assert layered.apply(text) == fresh.apply(text)
+    assert len(layered) == len(fresh)
+    assert layered._base is built  # the built automaton was reused, not rebuilt
+
+
+def fold_key(term: str) -> str:
+    return term.casefold()

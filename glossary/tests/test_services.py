@@ -307,6 +307,57 @@ def test_the_matcher_is_built_once_and_reused_until_a_write(editor, django_asser
     assert registry.matcher_for("en") is rebuilt
 
 
+def test_an_edit_is_layered_over_the_built_matcher_not_rebuilt(editor, django_assert_num_queries):
+    seed_entries(editor)
+    built = registry.matcher_for("en")
+    crown = entry_create(user=editor, term_original="crwn", term_corrected="crown")
+    implane = DictionaryEntry.objects.get(term_original="implane")
+    entry_set_archived(entry=implane, archived=True, user=editor)
+    # One query for the changed entries, however many entries the language has.
+    with django_assert_num_queries(1):
+        current = registry.matcher_for("en")
+    assert current._base is built and len(current) == 6
+    assert glossary_apply(text="crwn implane", language_code="en")[0] == "crown implane"
+    entry_update(
+        entry=crown,
+        user=editor,
+        term_original="crwon",
+        term_corrected="crown",
+        language_code="en",
+    )
+    assert glossary_apply(text="crwn crwon", language_code="en")[0] == "crwn crown"
+    assert registry.matcher_for("en")._base is built
+
+
+def test_too_many_changes_or_a_lost_record_rebuild_the_matcher(editor, monkeypatch):
+    from django.core.cache import cache
+
+    seed_entries(editor)
+    built = registry.matcher_for("en")
+    entry_create(user=editor, term_original="crwn", term_corrected="crown")
+    cache.delete_many([f"glossary:matcher-change:en:{n}" for n in range(1, 100)])
+    rebuilt = registry.matcher_for("en")
+    assert rebuilt._base is rebuilt and rebuilt is not built
+    monkeypatch.setattr(registry, "MAX_LAYERED_CHANGES", 1)
+    entry_create(user=editor, term_original="brdge", term_corrected="bridge")
+    entry_create(user=editor, term_original="pulpp", term_corrected="pulp")
+    again = registry.matcher_for("en")
+    assert again._base is again and len(again) == 9
+
+
+def test_duplicates_are_found_by_the_indexed_key_not_by_reading_every_entry(editor):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    DictionaryEntryFactory.create_batch(50)
+    entry_create(user=editor, term_original="Straße", term_corrected="street", language_code="de")
+    with CaptureQueriesContext(connection) as queries, pytest.raises(ValidationError) as refused:
+        entry_create(user=editor, term_original="STRASSE", term_corrected="x", language_code="de")
+    assert "already in the de dictionary as “Straße”" in str(refused.value)
+    lookups = [q["sql"] for q in queries if 'FROM "dictionary"' in q["sql"]]
+    assert lookups and all("term_key" in sql for sql in lookups)
+
+
 def test_saves_outside_the_services_also_invalidate(editor):
     seed_entries(editor)
     first = registry.matcher_for("en")

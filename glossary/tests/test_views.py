@@ -255,6 +255,27 @@ def test_import_page_refuses_a_large_file_before_reading_it(editor_client, setti
     assert not DictionaryEntry.objects.exists()
 
 
+def test_import_page_refuses_a_file_over_the_row_limit(editor_client, settings):
+    settings.GLOSSARY_IMPORT_MAX_ROWS = 3
+    data = b"term_original,term_corrected\n" + b"".join(b"t%d,t%d\n" % (n, n) for n in range(4))
+    response = editor_client.post(reverse("glossary:import"), {"file": upload("g.csv", data)})
+    assert response.status_code == 400
+    assert "The file has 4 entries; Max imports at most 3 at a time." in response.content.decode()
+    assert not DictionaryEntry.objects.exists()
+
+
+def test_import_report_summarises_instead_of_echoing_every_row(editor_client):
+    data = b"term_original,term_corrected\n" + b"".join(
+        b"term%03d,term%03d\n" % (n, n) for n in range(150)
+    )
+    response = editor_client.post(reverse("glossary:import"), {"file": upload("g.csv", data)})
+    body = response.content.decode()
+    assert "Added <strong>150</strong>" in body
+    assert "term099" in body and "term100" not in body
+    assert "… and 50 more." in body
+    assert DictionaryEntry.objects.count() == 150
+
+
 def test_import_page_wrong_encoding(editor_client):
     data = "term_original,term_corrected\nprótesis,prótesis\n".encode("cp1252")
     response = editor_client.post(reverse("glossary:import"), {"file": upload("g.csv", data)})
