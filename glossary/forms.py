@@ -75,6 +75,8 @@ class EntryFilterForm(forms.Form):
 
 
 class EntryForm(StaleSaveFormMixin, forms.Form):
+    stale_what = "glossary entry"
+
     term_original = forms.CharField(
         label="Original (as the machine writes it)",
         max_length=500,

@@ -55,7 +55,19 @@ def refuse_stale(*, current: models.Model, based_on: str | None, what: str) -> N
 
 
 class StaleSaveFormMixin:
-    """A hidden `based_on` token for a form that edits `edits` (see the module docstring)."""
+    """A hidden `based_on` token for a form that edits `edits` (see the module docstring).
+
+    `clean` already compares the token with the row as it is now, so a stale save is
+    refused as a form error before anything is written (the admin shows it like any other);
+    the service's check under the row lock settles the race in between. A form that edits
+    a row must carry the token; only the admin's list edits (a ModelForm without it) save
+    without the check, and they write just the fields changed in the list.
+    """
+
+    # Collected by the forms' metaclass through the MRO, so the admin lists it too.
+    declared_fields = {"based_on": forms.CharField(required=False, widget=forms.HiddenInput)}
+    # How a refusal names the row ("project"); default: the model's verbose name.
+    stale_what: str | None = None
 
     def __init__(self, *args, edits: models.Model | None = None, **kwargs):
         if edits is None and isinstance(self, forms.ModelForm):
@@ -66,16 +78,25 @@ class StaleSaveFormMixin:
             kwargs.setdefault("initial", self.values_of(edits))
         super().__init__(*args, **kwargs)
         if edits is not None:
-            self.fields["based_on"] = forms.CharField(required=False, widget=forms.HiddenInput)
             self.initial["based_on"] = edit_token(edits)
 
     def clean(self):
         cleaned = super().clean()
-        if self.edited_row is not None and not cleaned.get("based_on"):
+        row = self.edited_row
+        if row is None:
+            return cleaned
+        based_on = cleaned.get("based_on")
+        if not based_on:
+            if isinstance(self, forms.ModelForm):
+                return cleaned
             # A hidden field's own error would not show on most pages: say it for the form.
             raise ValidationError(
                 "The form is damaged (it lacks the version it was based on): reload the page."
             )
+        current = type(row)._default_manager.filter(pk=row.pk).first()
+        if current is not None and edit_token(current) != based_on:
+            what = self.stale_what or str(current._meta.verbose_name)
+            self.show_newer(StaleEdit(current=current, what=what))
         return cleaned
 
     def values_of(self, row: models.Model) -> dict[str, Any]:

@@ -7,6 +7,8 @@ from summaries.models import GeneratedSummary, PromptTemplate
 
 
 class PromptTemplateEditForm(StaleSaveFormMixin, forms.Form):
+    stale_what = "template"
+
     template_content = forms.CharField(
         label="Template", widget=forms.Textarea(attrs={"rows": 12}), strip=False
     )

@@ -3,12 +3,14 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 
 from max_site.admin_mixins import NoDeleteAdminMixin, ServiceSaveAdminMixin
+from max_site.stale import StaleSaveFormMixin
 from translations import services
 from translations.models import Language, Translation, TranslationVersion, VoiceOver
 
 
-class LanguageAdminForm(forms.ModelForm):
-    """The change form and the list's inline edits (`active`) check the service's rules."""
+class LanguageAdminForm(StaleSaveFormMixin, forms.ModelForm):
+    """The change form and the list's inline edits (`active`) check the service's rules;
+    the change form also refuses a stale save (`max_site.stale`)."""
 
     class Meta:
         model = Language
@@ -52,8 +54,17 @@ class LanguageAdmin(ServiceSaveAdminMixin, NoDeleteAdminMixin, admin.ModelAdmin)
 
     def save_through_service(self, request, obj, form, change):
         if change:
-            changes = {k: form.cleaned_data[k] for k in form.changed_data}
-            return services.language_update(language=obj, user=request.user, **changes)
+            changes = {
+                k: form.cleaned_data[k]
+                for k in form.changed_data
+                if k in services.LANGUAGE_EDITABLE
+            }
+            return services.language_update(
+                language=obj,
+                user=request.user,
+                based_on=form.cleaned_data.get("based_on") or None,
+                **changes,
+            )
         fields = {k: form.cleaned_data[k] for k in services.LANGUAGE_EDITABLE}
         return services.language_create(user=request.user, code=form.cleaned_data["code"], **fields)
 

@@ -31,6 +31,8 @@ class Language(models.Model):
     word_boundaries = models.BooleanField(default=True, db_default=True)
     active = models.BooleanField(default=True, db_default=True)
     created_at = created_at()
+    # Moves with every change: the admin's edit form refuses a stale save by it.
+    updated_at = updated_at()
 
     objects = LanguageQuerySet.as_manager()
 

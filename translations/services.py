@@ -39,6 +39,7 @@ from integrations.llm import get_chat_engine
 from integrations.llm_offline import offline_translation_label
 from jobs import services as job_services
 from jobs.models import Job
+from max_site.stale import refuse_stale
 from transcripts.models import Transcription, TranscriptionVersion
 from transcripts.services import (
     SaveResult,
@@ -690,10 +691,15 @@ def language_create(*, user: User, code: str, **fields: Any) -> Language:
     return language
 
 
-def language_update(*, language: Language, user: User, **changes: Any) -> Language:
-    """Change a language's name, direction, word boundaries or whether it is offered."""
+def language_update(
+    *, language: Language, user: User, based_on: str | None = None, **changes: Any
+) -> Language:
+    """Change a language's name, direction, word boundaries or whether it is offered.
+    `based_on` is the edit token the admin's form showed (`max_site.stale`): StaleEdit if
+    someone saved the language since."""
     with transaction.atomic():
         language = Language.objects.select_for_update().get(pk=language.pk)
+        refuse_stale(current=language, based_on=based_on, what="language")
         language_validate(language=language, code=language.code, changes=changes)
         before = {key: getattr(language, key) for key in changes}
         changed = [key for key, value in changes.items() if before[key] != value]
@@ -701,7 +707,7 @@ def language_update(*, language: Language, user: User, **changes: Any) -> Langua
             return language
         for key in changed:
             setattr(language, key, changes[key])
-        language.save(update_fields=changed)
+        language.save(update_fields=[*changed, "updated_at"])
         activity_record(
             actor=user,
             action="language.update",

@@ -1,0 +1,52 @@
+"""A language's admin change form refuses a stale save, showing the newer values."""
+
+import pytest
+from django.urls import reverse
+
+from max_site.stale import StaleEdit, edit_token
+from translations import services
+from translations.models import Language
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_stale_language_save_is_refused_showing_the_newer_values(
+    admin_client_, staff_admin, editor
+):
+    spanish = Language.objects.get(code="es")
+    url = reverse("admin:translations_language_change", args=[spanish.pk])
+    shown = admin_client_.get(url).context["adminform"].form.initial["based_on"]
+    assert f'name="based_on" value="{shown}"' in admin_client_.get(url).content.decode()
+
+    services.language_update(language=spanish, user=editor, name="Español (España)")
+    form = {
+        "name": "Spanish (Spain)",
+        "direction": "ltr",
+        "word_boundaries": "on",
+        "active": "on",
+        "based_on": shown,
+    }
+    response = admin_client_.post(url, form)
+    assert response.status_code == 200  # the change form again, with the refusal
+    html = response.content.decode()
+    assert "Someone else saved this language while you were editing it." in html
+    assert "Name: “Español (España)” (yours: “Spanish (Spain)”)" in html
+    spanish.refresh_from_db()
+    assert spanish.name == "Español (España)"
+
+    # Saving again with the token the refusal handed back replaces it, knowingly.
+    newer = response.context["adminform"].form.data["based_on"]
+    response = admin_client_.post(url, {**form, "based_on": newer})
+    assert response.status_code == 302
+    spanish.refresh_from_db()
+    assert spanish.name == "Spanish (Spain)"
+
+
+def test_the_service_refuses_a_stale_token_under_the_lock(editor):
+    french = Language.objects.get(code="fr")
+    seen = edit_token(french)
+    services.language_update(language=french, user=editor, name="Français")
+    with pytest.raises(StaleEdit):
+        services.language_update(language=french, user=editor, based_on=seen, active=False)
+    french.refresh_from_db()
+    assert french.active and french.name == "Français"
