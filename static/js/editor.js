@@ -23,7 +23,10 @@ const WORD_CHARS = "\\p{L}\\p{M}\\p{N}";
 
 const escapeHtml = (s) =>
   s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
-const normalize = (s) => s.replace(/\s+/g, " ").trim();
+// Control characters have no place in spoken text, and PostgreSQL cannot store NUL: a pasted
+// or dropped one would make every save and autosave fail over a character nobody can see.
+const CONTROL_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g;
+const normalize = (s) => s.replace(CONTROL_CHARS, "").replace(/\s+/g, " ").trim();
 const tokens = (s) => (s ? s.split(" ") : []);
 const wordKey = (t) => (t.match(/[\p{L}\p{M}\p{N}]+/gu) || [t]).join("").toLowerCase();
 const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -115,6 +118,9 @@ function requestedTime() {
   return Number.isFinite(t) && t >= 0 ? t : null;
 }
 
+// This tab's copy of the unsaved text of an editor page, written when the page is left.
+const handoffKey = () => `editor-unsaved:${location.pathname}`;
+
 // Character offsets of each word in a segment's text (words are single-space separated).
 function wordBounds(text) {
   let offset = 0;
@@ -195,6 +201,7 @@ class Editor {
   }
 
   start() {
+    const takenOver = this.#takeOverUnsaved();
     this.container.hidden = false;
     this.#buildPieces();
     this.#wireTranscript();
@@ -202,6 +209,7 @@ class Editor {
     this.#wireSave();
     this.#wireAutosave();
     this.#wireLeaving();
+    this.#keepInThisTab();
     this.#wireKeys();
     this.finder = new Finder(this, this.root.querySelector("[data-findbar]"));
     this.corrector = new Corrector(this);
@@ -215,7 +223,14 @@ class Editor {
     const t = requestedTime();
     if (t != null) this.openAt(t);
     const flash = sessionStorage.getItem("editor-flash");
-    if (flash) {
+    if (takenOver) {
+      this.autosave?.settled(null); // the beacon may never have arrived: send them again
+      this.status(
+        `Your unsaved changes in ${takenOver} segment${takenOver === 1 ? "" : "s"} are back ` +
+          "(typed before the page was reloaded). Save to keep them as a version.",
+        "dirty",
+      );
+    } else if (flash) {
       sessionStorage.removeItem("editor-flash");
       this.status(flash);
     } else {
@@ -223,6 +238,63 @@ class Editor {
     }
     window.maxEditor = this; // for the browser tests and the benchmark
     performance.mark("max-editor-ready");
+  }
+
+  // A reload (or Back, then Forward) right after typing: the page's last draft leaves as a
+  // beacon when it is left, and may reach the server only after the new page was rendered,
+  // which then opened without the edits and without offering a draft. So the old page also
+  // leaves its unsaved text in this tab's sessionStorage; the new page takes it over, and
+  // with it the old page's place as the draft's writer (its autosave may then replace the
+  // beacon's draft instead of being refused as "another page"). Returns how many segments.
+  #takeOverUnsaved() {
+    let entry = null;
+    try {
+      entry = JSON.parse(sessionStorage.getItem(handoffKey()) || "null");
+      sessionStorage.removeItem(handoffKey());
+    } catch {
+      return 0;
+    }
+    if (!entry || typeof entry.segments !== "object" || !entry.segments) return 0;
+    const how = performance.getEntriesByType("navigation")[0]?.type;
+    if (how !== "reload" && how !== "back_forward") return 0;
+    // The server offers a draft (or restored one), or a version was saved since: that wins.
+    if (this.root.dataset.autosavePaused || this.dirty.size || entry.based_on !== this.basedOn) return 0;
+    for (const [index, text] of Object.entries(entry.segments)) {
+      const seg = this.segs[+index];
+      if (!seg || typeof text !== "string") continue;
+      const clean = normalize(text);
+      if (clean === seg.text) continue;
+      seg.text = clean;
+      this.dirty.add(+index);
+    }
+    if (!this.dirty.size) return 0;
+    this.revision++;
+    this.page = String(entry.page || this.page);
+    this.pageLoaded = String(entry.page_loaded || this.pageLoaded);
+    return this.dirty.size;
+  }
+
+  #keepInThisTab() {
+    addEventListener("pagehide", () => {
+      try {
+        if (this.leaving || !this.dirty.size) {
+          sessionStorage.removeItem(handoffKey());
+          return;
+        }
+        const segments = {};
+        for (const i of this.dirty) segments[i] = this.segs[i].text;
+        sessionStorage.setItem(
+          handoffKey(),
+          JSON.stringify({ page: this.page, page_loaded: this.pageLoaded, based_on: this.basedOn, segments }),
+        );
+      } catch {
+        // Storage full or switched off: the beacon still carries the draft.
+      }
+    });
+    addEventListener("pageshow", (event) => {
+      // Back from the cache: this very page is live again, its copy is not needed.
+      if (event.persisted) sessionStorage.removeItem(handoffKey());
+    });
   }
 
   // -- pieces ---------------------------------------------------------------------------------
@@ -471,7 +543,9 @@ class Editor {
       const textEl = event.target.closest?.(".seg__text");
       if (!textEl) return;
       event.preventDefault();
-      const text = (event.clipboardData?.getData("text/plain") || "").replace(/\s+/g, " ");
+      const text = (event.clipboardData?.getData("text/plain") || "")
+        .replace(CONTROL_CHARS, "")
+        .replace(/\s+/g, " ");
       document.execCommand("insertText", false, text);
     });
     c.addEventListener("drop", (event) => {
@@ -784,7 +858,14 @@ class Editor {
         this.draftSavedAt = data.saved_at ? new Date(data.saved_at) : null;
         this.updateStatus();
       },
-      onError: () => this.status("Autosave failed; your changes are still here.", "error"),
+      // The server's reason when it gave one (a refused character, say), not just "failed".
+      onError: (error) =>
+        this.status(
+          error instanceof TypeError || !error?.message || error.message.startsWith("HTTP ")
+            ? "Autosave failed; your changes are still here."
+            : `Autosave failed: ${error.message} Your changes are still here.`,
+          "error",
+        ),
       onNewer: (data) => {
         this.newerDraft = true;
         this.status(data.message, "error");

@@ -1,0 +1,98 @@
+"""What a sceptical user found in the editor after the trust fixes, in headless Chromium:
+a reload right after typing showed the text without the edits (the draft's beacon arrived
+after the new page), and an invisible pasted NUL made every save and autosave fail."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from transcripts.models import TranscriptionVersion
+from transcripts.tests.test_editor_trust_browser import (  # noqa: F401 (fixtures)
+    SEGMENTS,
+    assert_every_edit_on_the_page,
+    has_edits,
+    lecture,
+    open_editor,
+    segment,
+    type_in_every_segment,
+    wait_for_draft,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_reloading_right_after_typing_keeps_the_edits_even_when_the_draft_arrives_late(
+    page_for, editor, lecture
+):
+    page = page_for(editor)
+    open_editor(page, lecture)
+    type_in_every_segment(page)
+    # The leaving page's beacon is late (here: lost), as it is whenever the reloaded page is
+    # rendered first: the server has no draft to offer when the new page asks.
+    page.route("**/draft/", lambda route: route.abort())
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.type), dialog.accept()))
+    page.reload()
+    assert asked == ["beforeunload"]
+    expect(page.locator('.seg[data-i="0"]')).to_be_visible()
+    assert_every_edit_on_the_page(page)
+    expect(page.locator("[data-status]")).to_contain_text(
+        f"Your unsaved changes in {SEGMENTS} segments are back"
+    )
+    page.unroute("**/draft/")
+    # They are unsaved edits like any other: autosaved as this user's draft, and saved.
+    page.evaluate("maxEditor.autosave.send()")
+    wait_for_draft(editor, lecture, has_edits())
+    page.keyboard.press("Control+s")
+    expect(page.locator("[data-status]")).to_contain_text("Saved H-1.")
+    lines = TranscriptionVersion.objects.get().edited_text.splitlines()
+    assert all(lines[i].endswith(f" fixed{i}.") for i in range(SEGMENTS))
+
+    # A plain visit later (no reload) opens the saved text, nothing taken over twice.
+    page.goto("/projects/")
+    open_editor(page, lecture)
+    expect(page.locator("[data-status]")).to_contain_text("All changes saved (H-1)")
+
+
+def test_a_reload_never_resurrects_edits_that_were_saved(page_for, editor, lecture):
+    page = page_for(editor)
+    open_editor(page, lecture)
+    type_in_every_segment(page, count=2)
+    page.keyboard.press("Control+s")
+    expect(page.locator("[data-status]")).to_contain_text("Saved H-1.")
+    page.reload()
+    expect(page.locator("[data-status]")).to_contain_text("All changes saved (H-1)")
+    expect(page.locator(".seg.is-dirty")).to_have_count(0)
+
+
+def test_a_pasted_nul_or_control_character_is_dropped_and_never_blocks_saving(
+    page_for, editor, lecture, settings
+):
+    settings.EDITOR_AUTOSAVE_SECONDS = 1
+    page = page_for(editor)
+    open_editor(page, lecture)
+    segment(page, 0).click(modifiers=["Alt"])
+    page.keyboard.press("End")
+    page.evaluate(
+        """() => {
+          const data = new DataTransfer();
+          data.setData('text/plain', ' mol\\u0000ar\\u0007 crown');
+          data.setData('text/html', '<b>ignored</b><img src=x>');
+          document.activeElement.dispatchEvent(
+            new ClipboardEvent('paste', {clipboardData: data, bubbles: true, cancelable: true}));
+        }"""
+    )
+    # Replace all with a replacement carrying one too.
+    page.locator("[data-find]").fill("pulp")
+    page.locator("[data-replace]").fill("pu\u0000lp")
+    page.get_by_role("button", name="Replace all").click()
+    expect(page.locator("[data-find-status]")).to_contain_text("Replaced")
+    page.wait_for_timeout(1500)  # an autosave went out
+    expect(page.locator("[data-status]")).not_to_contain_text("failed")
+    page.keyboard.press("Control+s")
+    expect(page.locator("[data-status]")).to_contain_text("Saved H-1.")
+    text = TranscriptionVersion.objects.get().edited_text
+    assert "\x00" not in text and "\x07" not in text
+    assert text.splitlines()[0].endswith("graft. molar crown")
+    assert "pulp" in text
