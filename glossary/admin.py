@@ -22,6 +22,7 @@ class DictionaryEntryAdminForm(forms.ModelForm):
                     term_original=data.get("term_original", ""),
                     term_corrected=data.get("term_corrected", ""),
                     language_code=data.get("language_code", ""),
+                    context=data.get("context") or "",
                     exclude_pk=None if self.instance._state.adding else self.instance.pk,
                 )
             )

@@ -342,6 +342,17 @@ def test_admin_add_edit_and_archive_go_through_the_services(admin_client_, staff
         add, {"term_original": "--", "term_corrected": "x", "language_code": "en"}
     )
     assert "has no letter or digit" in response.content.decode()
+    response = admin_client_.post(
+        add,
+        {
+            "term_original": "crwn",
+            "term_corrected": "crown",
+            "language_code": "en",
+            "context": "\x07",
+        },
+    )
+    assert response.status_code == 200
+    assert "control or invalid character (U+0007)" in response.content.decode()
 
     changelist = reverse("admin:glossary_dictionaryentry_changelist")
     admin_client_.post(
