@@ -1120,6 +1120,8 @@ class Finder {
     this.statusEl = form.querySelector("[data-find-status]");
     form.addEventListener("submit", (event) => {
       event.preventDefault();
+      // A count still pending from typing would overwrite what this action reports.
+      clearTimeout(this.countTimer);
       const action = event.submitter?.value || "next";
       if (action === "one") this.replaceOne();
       else if (action === "all") this.replaceAll();
@@ -1129,15 +1131,16 @@ class Finder {
       input.addEventListener("keydown", (event) => {
         if (event.key === "Enter") {
           event.preventDefault();
+          clearTimeout(this.countTimer);
           this.next();
         }
       });
     }
-    let timer = 0;
+    this.countTimer = 0;
     const changed = () => {
       this.stale();
-      clearTimeout(timer);
-      timer = setTimeout(() => this.#count(), 150);
+      clearTimeout(this.countTimer);
+      this.countTimer = setTimeout(() => this.#count(), 150);
     };
     this.find.addEventListener("input", changed);
     this.matchCaseEl.addEventListener("change", changed);

@@ -8,11 +8,12 @@ import pytest
 from playwright.sync_api import expect
 
 from transcripts.models import TranscriptionVersion
-from transcripts.tests.test_editor_trust_browser import (  # noqa: F401 (fixtures)
+from transcripts.tests.test_editor_helpers import generated_segments, make_transcription
+from transcripts.tests.test_editor_trust_browser import (
+    SCREENSHOTS,
     SEGMENTS,
     assert_every_edit_on_the_page,
     has_edits,
-    lecture,
     open_editor,
     segment,
     type_in_every_segment,
@@ -20,6 +21,13 @@ from transcripts.tests.test_editor_trust_browser import (  # noqa: F401 (fixture
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def lecture(editor):
+    return make_transcription(
+        editor, generated_segments(words=SEGMENTS * 10, per_segment=10), with_file=True
+    )
 
 
 def test_reloading_right_after_typing_keeps_the_edits_even_when_the_draft_arrives_late(
@@ -96,3 +104,63 @@ def test_a_pasted_nul_or_control_character_is_dropped_and_never_blocks_saving(
     assert "\x00" not in text and "\x07" not in text
     assert text.splitlines()[0].endswith("graft. molar crown")
     assert "pulp" in text
+
+
+@pytest.fixture
+def spanish(editor, lecture):
+    from transcripts.services import transcript_finalize
+    from translations import services as translation_services
+
+    transcript_finalize(transcription=lecture, user=editor)
+    lecture.refresh_from_db()
+    segments = [
+        {"id": seg["id"], "start": seg["start"], "end": seg["end"], "text": f"Texto {i}."}
+        for i, seg in enumerate(lecture.json_with_timestamps["segments"])
+    ]
+    return translation_services.translation_store_machine_text(
+        transcription=lecture,
+        language_code="es",
+        source=lecture.final_version,
+        segments=segments,
+        corrections=[],
+        engine="anthropic",
+        user=editor,
+    ).translation
+
+
+@pytest.mark.parametrize(("width", "height"), [(390, 844), (1366, 768)])
+def test_the_translation_review_reads_on_a_phone_with_the_player_pinned_not_covering_it(
+    page_for, editor, spanish, width, height
+):
+    # The review page's own stylesheet still had the provisional page's sticky `.player`
+    # (top: 0): with the editor's fixed, bottom-pinned player it stretched over the whole
+    # screen on a phone, and no text could be seen or clicked.
+    page = page_for(editor, viewport={"width": width, "height": height})
+    page.goto(f"/translations/{spanish.pk}/")
+    expect(page.locator('.seg[data-i="0"]')).to_be_visible()
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"translation-review-{width}x{height}.png")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    player = page.locator(".player").bounding_box()
+    assert player["height"] < height * 0.25, player
+    if width < 900:
+        assert player["y"] + player["height"] >= height - 1  # pinned to the bottom edge
+    first = page.locator('.seg[data-i="0"] .seg__text')
+    box = first.bounding_box()
+    assert box["y"] + box["height"] <= player["y"] or width >= 900
+    first.click(modifiers=["Alt"])  # nothing lies over the text
+    page.keyboard.press("End")
+    page.keyboard.type(" corregido")
+    expect(first).to_contain_text("Texto 0. corregido")
+
+
+def test_replace_all_right_after_typing_keeps_saying_what_it_replaced(page_for, editor, lecture):
+    page = page_for(editor)
+    open_editor(page, lecture)
+    page.locator("[data-find]").fill("pulp")
+    page.locator("[data-replace]").fill("pulpa")
+    page.get_by_role("button", name="Replace all").click()  # within the count's 150 ms
+    status = page.locator("[data-find-status]")
+    expect(status).to_contain_text("Replaced")
+    page.wait_for_timeout(400)
+    expect(status).to_contain_text("Replaced")
