@@ -227,7 +227,7 @@ class Editor {
       this.autosave?.settled(null); // the beacon may never have arrived: send them again
       this.status(
         `Your unsaved changes in ${takenOver} segment${takenOver === 1 ? "" : "s"} are back ` +
-          "(typed before the page was reloaded). Save to keep them as a version.",
+          "(typed before this page was reloaded or left). Save to keep them as a version.",
         "dirty",
       );
     } else if (flash) {
