@@ -643,6 +643,46 @@ def _keep_as_draft(
     )
 
 
+# A draft's segment may hold this many times the segment's current text, or this many
+# characters if that is more: room for any real rewrite, none for a 10 MB paste that would
+# then sit in the cache for EDITOR_DRAFT_SECONDS.
+DRAFT_SEGMENT_GROWTH = 4
+DRAFT_SEGMENT_MIN_CHARS = 2_000
+
+
+def document_draft_check(
+    *, doc: VersionedDocument, parent, based_on: int, segments: Mapping[int, str]
+) -> None:
+    """Refuse (ValidationError, with what is wrong) a draft that does not fit the document:
+    a version it does not have, segments it does not have, a segment far too long."""
+    if not segments:
+        return
+    try:
+        base = document_snapshot(
+            doc=doc, parent=parent, version_number=int(based_on), with_json=False
+        )
+    except ValidationError:
+        raise ValidationError(
+            f"The draft was made on version {based_on}, which this {doc.kind} does not have. "
+            "Reload the page."
+        ) from None
+    count = len(base.texts)
+    missing = sorted(i for i in segments if not 0 <= i < count)
+    if missing:
+        raise ValidationError(
+            f"The draft has text for segment {missing[0] + 1}, but this {doc.kind} has "
+            f"{count} segment{'s' if count != 1 else ''}. Reload the page."
+        )
+    for index in sorted(segments):
+        limit = max(DRAFT_SEGMENT_MIN_CHARS, DRAFT_SEGMENT_GROWTH * len(base.texts[index]))
+        if len(segments[index]) > limit:
+            raise ValidationError(
+                f"Segment {index + 1} of the draft is {len(segments[index]):,} characters "
+                f"long; a draft of it can hold at most {limit:,}. Shorten it, or split the "
+                "text over several segments."
+            )
+
+
 def document_restore_version(*, doc: VersionedDocument, parent, user, version_number: int):
     """Make an earlier state the newest: a new version with its text and timings."""
     with transaction.atomic():

@@ -41,6 +41,7 @@ from transcripts.services import (
     SaveConflict,
     Snapshot,
     document_diff,
+    document_draft_check,
     document_draft_state,
     document_finalize,
     document_history,
@@ -526,6 +527,7 @@ class DocumentEditor:
             based_on = _int(request.POST.get("based_on"), "The version you started from")
             segments = _posted_segments(request) or {}
             page_loaded = _page_loaded(request.POST.get("page_loaded"))
+            document_draft_check(doc=self.doc, parent=parent, based_on=based_on, segments=segments)
         except ValidationError as error:
             return JsonResponse({"status": "error", "message": _message(error)}, status=400)
         try:

@@ -115,3 +115,47 @@ def test_finalize_pressed_again_on_the_history_pages_t1_row_creates_nothing(
     assert TranscriptionVersion.objects.filter(transcription=transcription).count() == 1
     transcription.refresh_from_db()
     assert transcription.final_version.version_type == "H-1"
+
+
+# --- autosaved drafts must fit the document ------------------------------------------------
+
+
+def autosave(client, transcription, based_on, segments):
+    return client.post(
+        url("autosave", transcription),
+        {"based_on": str(based_on), "segments": json.dumps(segments)},
+    )
+
+
+def test_a_draft_for_segments_the_document_does_not_have_is_refused(
+    editor_client, transcription, editor
+):
+    response = autosave(editor_client, transcription, 0, {"2": "Fine.", "40": "Nowhere."})
+    assert response.status_code == 400
+    assert response.json()["message"] == (
+        "The draft has text for segment 41, but this transcript has 4 segments. Reload the page."
+    )
+    assert drafts.draft_get(kind="transcript", document_id=transcription.pk, user=editor) is None
+
+
+def test_a_draft_of_a_version_the_document_does_not_have_is_refused(editor_client, transcription):
+    response = autosave(editor_client, transcription, 7, {"0": "Hello."})
+    assert response.status_code == 400
+    assert "made on version 7, which this transcript does not have" in response.json()["message"]
+
+
+def test_a_huge_draft_is_refused_and_nothing_is_kept(editor_client, transcription, editor):
+    """10 MB of text for one segment was accepted and kept for 30 days."""
+    huge = "x" * 3_000_000
+    response = autosave(editor_client, transcription, 0, {"1": huge})
+    assert response.status_code == 400
+    assert "Segment 2 of the draft is 3,000,000 characters long" in response.json()["message"]
+    assert drafts.draft_get(kind="transcript", document_id=transcription.pk, user=editor) is None
+
+
+def test_a_real_rewrite_fits_in_a_draft(editor_client, transcription, editor):
+    longer = "Today we look closely at root canal treatment of the lower molars. " * 25
+    response = autosave(editor_client, transcription, 0, {"1": longer})
+    assert response.status_code == 200 and response.json()["status"] == "saved"
+    draft = drafts.draft_get(kind="transcript", document_id=transcription.pk, user=editor)
+    assert draft.segments == {1: longer.strip()}
