@@ -1,7 +1,11 @@
 """The matcher itself (no database): DESIGN.md "Dictionary", rule by rule, plus properties."""
 
+import io
+import os
+import pickle
 import unicodedata
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -351,3 +355,53 @@ def test_a_matcher_with_changes_finds_what_a_fresh_build_finds(base_pairs, edits
 
 def fold_key(term: str) -> str:
     return term.casefold()
+
+
+# --- a built matcher written to a file and read back (what keeps a new process quick) ------
+
+
+def dumped_and_loaded(built: Matcher) -> Matcher:
+    buffer = io.BytesIO()
+    built.dump(buffer)
+    buffer.seek(0)
+    return Matcher.load(buffer)
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(st.sampled_from([*WORDS, "ﬁle", "İzmir", "ß", "a.b"]), st.sampled_from(WORDS)),
+        max_size=8,
+    ),
+    st.booleans(),
+    st.booleans(),
+    st.lists(st.sampled_from([*WORDS, "a", "FILE", "izmir", "x", "ss", "A.B"]), max_size=12),
+)
+def test_a_matcher_read_from_its_file_finds_what_the_built_one_finds(
+    pairs, string_ids, boundaries, words
+):
+    built = Matcher(
+        [Term(f"id-{i}" if string_ids else i, o, c) for i, (o, c) in enumerate(pairs)],
+        word_boundaries=boundaries,
+    )
+    loaded = dumped_and_loaded(built)
+    text = " ".join(words)
+    assert loaded.apply(text) == built.apply(text)
+    assert len(loaded) == len(built) and loaded.terms == built.terms
+    # Edits layer over a loaded matcher as over a built one.
+    change = {next(iter(built.terms)).entry_id: None} if built.terms else {}
+    change["new"] = Term("new", "x", "y")
+    assert loaded.with_changes(change).apply(text) == built.with_changes(change).apply(text)
+
+
+def test_a_matcher_file_holds_data_only_and_anything_else_is_refused():
+    class Payload:
+        def __reduce__(self):
+            return (os.system, ("echo pwned",))
+
+    for data in (b"", b"not a pickle", pickle.dumps(Payload()), pickle.dumps((99, True))):
+        with pytest.raises(ValueError):
+            Matcher.load(io.BytesIO(data))
+    layered = matcher(SEED).with_changes({0: None})
+    with pytest.raises(ValueError):
+        layered.dump(io.BytesIO())

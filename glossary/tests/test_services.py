@@ -426,3 +426,100 @@ def _database_url() -> str:
     user = s["USER"] or "postgres"
     password = f":{s['PASSWORD']}" if s["PASSWORD"] else ""
     return f"postgres://{user}{password}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+# --- a new process reads the matcher's file instead of building it -------------------------
+
+
+def _dictionary_reads(queries) -> list[str]:
+    return [q["sql"] for q in queries if 'FROM "dictionary"' in q["sql"]]
+
+
+# Committed data: only a build from committed entries is written for other processes.
+@pytest.mark.django_db(transaction=True)
+def test_a_new_process_reads_the_matcher_file_written_after_a_bulk_import(
+    editor, settings, tmp_path
+):
+    from django.core.cache import cache
+    from django.test.utils import CaptureQueriesContext
+
+    from glossary.services import glossary_import_file
+
+    settings.VAR_DIR = tmp_path
+    rows = "".join(f"term{n}x,term{n},en\n" for n in range(600)).encode()
+    report = glossary_import_file(
+        user=editor, filename="big.csv", data=b"term_original,term_corrected,language_code\n" + rows
+    )
+    assert report.imported and len(report.added) == 600
+    # The import (more entries than are recorded one by one) built the matcher after its
+    # commit and wrote it down.
+    assert list((tmp_path / "glossary").iterdir()) == [tmp_path / "glossary" / "matcher-en.bin"]
+
+    registry._built.clear()  # what a process that has not used the glossary yet has
+    with CaptureQueriesContext(connection) as queries:
+        assert glossary_apply(text="Term7x and term599x", language_code="en")[0] == (
+            "Term7 and term599"
+        )
+    # Only the usage count is written; no entry is read.
+    assert all(sql.startswith("UPDATE") for sql in _dictionary_reads(queries))
+
+    # Entries written since the file: read one by one and layered over it.
+    entry_create(user=editor, term_original="crwn", term_corrected="crown")
+    entry = DictionaryEntry.objects.get(term_original="term7x")
+    entry_set_archived(entry=entry, archived=True, user=editor)
+    registry._built.clear()
+    with CaptureQueriesContext(connection) as queries:
+        matcher = registry.matcher_for("en")
+    assert len(_dictionary_reads(queries)) == 1 and len(matcher) == 600
+    assert glossary_find(text="crwn term7x term8x", language_code="en")[0].replacement == "crown"
+    assert [m.text for m in glossary_find(text="crwn term7x term8x", language_code="en")] == [
+        "crwn",
+        "term8x",
+    ]
+
+    # A file of another base (the cache was lost, so nothing says which changes it lacks)
+    # is not trusted: the matcher is built from the entries and the file replaced.
+    cache.clear()
+    registry._built.clear()
+    with CaptureQueriesContext(connection) as queries:
+        rebuilt = registry.matcher_for("en")
+    assert any("archived" in sql for sql in _dictionary_reads(queries))
+    assert len(rebuilt) == 600 and rebuilt._base is rebuilt
+    registry._built.clear()
+    with CaptureQueriesContext(connection) as queries:
+        assert len(registry.matcher_for("en")) == 600
+    assert not _dictionary_reads(queries)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_unreadable_matcher_file_is_rebuilt_not_an_error(editor, settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    seed_entries(editor)
+    registry._built.clear()
+    registry.matcher_for("en")  # built outside a transaction: written
+    path = tmp_path / "glossary" / "matcher-en.bin"
+    label = path.read_bytes().split(b"\n", 1)[0]
+    path.write_bytes(label + b"\ngarbage")
+    registry._built.clear()
+    assert glossary_apply(text="implane", language_code="en")[0] == "implant"
+    assert path.read_bytes() != label + b"\ngarbage"
+
+
+def test_a_build_inside_a_transaction_is_not_written_for_other_processes(
+    editor, settings, tmp_path
+):
+    settings.VAR_DIR = tmp_path
+    seed_entries(editor)
+    registry._built.clear()
+    registry.matcher_for("en")
+    assert not (tmp_path / "glossary").exists()
+
+
+def test_a_starting_worker_loads_every_language_with_entries(editor, django_assert_num_queries):
+    seed_entries(editor)
+    entry_create(user=editor, term_original="faceta", term_corrected="carilla", language_code="es")
+    registry._built.clear()
+    registry.matcher_warm()
+    assert sorted(registry._built) == ["en", "es"]
+    with django_assert_num_queries(0):
+        assert glossary_find(text="faceta", language_code="es")[0].replacement == "carilla"
