@@ -6,6 +6,7 @@ reaches the database. One check at the edge covers every form and query paramete
 of a guard in each view: the URL path, every query parameter (names and values), every form
 field, and JSON bodies. The editor posts its segments as JSON inside a form field, where a
 NUL arrives escaped (`\\u0000`), so a value holding that escape is decoded and searched too.
+An escaped lone surrogate (`\\ud800`), which no UTF-8 text can hold, is refused the same way.
 
 The check runs in `process_view`, i.e. after CsrfViewMiddleware has read the form body
 anyway. Views exempt from CSRF are exempt here too: they are exempt because they must
@@ -27,13 +28,23 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 NUL = "\x00"
-# A JSON escape of NUL: `\u0000` after an even number of backslashes (an escaped backslash
-# followed by the letters "u0000" is text, not a NUL).
-_ESCAPED_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
+# A JSON escape of NUL or of a UTF-16 surrogate (`\ud800`) after an even number of
+# backslashes (an escaped backslash followed by the letters "u0000" is text, not a NUL).
+# A lone surrogate cannot be encoded as UTF-8, so PostgreSQL, the diff and every page
+# showing it fail on it as on a NUL; request bytes cannot carry one (Django decodes them
+# with replacement), only a JSON escape can. A correct pair decodes to one ordinary
+# character and passes.
+_ESCAPED = re.compile(r"(?<!\\)(?:\\\\)*\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
-def refusal_message(where: str) -> str:
+def refusal_message(where: str, *, surrogate: bool = False) -> str:
+    if surrogate:
+        return (
+            f"{where} contains a broken character (an unpaired UTF-16 surrogate), which Max "
+            "cannot store or search for. Remove it and try again. Nothing was saved."
+        )
     return (
         f"{where} contains a NUL character (U+0000), which Max cannot store or search for. "
         "It usually comes from text pasted out of another program: remove it and try again. "
@@ -42,62 +53,71 @@ def refusal_message(where: str) -> str:
 
 
 def has_nul(value: str) -> bool:
-    """True when `value` holds a NUL, or is JSON whose strings hold one."""
+    """True when `value` holds a NUL, or is JSON whose strings hold one or a lone surrogate."""
+    return unstorable_in(value) is not None
+
+
+def unstorable_in(value: str) -> str | None:
+    """ "nul" or "surrogate" when `value` (or the JSON it is) holds one; None otherwise."""
     if NUL in value:
-        return True
-    if _ESCAPED_NUL.search(value) is None:
-        return False
+        return "nul"
+    if _ESCAPED.search(value) is None:
+        return None
     try:
         data = json.loads(value)
     except ValueError:
-        return False
-    return _json_has_nul(data)
+        return None
+    return _json_unstorable(data)
 
 
-def _json_has_nul(data: Any) -> bool:
+def _json_unstorable(data: Any) -> str | None:
     pending = [data]
     while pending:
         item = pending.pop()
         if isinstance(item, str):
             if NUL in item:
-                return True
+                return "nul"
+            if _LONE_SURROGATE.search(item):
+                return "surrogate"
         elif isinstance(item, dict):
             pending.extend(item.keys())
             pending.extend(item.values())
         elif isinstance(item, list):
             pending.extend(item)
-    return False
-
-
-def _first_bad_field(fields: Iterable[tuple[str, list[Any]]]) -> str | None:
-    for name, values in fields:
-        if NUL in name:
-            return name.replace(NUL, "")
-        for value in values:
-            if isinstance(value, str) and has_nul(value):
-                return name
-            if getattr(value, "name", None) and NUL in value.name:  # an uploaded file
-                return name
     return None
 
 
-def where_is_nul(request: HttpRequest) -> str | None:
-    """Which part of the request holds a NUL, in words for the user; None when none does."""
+def _first_bad_field(fields: Iterable[tuple[str, list[Any]]]) -> tuple[str, str] | None:
+    """(field name, "nul" or "surrogate") of the first field holding unstorable text."""
+    for name, values in fields:
+        if NUL in name:
+            return name.replace(NUL, ""), "nul"
+        for value in values:
+            if isinstance(value, str) and (kind := unstorable_in(value)) is not None:
+                return name, kind
+            if getattr(value, "name", None) and NUL in value.name:  # an uploaded file
+                return name, "nul"
+    return None
+
+
+def where_is_nul(request: HttpRequest) -> tuple[str, str] | None:
+    """Which part of the request holds unstorable text, in words for the user, and what it
+    is ("nul" or "surrogate"); None when none does."""
     if NUL in request.path:
-        return "The address"
-    if (name := _first_bad_field(request.GET.lists())) is not None:
-        return f"The parameter “{name}”"
+        return "The address", "nul"
+    if (found := _first_bad_field(request.GET.lists())) is not None:
+        return f"The parameter “{found[0]}”", found[1]
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return None
     content_type = request.content_type or ""
     if content_type in _FORM_TYPES:
         fields = [*request.POST.lists(), *request.FILES.lists()]
-        if (name := _first_bad_field(fields)) is not None:
-            return f"The field “{name}”"
+        if (found := _first_bad_field(fields)) is not None:
+            return f"The field “{found[0]}”", found[1]
     elif content_type == "application/json" or content_type.endswith("+json"):
         body = request.body.decode("utf-8", errors="replace")
-        if has_nul(body):
-            return "The request"
+        if (kind := unstorable_in(body)) is not None:
+            return "The request", kind
     return None
 
 
@@ -111,14 +131,15 @@ class UnstorableTextMiddleware:
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
         if getattr(view_func, "csrf_exempt", False) and request.method not in ("GET", "HEAD"):
             # Only the query string: the body is the view's (see the module docstring).
-            where = "The address" if NUL in request.path else None
-            if where is None and (name := _first_bad_field(request.GET.lists())) is not None:
-                where = f"The parameter “{name}”"
+            found = ("The address", "nul") if NUL in request.path else None
+            if found is None and (field := _first_bad_field(request.GET.lists())) is not None:
+                found = (f"The parameter “{field[0]}”", field[1])
         else:
-            where = where_is_nul(request)
-        if where is None:
+            found = where_is_nul(request)
+        if found is None:
             return None
-        message = refusal_message(where)
+        where, kind = found
+        message = refusal_message(where, surrogate=kind == "surrogate")
         if _wants_json(request):
             return JsonResponse({"status": "error", "message": message}, status=400)
         return render(request, "unstorable_text.html", {"message": message}, status=400)

@@ -163,3 +163,32 @@ def test_every_url_refuses_a_nul_query_parameter(admin_client_, path, name):
     response = admin_client_.get(path + "?q=%00")
     assert response.status_code == 400, (path, response.status_code)
     assert REFUSED in response.content.decode()
+
+
+def test_an_escaped_lone_surrogate_in_the_editors_json_is_refused(editor_client, transcription):
+    # `\ud800` decodes to a string no UTF-8 can hold: the diff, PostgreSQL and the page
+    # all failed on it with a 500.
+    response = editor_client.post(
+        reverse("transcripts:save", args=[transcription.pk]),
+        {"based_on": 0, "segments": '{"0": "Welcome \\ud800 to the course."}'},
+        headers={"accept": "application/json"},
+    )
+    assert response.status_code == 400
+    message = response.json()["message"]
+    assert "The field “segments”" in message and "unpaired UTF-16 surrogate" in message
+    assert not TranscriptionVersion.objects.filter(transcription=transcription).exists()
+    response = editor_client.post(
+        reverse("projects:list"), '{"q": "\\udfff"}', content_type="application/json"
+    )
+    assert response.status_code == 400 and "surrogate" in response.json()["message"]
+
+
+def test_an_escaped_surrogate_pair_is_an_ordinary_character(editor_client, transcription):
+    response = editor_client.post(
+        reverse("transcripts:save", args=[transcription.pk]),
+        {"based_on": 0, "segments": '{"0": "Smile \\ud83d\\ude00 please."}'},
+        headers={"accept": "application/json"},
+    )
+    assert response.status_code == 200, response.content
+    saved = Transcription.objects.get(pk=transcription.pk).versions.get()
+    assert "Smile \U0001f600 please." in saved.edited_text
