@@ -332,8 +332,13 @@ def _section_rows(section: ET.Element, where: str, language: str, context: str) 
             ImportRow(where, term, "", language, context)  # reported: no correct term given
             for term, _ in avoided
         ]
+    # A term to avoid that differs from a kept term only by case ("covid" → "COVID", as
+    # Max exports such an entry) is that entry's original: the kept term must not also
+    # become a canonical entry, which would be the same original and replace the correction.
+    avoided_keys = {" ".join(term.split()).casefold() for term, _ in avoided}
     for term, _ in kept:
-        rows.append(ImportRow(where, term, term, language, context))
+        if " ".join(term.split()).casefold() not in avoided_keys:
+            rows.append(ImportRow(where, term, term, language, context))
     for term, _ in avoided:
         rows.append(ImportRow(where, term, preferred[0], language, context))
     return rows

@@ -70,12 +70,25 @@ def clean_context(value: str | None) -> str | None:
     return value or None
 
 
+# Format characters that are part of writing, not copy-and-paste debris: the zero-width
+# non-joiner and joiner shape Hindi conjuncts, Persian and Arabic words and emoji sequences;
+# the directional marks keep Arabic text with numbers or Latin words in order.
+WRITING_FORMAT_CHARACTERS = frozenset("\u200c\u200d\u200e\u200f\u061c")
+
+
+def _is_control(ch: str) -> bool:
+    return (
+        unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn")
+        and ch not in WRITING_FORMAT_CHARACTERS
+    )
+
+
 def has_control_characters(value: str) -> bool:
-    return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") for ch in value)
+    return any(_is_control(ch) for ch in value)
 
 
 def _control_message(what: str, value: str) -> str:
-    found = next(ch for ch in value if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn"))
+    found = next(ch for ch in value if _is_control(ch))
     return (
         f"{what} contains an invisible control or invalid character (U+{ord(found):04X}), "
         "usually pasted from another program: retype the text without it."

@@ -287,6 +287,47 @@ def test_tbx_round_trip_and_the_exported_shape(editor):
     assert ("implant", "implant", "en", "surgical") in entries()
 
 
+@pytest.mark.parametrize("name", ["glossary.tbx", "glossary.csv"])
+def test_an_entry_correcting_only_the_case_survives_export_and_import(editor, name):
+    # The TBX import used to add the preferred term "COVID" as a canonical entry too, the
+    # same original ignoring case, which replaced "covid" → "COVID" by "COVID" → "COVID".
+    entry_create(user=editor, term_original="covid", term_corrected="COVID", context="virus")
+    entry_create(user=editor, term_original="ct scan", term_corrected="CT scan")
+    before = entries()
+    writer = write_tbx if name.endswith(".tbx") else write_csv
+    exported = writer(
+        DictionaryEntry.objects.all(), **({"source_note": "x"} if writer is write_tbx else {})
+    )
+    DictionaryEntry.objects.all().delete()
+    report = run(editor, exported, name=name)
+    assert report.imported, report.problems
+    assert entries() == before
+
+
+@pytest.mark.parametrize("name", ["glossary.tbx", "glossary.csv"])
+def test_joiners_and_direction_marks_of_real_words_are_accepted_and_round_trip(editor, name):
+    # ZWJ/ZWNJ are how Hindi and Persian words are written; they were refused as
+    # "invisible control characters … retype the text without it", which nobody can.
+    entry_create(user=editor, term_original="क्\u200dष", term_corrected="क्ष", language_code="hi")
+    entry_create(
+        user=editor,
+        term_original="می\u200cخواهم",
+        term_corrected="\u200fمی\u200cخواهم",
+        language_code="ar",
+        context="\u200eISO 9001\u200e",
+    )
+    before = entries()
+    writer = write_tbx if name.endswith(".tbx") else write_csv
+    exported = writer(
+        DictionaryEntry.objects.all(), **({"source_note": "x"} if writer is write_tbx else {})
+    )
+    DictionaryEntry.objects.all().delete()
+    report = run(editor, exported, name=name)
+    assert report.imported, report.problems
+    # TBX also brings each preferred term back as a canonical entry (see the round trip above).
+    assert set(before) <= set(entries())
+
+
 BILLION_LAUGHS = """<?xml version="1.0"?>
 <!DOCTYPE martif [
   <!ENTITY lol "lol">
