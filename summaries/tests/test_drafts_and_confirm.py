@@ -154,7 +154,9 @@ def test_the_edit_pages_finalize_refuses_failed_checks_until_confirmed(editor_cl
     long_post.refresh_from_db()
     assert not long_post.is_finalized
 
-    editor_client.post(edit_url, {**data, "based_on": long_post.edit_token, "accept_warnings": "on"})
+    editor_client.post(
+        edit_url, {**data, "based_on": long_post.edit_token, "accept_warnings": "on"}
+    )
     long_post.refresh_from_db()
     assert long_post.is_finalized and long_post.user_edited_text.endswith("More.")
 
