@@ -2,10 +2,13 @@
 appearing when the job finishes (the panel refreshes itself once, without a reload)."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from celery import current_app
+from django.conf import settings
 from django.core.files.storage import default_storage
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from jobs.models import Job
@@ -43,6 +46,12 @@ def audio_file(editor, settings, tmp_path):
     )
 
 
+def expire_lease(job):
+    Job.objects.filter(pk=job.pk).update(
+        heartbeat_at=timezone.now() - timedelta(seconds=settings.JOB_LEASE_SECONDS + 1)
+    )
+
+
 def log_in(page, editor):
     page.goto("/accounts/login/")
     page.fill("input[name=username]", editor.email)
@@ -66,7 +75,10 @@ def test_progress_is_live_and_the_editor_link_appears_when_done(
     expect(panel.locator(".job__message")).to_have_text("piece 2 of 5")
     expect(panel.locator("progress")).to_have_attribute("value", "40")
 
-    transcribe.apply(args=[str(job.pk)])  # the worker finishes the job
+    # That worker dies; the redelivered message takes the job over once its lease has run
+    # out, and finishes it.
+    expire_lease(job)
+    transcribe.apply(args=[str(job.pk)])
     expect(panel.get_by_role("link", name="Open in editor")).to_be_visible(timeout=15_000)
     # Named after the engine and model that really ran, never the setting's name "local".
     expect(panel).to_contain_text(
@@ -87,7 +99,8 @@ def test_cancel_stops_the_job_and_offers_retry(page, editor, audio_file, queued_
 
     panel.get_by_role("button", name="Cancel").click()
     expect(panel.locator(".job__message")).to_have_text("Cancelling…")
-    transcribe.apply(args=[str(job.pk)])  # the worker notices at its next progress step
+    expire_lease(job)  # its worker is gone; the redelivery notices the cancel and stops
+    transcribe.apply(args=[str(job.pk)])
 
     expect(panel.locator("[data-job-status=cancelled]")).to_be_visible(timeout=15_000)
     expect(panel.get_by_role("button", name="Retry")).to_be_visible()
