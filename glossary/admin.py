@@ -4,10 +4,13 @@ from django.core.exceptions import ValidationError
 
 from glossary import services
 from glossary.models import DictionaryEntry
-from max_site.admin_mixins import ArchivableAdminMixin
+from max_site.admin_mixins import ArchivableAdminMixin, ServiceSaveAdminMixin
+from max_site.stale import StaleSaveFormMixin
 
 
-class DictionaryEntryAdminForm(forms.ModelForm):
+class DictionaryEntryAdminForm(StaleSaveFormMixin, forms.ModelForm):
+    """Also refuses a stale save (`max_site.stale`), as the entry's edit page does."""
+
     class Meta:
         model = DictionaryEntry
         fields = ("term_original", "term_corrected", "language_code", "context")
@@ -35,7 +38,7 @@ class DictionaryEntryAdminForm(forms.ModelForm):
 
 
 @admin.register(DictionaryEntry)
-class DictionaryEntryAdmin(ArchivableAdminMixin, admin.ModelAdmin):
+class DictionaryEntryAdmin(ServiceSaveAdminMixin, ArchivableAdminMixin, admin.ModelAdmin):
     form = DictionaryEntryAdminForm
     list_display = (
         "term_original",
@@ -53,7 +56,7 @@ class DictionaryEntryAdmin(ArchivableAdminMixin, admin.ModelAdmin):
         # Archive and restore go through the actions (and the glossary pages).
         return (*self.readonly_fields, "archived")
 
-    def save_model(self, request, obj, form, change):
+    def save_through_service(self, request, obj, form, change):
         data = {
             "term_original": obj.term_original,
             "term_corrected": obj.term_corrected,
@@ -61,11 +64,9 @@ class DictionaryEntryAdmin(ArchivableAdminMixin, admin.ModelAdmin):
             "context": obj.context,
         }
         if change:
-            saved = services.entry_update(entry=obj, user=request.user, **data)
-        else:
-            saved = services.entry_create(user=request.user, **data)
-        obj.pk = saved.pk
-        obj._state.adding = False
+            based_on = form.cleaned_data.get("based_on") or None
+            return services.entry_update(entry=obj, user=request.user, based_on=based_on, **data)
+        return services.entry_create(user=request.user, **data)
 
     def _set_archived(self, request, queryset, archived: bool):
         done, refused = 0, []

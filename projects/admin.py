@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 
 from max_site.admin_mixins import ArchivableAdminMixin, ServiceSaveAdminMixin
+from max_site.stale import StaleSaveFormMixin
 from projects import services
 from projects.models import Project, ProjectType
 
@@ -49,7 +50,9 @@ class ProjectTypeAdmin(ServiceSaveAdminMixin, ArchivableAdminMixin, admin.ModelA
         return services.project_type_restore(project_type=obj, user=user)
 
 
-class ProjectAdminForm(forms.ModelForm):
+class ProjectAdminForm(StaleSaveFormMixin, forms.ModelForm):
+    """Also refuses a stale save (`max_site.stale`), as the project's edit page does."""
+
     class Meta:
         model = Project
         fields = ("name", "project_type", "metadata")
@@ -94,7 +97,9 @@ class ProjectAdmin(ServiceSaveAdminMixin, ArchivableAdminMixin, admin.ModelAdmin
             "metadata": data.get("metadata") or {},
         }
         if change:
-            return services.project_update(project=obj, user=request.user, **fields)
+            return services.project_update(
+                project=obj, user=request.user, based_on=data.get("based_on") or None, **fields
+            )
         return services.project_create(user=request.user, **fields)
 
     def archive(self, obj, user):

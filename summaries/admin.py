@@ -4,12 +4,15 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
 
-from max_site.admin_mixins import NoDeleteAdminMixin
+from max_site.admin_mixins import NoDeleteAdminMixin, ServiceSaveAdminMixin
+from max_site.stale import StaleSaveFormMixin
 from summaries import services
 from summaries.models import FeedbackLog, GeneratedSummary, PromptTemplate, PromptVersion
 
 
-class PromptTemplateAdminForm(forms.ModelForm):
+class PromptTemplateAdminForm(StaleSaveFormMixin, forms.ModelForm):
+    """Also refuses a stale save (`max_site.stale`), as the Settings page does."""
+
     change_notes = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
@@ -42,7 +45,7 @@ class PromptVersionInline(admin.TabularInline):
 
 
 @admin.register(PromptTemplate)
-class PromptTemplateAdmin(NoDeleteAdminMixin, admin.ModelAdmin):
+class PromptTemplateAdmin(ServiceSaveAdminMixin, NoDeleteAdminMixin, admin.ModelAdmin):
     """Saving goes through the same service as the Settings page: a new version each time."""
 
     form = PromptTemplateAdminForm
@@ -60,22 +63,23 @@ class PromptTemplateAdmin(NoDeleteAdminMixin, admin.ModelAdmin):
         url = reverse("summaries:template_history", args=[obj.pk])
         return format_html('<a href="{}">Compare versions and revert</a>', url)
 
-    def save_model(self, request, obj, form, change):
+    def save_through_service(self, request, obj, form, change):
         content = form.cleaned_data["template_content"]
         notes = form.cleaned_data.get("change_notes", "")
         if change:
-            saved = services.prompt_template_update(
-                template=obj, content=content, changed_by=request.user, change_notes=notes
-            )
-        else:
-            saved = services.prompt_template_create(
-                template_name=obj.template_name,
+            return services.prompt_template_update(
+                template=obj,
                 content=content,
-                created_by=request.user,
-                change_notes=notes or "First version.",
+                changed_by=request.user,
+                change_notes=notes,
+                based_on=form.cleaned_data.get("based_on") or None,
             )
-        obj.pk = saved.pk
-        obj.version_number = saved.version_number
+        return services.prompt_template_create(
+            template_name=obj.template_name,
+            content=content,
+            created_by=request.user,
+            change_notes=notes or "First version.",
+        )
 
 
 @admin.register(PromptVersion)

@@ -328,3 +328,98 @@ def test_retry_and_cancel_from_the_admin_record_who_did_it(admin_client_, staff_
     )
     assert _actions_on(failed) == [("job.retry", staff_admin.pk)]
     assert _actions_on(queued) == [("job.cancel", staff_admin.pk)]
+
+
+# --- a stale save in an admin change form is refused, as on the pages ------------------------
+
+
+def _stale_cases(editor):
+    from glossary.services import entry_create, entry_update
+    from projects import services as project_services
+    from summaries.models import PromptTemplate
+    from summaries.services import prompt_template_update
+
+    project = Project.objects.create(
+        name="Implants 2025",
+        project_type=ProjectType.objects.get(slug="lecture"),
+        created_by=editor,
+        metadata={"location": "Madrid", "date": "", "misc": ""},
+    )
+    entry = entry_create(user=editor, term_original="implane", term_corrected="implant")
+    template = PromptTemplate.objects.order_by("template_name").first()
+    return [
+        (
+            reverse("admin:projects_project_change", args=[project.pk]),
+            _project_form(project, name="Implants (admin)"),
+            lambda: project_services.project_update(
+                project=project,
+                user=editor,
+                name="Implants (page)",
+                project_type=project.project_type,
+                metadata=project.metadata,
+            ),
+            lambda: Project.objects.get(pk=project.pk).name,
+            "Implants (page)",
+        ),
+        (
+            reverse("admin:glossary_dictionaryentry_change", args=[entry.pk]),
+            {
+                "term_original": "implane",
+                "term_corrected": "implant (admin)",
+                "language_code": "en",
+                "context": "",
+            },
+            lambda: entry_update(
+                entry=entry,
+                user=editor,
+                term_original="implane",
+                term_corrected="implant (page)",
+                language_code="en",
+                context="",
+            ),
+            lambda: type(entry).objects.get(pk=entry.pk).term_corrected,
+            "implant (page)",
+        ),
+        (
+            reverse("admin:summaries_prompttemplate_change", args=[template.pk]),
+            {
+                "template_content": "Admin: summarise {transcription_text}",
+                "change_notes": "",
+                "promptversion_set-TOTAL_FORMS": "0",
+                "promptversion_set-INITIAL_FORMS": "0",
+            },
+            lambda: prompt_template_update(
+                template=template, content="Page: summarise {transcription_text}", changed_by=editor
+            ),
+            lambda: PromptTemplate.objects.get(pk=template.pk).template_content,
+            "Page: summarise {transcription_text}",
+        ),
+    ]
+
+
+@pytest.mark.parametrize("case", [0, 1, 2], ids=["project", "glossary entry", "prompt template"])
+def test_a_stale_admin_save_is_refused_showing_the_newer_values(admin_client_, editor, case):
+    # Two people edit the same row, one in the admin: the admin's save used to put the old
+    # values back silently over the other's change.
+    url, form, other_saves, current, theirs = _stale_cases(editor)[case]
+    page = admin_client_.get(url)
+    shown = page.context["adminform"].form.initial["based_on"]
+    assert f'name="based_on" value="{shown}"' in page.content.decode()
+    inline_prefix = [k for k in form if k.endswith("-TOTAL_FORMS")]
+    if inline_prefix:  # the inline's management form, as the page has it
+        formset = page.context["inline_admin_formsets"][0].formset
+        form = {
+            **form,
+            f"{formset.prefix}-TOTAL_FORMS": str(formset.total_form_count()),
+            f"{formset.prefix}-INITIAL_FORMS": str(formset.initial_form_count()),
+        }
+        for key in inline_prefix:
+            if not key.startswith(formset.prefix):
+                form.pop(key)
+    other_saves()
+
+    response = admin_client_.post(url, {**form, "based_on": shown})
+
+    assert response.status_code == 200, response.status_code
+    assert "while you were editing it" in response.content.decode()
+    assert current() == theirs
