@@ -231,7 +231,7 @@ def _build(language_code: str) -> Matcher:
         .order_by("created_at", "pk")
         .values_list(Cast("pk", output_field=TextField()), "term_original", "term_corrected")
     )
-    return Matcher(rows.iterator(chunk_size=10_000), word_boundaries=boundaries is not False)
+    return Matcher(rows, word_boundaries=boundaries is not False)
 
 
 # --- the matcher's file -----------------------------------------------------------------------
