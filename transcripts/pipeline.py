@@ -10,6 +10,11 @@ id, so a redelivered or retried task resumes where it stopped and never transcri
 a piece twice; storing the T-1 is idempotent (`transcription_create_t1`). Replacing a
 transcript archives the old one — with all its human versions — in the same
 transaction that creates the new one, and only once the new one exists.
+
+The T-1's `metadata.engine_label` records what really made it ("Whisper tiny.en,
+offline (faster-whisper)", "OpenAI whisper-1", "Sonix"), for pages and exports. A
+recording in which the engine finds no speech gets no T-1: the job fails saying so, and
+the page offers to transcribe again.
 """
 
 from __future__ import annotations
@@ -55,6 +60,10 @@ class TranscriptionExists(Exception):
 
 class TranscriptionRefused(Exception):
     """The recording cannot be transcribed (archived, …); the message says why."""
+
+
+class NoSpeechFound(PermanentError):
+    """The engine heard no speech: an empty T-1 could be neither read nor edited."""
 
 
 def transcription_job_latest(audio_file: AudioFile) -> Job | None:
@@ -288,6 +297,13 @@ def transcription_run(job: Job) -> dict[str, Any]:
             retry_delay=backoff_seconds,
             workdir=settings.FILE_UPLOAD_TEMP_DIR,
         )
+    if not result.segments:
+        checkpoint.clear(result.pieces)  # transcribing again really starts over
+        raise NoSpeechFound(
+            f"No speech found: {engine.engine_label} heard nothing to transcribe in "
+            f"{_clock(result.duration)} of audio, so no transcript was made. If the "
+            "recording does hold speech, transcribe it again (or with another engine)."
+        )
     job_progress(job=job, percent=97, message="Saving the transcript…")
     seed = {
         "segments": result.segments,
@@ -296,6 +312,7 @@ def transcription_run(job: Job) -> dict[str, Any]:
             "duration": result.duration,
             "engine": engine.name,
             "model": engine.model,
+            "engine_label": engine.engine_label,
             "language": "en",
             "pieces": result.pieces,
         },
@@ -317,6 +334,11 @@ def transcription_run(job: Job) -> dict[str, Any]:
         "words": sum(len(s["words"]) for s in result.segments),
         "duration": result.duration,
     }
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes}:{secs:02d}"
 
 
 def _store_t1(

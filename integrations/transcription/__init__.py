@@ -1,6 +1,6 @@
 """Speech-to-text engines behind one interface, chosen by settings.TRANSCRIPTION_ENGINE.
 
-    engine = get_transcription_engine()          # "openai" | "sonix" | "local"
+    engine = get_transcription_engine()          # "openai" | "sonix" | "local" (Whisper, offline)
     segments = engine.transcribe(path, prompt_vocabulary=["endodontics"])
 
 Long recordings go through `integrations.transcription.runner.transcribe_media`,
@@ -29,7 +29,7 @@ def get_transcription_engine(name: str | None = None) -> TranscriptionEngine:
     if name == "local":
         from integrations.transcription.local_engine import LocalTranscriptionEngine
 
-        return LocalTranscriptionEngine()
+        return LocalTranscriptionEngine.from_settings()
     raise ValueError(f"Unknown transcription engine {name!r}; choose one of {', '.join(ENGINES)}.")
 
 

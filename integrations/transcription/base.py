@@ -1,9 +1,11 @@
 """The transcription engine interface and the seed-shaped segments every engine returns.
 
 A segment is `{"id", "start", "end", "text", "words": [{"word", "start", "end"}]}` with
-times in seconds (the seed's `json_with_timestamps`). Engines only know their vendor's
-request and reply; this base class owns the shape, the clean-up and the error mapping
-for faults that are not vendor-specific, as `weblate/machinery/base.py` does.
+times in seconds (the seed's `json_with_timestamps`); a word also carries `"probability"`
+(0–1) when its engine reports a confidence (DESIGN.md "Offline speech recognition").
+Engines only know their vendor's request and reply; this base class owns the shape, the
+clean-up and the error mapping for faults that are not vendor-specific, as
+`weblate/machinery/base.py` does.
 """
 
 from __future__ import annotations
@@ -41,7 +43,8 @@ class TranscriptionEngine(ABC):
 
     name: str = "base"
     # transcriptions.source allows only 'whisper' and 'sonix'; the engine name goes
-    # into json_with_timestamps.metadata.engine.
+    # into json_with_timestamps.metadata.engine, and `engine_label` (what really made
+    # the text, e.g. "Whisper tiny.en, offline (faster-whisper)") into metadata.engine_label.
     source: str = "whisper"
     model: str = ""
     # False: the vendor takes the whole recording at once (Sonix), no local splitting.
@@ -121,6 +124,12 @@ class TranscriptionEngine(ABC):
             self.name, f"The {self.name} transcription engine"
         )
 
+    @property
+    def engine_label(self) -> str:
+        """The engine and model that really produce the text, as editors read it on
+        badges and in exports ("Whisper tiny.en, offline (faster-whisper)")."""
+        return f"{self.name} {self.model}".strip()
+
 
 def vocabulary_prompt(terms: Iterable[str], *, limit: int = VOCABULARY_PROMPT_CHARS) -> str:
     """The glossary's correct spellings as a Whisper prompt, most used first, within budget."""
@@ -149,14 +158,31 @@ def as_seconds(value: Any, what: str) -> float:
     return value
 
 
-def make_word(word: Any, start: Any, end: Any) -> Word:
+def make_word(word: Any, start: Any, end: Any, probability: Any = None) -> Word:
     if not isinstance(word, str):
         raise VendorReplyError(f"The transcript has a word that is not text: {word!r}.")
-    return {
+    out = {
         "word": word.strip(),
         "start": as_seconds(start, "word start"),
         "end": as_seconds(end, "word end"),
     }
+    if probability is not None:
+        out["probability"] = as_probability(probability)
+    return out
+
+
+def as_probability(value: Any) -> float:
+    """A word's confidence, 0–1, rounded (more digits only weigh down the JSON)."""
+    value = as_seconds(value, "word probability")
+    return round(min(1.0, max(0.0, value)), 3)
+
+
+def timed_word(word: Word, start: float, end: float) -> Word:
+    """`word` with new times, keeping its probability when it has one."""
+    out: Word = {"word": word["word"], "start": round(start, 3), "end": round(end, 3)}
+    if word.get("probability") is not None:
+        out["probability"] = word["probability"]
+    return out
 
 
 def normalize_segments(segments: Iterable[Segment]) -> list[Segment]:
@@ -172,9 +198,7 @@ def normalize_segments(segments: Iterable[Segment]) -> list[Segment]:
                 continue
             start = max(float(w["start"]), last_word_start, 0.0)
             end = max(float(w["end"]), start)
-            words.append(
-                {"word": w["word"].strip(), "start": round(start, 3), "end": round(end, 3)}
-            )
+            words.append(timed_word({**w, "word": w["word"].strip()}, start, end))
             last_word_start = start
         text = " ".join(str(seg.get("text") or "").split())
         if not text and words:
@@ -198,10 +222,22 @@ def normalize_segments(segments: Iterable[Segment]) -> list[Segment]:
     return out
 
 
+SENTENCE_END = (".", "?", "!", "…")
+# Titles and abbreviations whose full stop ends no sentence ("Dr. Soto").
+NOT_SENTENCE_END = {"dr.", "mr.", "mrs.", "ms.", "prof.", "st.", "vs.", "e.g.", "i.e.", "fig."}
+
+
 def segments_from_words(
-    words: Sequence[Word], *, max_gap: float = 0.8, max_seconds: float = 15.0, max_words: int = 40
+    words: Sequence[Word],
+    *,
+    max_gap: float = 0.8,
+    max_seconds: float = 15.0,
+    max_words: int = 40,
+    at_sentences: bool = False,
 ) -> list[Segment]:
-    """Group timed words into segments, breaking at pauses or when a segment grows long."""
+    """Group timed words into segments, breaking at pauses or when a segment grows long
+    (and, `at_sentences`, after every word that ends a sentence: one sentence per segment
+    is what editors and caption cues work with)."""
     segments: list[Segment] = []
     current: list[Word] = []
     for word in words:
@@ -209,6 +245,7 @@ def segments_from_words(
             word["start"] - current[-1]["end"] >= max_gap
             or word["end"] - current[0]["start"] > max_seconds
             or len(current) >= max_words
+            or (at_sentences and _ends_sentence(current[-1]["word"]))
         ):
             segments.append(_segment_of(current))
             current = []
@@ -216,6 +253,77 @@ def segments_from_words(
     if current:
         segments.append(_segment_of(current))
     return segments
+
+
+def _ends_sentence(word: str) -> bool:
+    word = word.rstrip("\"')]»”")
+    return word.endswith(SENTENCE_END) and word.casefold() not in NOT_SENTENCE_END
+
+
+# One alignment frame of Whisper (20 ms): a word stamped shorter than this was not really
+# placed by the aligner (digits and symbols often come back so) and is timed from its
+# neighbours instead.
+MIN_WORD_SECONDS = 0.02
+
+
+def time_every_word(words: Sequence[Word], start: float, end: float) -> list[Word]:
+    """The words of a segment spanning [start, end], every one with a real start < end
+    inside that span, in order.
+
+    Words without usable times (missing, zero-length, backwards) are interpolated from
+    their neighbours: a run of them shares the gap between the timed words around it, by
+    length in characters; when that gap is too short, the run also shares its neighbours'
+    own spans (so a "36" squeezed between "tooth" and "a" takes part of both).
+    """
+    end = max(end, start)
+    out: list[Word] = []
+    timed: list[bool] = []
+    for w in words:
+        s, e = w.get("start"), w.get("end")
+        ok = isinstance(s, int | float) and isinstance(e, int | float)
+        s = min(max(float(s), start), end) if ok else start
+        e = min(max(float(e), start), end) if ok else start
+        out.append({**w, "start": s, "end": e})
+        timed.append(ok and e - s >= MIN_WORD_SECONDS)
+    # Timed words that go backwards in time are not trusted either.
+    last = start
+    for i, w in enumerate(out):
+        if timed[i]:
+            if w["start"] < last:
+                timed[i] = False
+            else:
+                last = w["end"]
+    i = 0
+    while i < len(out):
+        if timed[i]:
+            i += 1
+            continue
+        j = i
+        while j < len(out) and not timed[j]:
+            j += 1
+        lo = out[i - 1]["end"] if i > 0 else start
+        hi = out[j]["start"] if j < len(out) else end
+        first, last_index = i, j
+        if hi - lo < MIN_WORD_SECONDS * (j - i):
+            # No room between the neighbours: share their spans as well.
+            if i > 0:
+                first, lo = i - 1, out[i - 1]["start"]
+            if j < len(out):
+                last_index, hi = j + 1, out[j]["end"]
+        _spread_over(out, first, last_index, lo, hi)
+        i = max(j, last_index)
+    return [timed_word(w, w["start"], w["end"]) for w in out]
+
+
+def _spread_over(words: list[Word], first: int, stop: int, lo: float, hi: float) -> None:
+    """Give words[first:stop] consecutive spans over [lo, hi] in proportion to their length."""
+    run = words[first:stop]
+    total = sum(len(w["word"]) + 1 for w in run) or 1
+    at = lo
+    for w in run:
+        step = (hi - lo) * (len(w["word"]) + 1) / total
+        w["start"], w["end"] = at, at + step
+        at += step
 
 
 def _segment_of(words: Sequence[Word]) -> Segment:

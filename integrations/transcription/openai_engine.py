@@ -17,6 +17,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import numpy as np
 import openai
@@ -35,6 +36,7 @@ from integrations.transcription.base import (
 )
 
 OPENAI_MAX_UPLOAD_BYTES = 25 * 1000 * 1000  # "File uploads are currently limited to 25 MB"
+OPENAI_HOSTS = {"api.openai.com"}
 RETRYABLE_STATUS = {408, 409, 429}  # the statuses the SDK itself would retry, plus 5xx
 
 
@@ -54,6 +56,7 @@ class OpenAITranscriptionEngine(TranscriptionEngine):
         timeout: float = 120.0,
     ):
         self.model = model
+        self.base_url = base_url or None
         # An OpenAI-compatible local server may need no key, but the SDK insists on one.
         self.client = openai.OpenAI(
             api_key=api_key or "not-needed",
@@ -72,6 +75,13 @@ class OpenAITranscriptionEngine(TranscriptionEngine):
             model=settings.OPENAI_TRANSCRIPTION_MODEL,
             timeout=settings.VENDOR_TIMEOUT_SECONDS,
         )
+
+    @property
+    def engine_label(self) -> str:
+        if self.base_url and urlsplit(self.base_url).hostname not in OPENAI_HOSTS:
+            # Another server speaking OpenAI's API: name it, not OpenAI.
+            return f"{self.model} at {urlsplit(self.base_url).hostname} (OpenAI-compatible)"
+        return f"OpenAI {self.model}"
 
     def _transcribe(
         self,
@@ -172,7 +182,12 @@ def parse_verbose_json(body: bytes | str | dict[str, Any]) -> list[Segment]:
     if not isinstance(raw_words or [], list) or not isinstance(raw_segments or [], list):
         raise VendorReplyError("The OpenAI transcription reply has malformed words or segments.")
     try:
-        words = [make_word(w["word"], w["start"], w["end"]) for w in raw_words or []]
+        # OpenAI-compatible servers built on faster-whisper also send each word's
+        # "probability"; whisper-1 sends none.
+        words = [
+            make_word(w["word"], w["start"], w["end"], w.get("probability"))
+            for w in raw_words or []
+        ]
         segments = [
             {
                 "id": 0,

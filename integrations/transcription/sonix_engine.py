@@ -42,6 +42,10 @@ class SonixTranscriptionEngine(TranscriptionEngine):
         self.max_wait_seconds = max_wait_seconds
         self._sleep = sleep
 
+    @property
+    def engine_label(self) -> str:
+        return "Sonix"
+
     @classmethod
     def from_settings(cls) -> SonixTranscriptionEngine:
         from django.conf import settings

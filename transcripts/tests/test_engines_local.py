@@ -1,74 +1,253 @@
-"""The offline engine (PocketSphinx) on a real speech recording made with espeak-ng."""
+"""The offline engine (Whisper tiny.en through faster-whisper) on real speech made with
+espeak-ng, on silence and noise it must not invent words for, and with the glossary as
+its prompt. The model is loaded once per test process (as in a worker)."""
 
+import itertools
+import re
+import shutil
+
+import numpy as np
 import pytest
 
+from integrations.errors import PermanentError
 from integrations.transcription import get_transcription_engine
-from integrations.transcription.audio import read_pcm
-from integrations.transcription.local_engine import LocalTranscriptionEngine
-from transcripts.tests.transcription_fakes import SPEECH_FIXTURE, SPEECH_WORDS
+from integrations.transcription.audio import SAMPLE_RATE, read_pcm
+from integrations.transcription.base import time_every_word
+from integrations.transcription.local_engine import (
+    PROMPT_TOKENS,
+    LocalTranscriptionEngine,
+    WhisperConfig,
+    drop_loops,
+    load_model,
+)
+from transcripts.tests.transcription_fakes import (
+    DENTAL_FIXTURE,
+    SPEECH_FIXTURE,
+    SPEECH_WORDS,
+)
 
 
-def in_order(expected: list[str], heard: list[str]) -> int:
-    """How many expected words were heard in the right order (longest common subsequence)."""
-    table = [[0] * (len(heard) + 1) for _ in range(len(expected) + 1)]
-    for i, want in enumerate(expected):
-        for j, got in enumerate(heard):
-            table[i + 1][j + 1] = (
-                table[i][j] + 1 if want == got else max(table[i][j + 1], table[i + 1][j])
-            )
-    return table[-1][-1]
+def plain(word: str) -> str:
+    return re.sub(r"[^\w']", "", word.casefold())
+
+
+def words_of(segments) -> list[dict]:
+    return [w for seg in segments for w in seg["words"]]
+
+
+def heard(segments) -> list[str]:
+    return [plain(w["word"]) for w in words_of(segments)]
 
 
 @pytest.fixture(scope="module")
-def transcript():
-    return LocalTranscriptionEngine().transcribe(SPEECH_FIXTURE)
+def engine():
+    return LocalTranscriptionEngine()
 
 
-def test_the_local_engine_hears_the_spoken_words_in_order(transcript):
-    heard = [w["word"] for seg in transcript for w in seg["words"]]
-    # PocketSphinx is rough on synthetic voices; most words, in order, is the bar.
-    assert in_order(SPEECH_WORDS, heard) >= 0.6 * len(SPEECH_WORDS), heard
-    for phrase in (["hello", "everyone"], ["new", "york", "city"]):
-        assert in_order(phrase, heard) == len(phrase), heard
+@pytest.fixture(scope="module")
+def transcript(engine):
+    return engine.transcribe(SPEECH_FIXTURE)
+
+
+# --- words and timings ---------------------------------------------------------------
+
+
+def test_the_local_engine_hears_every_spoken_word_in_order(transcript):
+    assert heard(transcript) == SPEECH_WORDS
 
 
 def test_its_timestamps_are_real_increasing_and_inside_the_recording(transcript):
-    words = [w for seg in transcript for w in seg["words"]]
+    words = words_of(transcript)
     starts = [w["start"] for w in words]
     assert starts == sorted(starts) and len(set(starts)) == len(starts)
     assert all(w["end"] > w["start"] for w in words)
-    assert 0 <= words[0]["start"] < 1.0  # "hello" opens the recording
+    assert 0 <= words[0]["start"] < 0.5  # "hello" opens the recording
     assert 9.0 < words[-1]["end"] <= 10.6  # "growing" closes it
-    by_word = {w["word"]: w for w in words}
-    # "york" comes after "new" and before "city", as spoken.
+    by_word = {plain(w["word"]): w for w in words}
     assert by_word["new"]["start"] < by_word["york"]["start"] < by_word["city"]["start"]
 
 
-def test_its_segments_have_the_seed_shape(transcript):
+def test_every_word_keeps_its_confidence(transcript):
+    for word in words_of(transcript):
+        assert 0.0 <= word["probability"] <= 1.0
+    # The model is sure of "York"; the mean is high on this clear voice.
+    probabilities = [w["probability"] for w in words_of(transcript)]
+    assert sum(probabilities) / len(probabilities) > 0.7
+
+
+def test_its_segments_have_the_seed_shape_one_sentence_each(transcript):
     assert [s["id"] for s in transcript] == list(range(len(transcript)))
     for seg in transcript:
         assert set(seg) == {"id", "start", "end", "text", "words"}
         assert seg["text"] == " ".join(w["word"] for w in seg["words"])
-        assert seg["start"] <= seg["words"][0]["start"]
-        assert seg["end"] >= seg["words"][-1]["end"]
+        assert set(seg["words"][0]) == {"word", "start", "end", "probability"}
+        for word in seg["words"]:
+            assert seg["start"] <= word["start"] < word["end"] <= seg["end"]
+    assert transcript[-1]["text"].rstrip(".").lower().endswith("economy is growing")
+    assert len(transcript) >= 3  # sentences, not one block of ten seconds
 
 
-def test_it_takes_samples_as_well_as_files(transcript):
-    again = LocalTranscriptionEngine().transcribe(read_pcm(SPEECH_FIXTURE))
-    assert again == transcript
+def test_numbers_are_words_with_their_own_time_inside_their_segment(engine):
+    segments = engine.transcribe(DENTAL_FIXTURE)
+    numbers = [
+        (w, seg) for seg in segments for w in seg["words"] if any(c.isdigit() for c in w["word"])
+    ]
+    assert numbers, heard(segments)
+    for word, seg in numbers:
+        assert seg["start"] <= word["start"] < word["end"] <= seg["end"], (word, seg)
 
 
-def test_silence_gives_no_words():
-    import numpy as np
+def test_it_takes_samples_as_well_as_files(engine, transcript):
+    assert engine.transcribe(read_pcm(SPEECH_FIXTURE)) == transcript
 
-    assert LocalTranscriptionEngine().transcribe(np.zeros(16000 * 2, dtype=np.int16)) == []
+
+def test_untimed_words_are_timed_from_their_neighbours():
+    # An aligner that leaves "36" untimed (zero length) and "percent" missing.
+    words = [
+        {"word": "tooth", "start": 1.0, "end": 1.4, "probability": 0.9},
+        {"word": "36,", "start": 1.4, "end": 1.4, "probability": 0.5},
+        {"word": "a", "start": 1.4, "end": 1.5},
+        {"word": "2", "start": 2.0, "end": 2.3},
+        {"word": "percent", "start": None, "end": None},
+        {"word": "lidocaine", "start": 2.9, "end": 3.5},
+    ]
+    timed = time_every_word(words, 0.9, 3.6)
+    assert [w["word"] for w in timed] == [w["word"] for w in words]
+    for before, after in itertools.pairwise(timed):
+        assert before["end"] <= after["start"] + 1e-9
+    for word in timed:
+        assert 0.9 <= word["start"] < word["end"] <= 3.6
+    assert timed[1]["probability"] == 0.5 and "probability" not in timed[2]
+    assert 2.3 <= timed[4]["start"] < timed[4]["end"] <= 2.9  # between "2" and "lidocaine"
+
+
+# --- no invented words -------------------------------------------------------------
+
+
+def room_noise(seconds: float, dbfs: float = -55.0, seed: int = 5) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return (rng.standard_normal(int(seconds * SAMPLE_RATE)) * 32768 * 10 ** (dbfs / 20)).astype(
+        np.int16
+    )
+
+
+def sung_vowels(seconds: float = 12.0, seed: int = 1) -> np.ndarray:
+    """A voice-like melody (harmonics with vibrato through two vowel formants), no words:
+    Whisper with its default settings writes "Aaa Aaa Aaa Aaa" for it."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(seconds * SAMPLE_RATE)) / SAMPLE_RATE
+    notes = [220, 247, 262, 294, 330, 294, 262, 247]
+    per_note = int(seconds * SAMPLE_RATE / len(notes)) + 1
+    f0 = np.repeat(notes, per_note)[: t.size] * (1 + 0.01 * np.sin(2 * np.pi * 5.5 * t))
+    phase = 2 * np.pi * np.cumsum(f0) / SAMPLE_RATE
+    x = np.zeros_like(t)
+    for h in range(1, 30):
+        fh = f0 * h
+        amp = np.exp(-(((fh - 700) / 200) ** 2)) + 0.6 * np.exp(-(((fh - 1200) / 250) ** 2))
+        x += (amp + 0.05 / h) * np.sin(h * phase)
+    x *= np.minimum(1, np.abs(np.sin(np.pi * t / (seconds / len(notes)))) * 4)
+    x += 0.02 * rng.standard_normal(t.size)
+    return (x / np.abs(x).max() * 0.3 * 32767).astype(np.int16)
+
+
+def test_silence_and_room_noise_give_no_words(engine):
+    assert engine.transcribe(np.zeros(SAMPLE_RATE * 3, dtype=np.int16)) == []
+    assert engine.transcribe(room_noise(8)) == []
+
+
+def test_music_like_sound_gives_no_words(engine):
+    assert engine.transcribe(sung_vowels()) == []
+
+
+def test_a_long_pause_between_speech_stays_empty(engine):
+    speech = read_pcm(SPEECH_FIXTURE)
+    pause = room_noise(20)
+    second_starts = (speech.size + pause.size) / SAMPLE_RATE
+    segments = engine.transcribe(np.concatenate([speech, pause, speech]))
+    words = words_of(segments)
+    in_pause = [w for w in words if speech.size / SAMPLE_RATE < w["start"] < second_starts - 0.5]
+    assert in_pause == []
+    assert heard(segments) == SPEECH_WORDS * 2  # each sentence once per time it is spoken
+
+
+def test_decoding_loops_keep_only_their_first_occurrence():
+    def words(text):
+        return [{"word": w, "start": i, "end": i + 0.5} for i, w in enumerate(text.split())]
+
+    looped = words("we see them. we see them. we see them. we see them. we see them. every month")
+    assert [w["word"] for w in drop_loops(looped)] == ["we", "see", "them.", "every", "month"]
+    # Repeats a speaker really makes are kept.
+    assert drop_loops(words("no, no, no, that is very very wrong")) == words(
+        "no, no, no, that is very very wrong"
+    )
+
+
+# --- the glossary as the prompt -----------------------------------------------------
+
+
+def test_glossary_terms_make_the_model_spell_dental_terms(engine):
+    without = heard(engine.transcribe(DENTAL_FIXTURE))
+    assert "periapical" not in without and "pulpitis" not in without, without
+    glossary = ["Dr. Soto", "endodontics", "periapical", "pulpitis", "gutta-percha"]
+    with_terms = heard(engine.transcribe(DENTAL_FIXTURE, prompt_vocabulary=glossary))
+    assert "periapical" in with_terms and "pulpitis" in with_terms, with_terms
+
+
+def test_the_prompt_holds_whole_terms_most_used_first_within_whispers_limit(engine):
+    terms = [f"term{n} endodontic retreatment" for n in range(200)]
+    prompt = engine.hotwords(terms)
+    kept = prompt.split(", ")
+    assert kept == terms[: len(kept)]  # the first ones, whole, in order
+    assert 10 < len(kept) < 200
+    tokenizer = load_model(engine.config).hf_tokenizer
+    assert len(tokenizer.encode(" " + prompt, add_special_tokens=False).ids) <= PROMPT_TOKENS
+    assert engine.hotwords(["Dr. Soto", "dr. soto", "  ", "molar"]) == "Dr. Soto, molar"
+
+
+# --- choosing the engine and model ---------------------------------------------------
 
 
 def test_it_is_the_engine_when_no_api_key_is_set(settings):
     settings.TRANSCRIPTION_ENGINE = "local"
+    settings.LOCAL_WHISPER_MODEL = ""
     engine = get_transcription_engine()
     assert isinstance(engine, LocalTranscriptionEngine)
     assert engine.source == "whisper" and engine.splits_media
+    assert engine.model == "tiny.en"
+    assert engine.engine_label == "Whisper tiny.en, offline (faster-whisper)"
+
+
+def test_the_model_is_loaded_once_per_process(engine):
+    first = load_model(engine.config)
+    assert load_model(LocalTranscriptionEngine().config) is first
+
+
+def test_another_model_folder_is_used_and_named_by_its_folder(settings, tmp_path, engine):
+    folder = tmp_path / "faster-whisper-tiny.en"
+    shutil.copytree(engine.config.model_path, folder)
+    settings.LOCAL_WHISPER_MODEL = str(folder)
+    settings.LOCAL_WHISPER_THREADS = 1
+    other = get_transcription_engine("local")
+    assert other.config.model_path == str(folder) and other.model == "tiny.en"
+    assert load_model(other.config) is not load_model(engine.config)
+    assert heard(other.transcribe(SPEECH_FIXTURE)) == SPEECH_WORDS
+
+
+def test_a_model_setting_that_is_not_a_model_folder_fails_clearly_and_downloads_nothing(
+    settings, tmp_path
+):
+    settings.LOCAL_WHISPER_MODEL = "small.en"  # a name faster-whisper would download
+    with pytest.raises(PermanentError, match="not a folder holding a CTranslate2 Whisper model"):
+        get_transcription_engine("local").transcribe(read_pcm(SPEECH_FIXTURE))
+    settings.LOCAL_WHISPER_MODEL = str(tmp_path)
+    with pytest.raises(PermanentError, match="LOCAL_WHISPER_MODEL"):
+        get_transcription_engine("local").transcribe(read_pcm(SPEECH_FIXTURE))
+
+
+def test_the_bundled_model_needs_no_setting():
+    config = WhisperConfig.for_model("")
+    assert config.model_name == "tiny.en"
+    assert config.model_path.endswith("model")
 
 
 def test_an_unknown_engine_name_is_refused():

@@ -197,3 +197,20 @@ def test_settings_choose_and_configure_the_engine(settings, fake):
     assert str(engine.client.base_url).startswith(fake.base_url)
     # Pieces are sized so even incompressible audio stays under the 25 MB upload limit.
     assert engine.piece_seconds_limit() * 32_000 < 25_000_000
+
+
+def test_word_confidence_from_a_compatible_server_is_kept(engine, fake, bursts_file):
+    words = [
+        {"word": "periapical", "start": 0.5, "end": 1.1, "probability": 0.4213},
+        {"word": "radiograph", "start": 1.1, "end": 1.8, "probability": 0.97},
+    ]
+    fake.fail_next(Fault(200, json.dumps(verbose_json(words, 2.0)).encode()))
+    (segment,) = engine.transcribe(bursts_file[0])
+    assert [w["probability"] for w in segment["words"]] == [0.421, 0.97]
+
+
+def test_the_engine_label_names_the_server_that_really_ran(settings, fake):
+    engine = OpenAITranscriptionEngine(api_key="sk", model="whisper-1")
+    assert engine.engine_label == "OpenAI whisper-1"
+    compatible = OpenAITranscriptionEngine(api_key="", base_url=fake.base_url, model="small.en")
+    assert compatible.engine_label == "small.en at 127.0.0.1 (OpenAI-compatible)"

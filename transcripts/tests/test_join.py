@@ -156,3 +156,31 @@ def test_a_join_at_a_seam_shifts_the_second_piece():
         {"word": "b", "start": 10.5, "end": 11.0},
         {"word": "c", "start": 14.0, "end": 15.0},
     ]
+
+
+def test_word_confidence_survives_normalising_and_joining():
+    raw = [
+        {
+            "id": 0,
+            "start": 0.2,
+            "end": 1.5,
+            "text": "periapical radiograph",
+            "words": [
+                {"word": " periapical", "start": 0.2, "end": 0.8, "probability": 0.32},
+                {"word": "radiograph", "start": 0.8, "end": 1.5},  # an engine gave none
+            ],
+        }
+    ]
+    (segment,) = normalize_segments(raw)
+    assert segment["words"] == [
+        {"word": "periapical", "start": 0.2, "end": 0.8, "probability": 0.32},
+        {"word": "radiograph", "start": 0.8, "end": 1.5},
+    ]
+    joined = join_pieces([PieceTranscript(0, 0.0, 5.0), PieceTranscript(1, 5.0, 5.0, [segment])])
+    assert joined[0]["words"][0] == {
+        "word": "periapical",
+        "start": 5.2,
+        "end": 5.8,
+        "probability": 0.32,
+    }
+    assert "probability" not in joined[0]["words"][1]

@@ -1,11 +1,14 @@
 """The transcription job end to end: upload → job → T-1, retries, idempotency, replacing."""
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 from django.conf import settings
 from django.core.files import File
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Activity
@@ -18,9 +21,12 @@ from media_files.services import audio_file_upload
 from projects.models import Project, ProjectType
 from transcripts import pipeline
 from transcripts.models import Transcription, TranscriptionVersion
+from transcripts.services import transcription_create_t1
 from transcripts.tasks import transcribe
 from transcripts.tests.transcription_fakes import (
+    DENTAL_FIXTURE,
     SPEECH_FIXTURE,
+    SPEECH_WORDS,
     FakeOpenAI,
     Fault,
     isolate_storage,
@@ -91,6 +97,10 @@ def words_of(transcription):
     return [w["word"] for s in transcription.json_with_timestamps["segments"] for w in s["words"]]
 
 
+def plain_words(transcription) -> list[str]:
+    return [re.sub(r"[^\w']", "", w.casefold()) for w in words_of(transcription)]
+
+
 # --- the happy paths ---------------------------------------------------------------
 
 
@@ -111,10 +121,15 @@ def test_an_upload_is_transcribed_offline_into_a_t1(upload, editor):
     data = transcription.json_with_timestamps
     assert data["metadata"]["source"] == "whisper"
     assert data["metadata"]["engine"] == "local"
+    # What really made it, for badges and exports (not "Whisper" for PocketSphinx).
+    assert data["metadata"]["model"] == "tiny.en"
+    assert data["metadata"]["engine_label"] == "Whisper tiny.en, offline (faster-whisper)"
     assert data["metadata"]["duration"] == pytest.approx(10.56, abs=0.05)
     assert [s["id"] for s in data["segments"]] == list(range(len(data["segments"])))
-    assert {"new", "york", "city"} <= set(words_of(transcription))
-    assert "york" in transcription.raw_text
+    assert plain_words(transcription) == SPEECH_WORDS
+    assert "New York City" in transcription.raw_text
+    words = [w for s in data["segments"] for w in s["words"]]
+    assert all(0 <= w["probability"] <= 1 and w["end"] > w["start"] for w in words)
     actions = set(Activity.objects.values_list("action", flat=True))
     assert {"audio_file.upload", "transcription.start", "transcription.create"} <= actions
 
@@ -151,6 +166,70 @@ def test_the_openai_engine_transcribes_a_long_file_in_pieces(
     assert job.result["pieces"] == meta["pieces"]
     prompts = {r.fields["prompt"][0] for r in fake.requests}
     assert prompts == {"Vocabulary: Dr. Soto, endodontics."}
+
+
+def test_the_glossary_spells_dental_terms_in_an_offline_transcript(upload, system_user):
+    DictionaryEntry.objects.create(
+        term_original="very ethical",
+        term_corrected="periapical",
+        created_by=system_user,
+        usage_count=3,
+    )
+    DictionaryEntry.objects.create(
+        term_original="pulp itis", term_corrected="pulpitis", created_by=system_user
+    )
+
+    audio_file = upload(DENTAL_FIXTURE, "Endodontics 1.flac")
+
+    words = plain_words(audio_file.live_transcription)
+    assert "periapical" in words and "pulpitis" in words, words
+
+
+def test_a_silent_recording_says_no_speech_found_and_offers_to_transcribe_again(
+    upload, editor, tmp_path, client, django_capture_on_commit_callbacks
+):
+    rng = np.random.default_rng(7)
+    room = (rng.standard_normal(16000 * 12) * 60).astype(np.int16)  # -55 dBFS, nobody talks
+    audio_file = upload(write_audio(room, tmp_path / "empty room.flac"))
+
+    job = job_for(audio_file)
+    assert job.status == Job.Status.FAILED and job.attempts == 1
+    assert job.error.startswith("No speech found: Whisper tiny.en, offline (faster-whisper)")
+    assert "0:12 of audio" in job.error
+    assert not Transcription.objects.filter(audio_file=audio_file).exists()  # no empty T-1
+
+    client.force_login(editor)
+    page = client.get(audio_file.get_absolute_url()).content.decode()
+    assert "No speech found" in page
+    assert reverse("transcripts:transcribe", args=[audio_file.pk]) in page  # Transcribe again
+    # Transcribing again starts a new job, which does all the work again.
+    with django_capture_on_commit_callbacks(execute=True):
+        again = pipeline.transcription_start(audio_file=audio_file, user=editor)
+    again.refresh_from_db()
+    assert again.pk != job.pk and again.status == Job.Status.FAILED
+    assert again.result is None or not again.result.get("reused_pieces")
+
+
+def test_re_transcribing_into_silence_keeps_the_current_transcript(
+    upload, editor, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.TRANSCRIBE_AFTER_UPLOAD = False
+    room = (np.random.default_rng(8).standard_normal(16000 * 6) * 60).astype(np.int16)
+    audio_file = upload(write_audio(room, tmp_path / "room.flac"))
+    old = transcription_create_t1(
+        audio_file=audio_file,
+        json_with_timestamps={
+            "segments": [{"id": 0, "start": 0.0, "end": 1.0, "text": "Typed in.", "words": []}]
+        },
+        source="sonix",
+        created_by=editor,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        job = pipeline.transcription_start(audio_file=audio_file, user=editor, replace=True)
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED and job.error.startswith("No speech found")
+    old.refresh_from_db()
+    assert audio_file.live_transcription == old and not old.archived
 
 
 # --- idempotency: redelivery, running twice ----------------------------------------

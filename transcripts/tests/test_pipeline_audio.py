@@ -322,6 +322,6 @@ def test_pieces_reach_the_local_engine_as_samples(tmp_path):
     )
     assert result.pieces == 2
     words = [w["word"] for s in result.segments for w in s["words"]]
-    assert words.count("york") == 2
+    assert words.count("York") == 2
     second = [w for s in result.segments for w in s["words"] if w["start"] > 11.0]
     assert second and second[0]["start"] < 12.5

@@ -37,6 +37,13 @@ SPEECH_TEXT = (
     "i live in new york city. the economy is growing."
 )
 SPEECH_WORDS = SPEECH_TEXT.replace(".", "").split()
+# Dental terms the bundled tiny.en model mishears without the glossary as its prompt
+# ("a reversible phi", "a very ethical radiograph") and spells right with it.
+DENTAL_FIXTURE = FIXTURES / "dental.flac"
+DENTAL_TEXT = (
+    "That is a sign of irreversible pulpitis. Our first step is a periapical radiograph. "
+    "On tooth 36, a lower first molar, expect three or four canals."
+)
 
 BASE_HZ = 400.0
 STEP_HZ = 40.0
