@@ -151,3 +151,26 @@ def test_a_job_started_from_the_panel_is_followed_by_the_badge(
     expect(page.locator("#transcription-panel .job__error")).to_have_text(
         "The file has no audio stream."
     )
+
+
+def test_a_recording_uploaded_on_the_project_page_is_followed_without_a_reload(
+    page, editor, project, make_media, queued_not_run, settings
+):
+    settings.TRANSCRIBE_AFTER_UPLOAD = True
+    # The upload script swaps in a fresh recordings list; its poller must start asking too,
+    # or the new row says "Waiting to transcribe" until the editor reloads.
+    log_in(page, editor)
+    page.goto(project.get_absolute_url())
+    page.evaluate("window.notReloaded = true")
+    page.set_input_files("form[data-upload] input[type=file]", str(make_media("mp3")))
+    page.locator("[data-upload-submit]").click()
+    row = page.locator("tr[data-audio-file]").filter(has_text="mp3")
+    expect(row).to_contain_text("Waiting to transcribe")
+
+    audio_file = AudioFile.objects.get(project=project)
+    job = Job.objects.get(kind="transcribe", target_id=audio_file.pk)
+    Job.objects.filter(pk=job.pk).update(status="running", progress=30)
+    expect(row).to_contain_text("Transcribing 30%", timeout=10_000)
+    finish(job, audio_file, editor)
+    expect(row).to_contain_text("Transcribed (T-1)", timeout=10_000)
+    assert page.evaluate("window.notReloaded") is True

@@ -143,5 +143,9 @@ async function refreshMediaList() {
   if (!response.ok) return;
   const page = new DOMParser().parseFromString(await response.text(), "text/html");
   const fresh = page.getElementById("media-list");
-  if (fresh) current.replaceWith(fresh);
+  if (!fresh) return;
+  current.replaceWith(fresh);
+  // The fresh list holds the status poller for the new recordings: htmx only wires what it
+  // is told about, so without this their badges stay "Waiting to transcribe" until a reload.
+  window.htmx?.process(fresh);
 }
