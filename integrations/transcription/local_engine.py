@@ -201,11 +201,16 @@ class LocalTranscriptionEngine(TranscriptionEngine):
         return f"Whisper {self.model}, offline (faster-whisper)"
 
     def hotwords(self, terms: Sequence[str]) -> str:
-        """The glossary terms, most used first, as many whole ones as fit Whisper's prompt."""
+        """The glossary terms, most used first, as many whole ones as fit Whisper's prompt.
+
+        The list ends with a full stop: Whisper copies its prompt's style, and after a
+        long list that just stops it writes without full stops (so without sentences,
+        which is how segments and captions are cut).
+        """
         tokenizer = load_model(self.config).hf_tokenizer
         kept: list[str] = []
         seen: set[str] = set()
-        used = 0
+        used = 1  # the full stop
         for term in terms:
             term = " ".join(str(term).split())
             key = term.casefold()
@@ -218,7 +223,7 @@ class LocalTranscriptionEngine(TranscriptionEngine):
             seen.add(key)
             kept.append(term)
             used += cost
-        return ", ".join(kept)
+        return f"{', '.join(kept)}." if kept else ""
 
     def _transcribe(
         self,
@@ -243,7 +248,7 @@ class LocalTranscriptionEngine(TranscriptionEngine):
         model = load_model(self.config)
         if self.model.endswith(".en"):
             language = "en"  # English-only models know no other language token
-        hotwords = self.hotwords(prompt_vocabulary) if prompt_vocabulary else ""
+        hotwords = self.hotwords(prompt_vocabulary)
         words: list[Word] = []
         for window in speech_windows(speech):
             audio = np.concatenate([samples[c["start"] : c["end"]] for c in window])

@@ -26,6 +26,18 @@ from transcripts.tests.transcription_fakes import (
     SPEECH_WORDS,
 )
 
+# Sixty terms: a glossary after some months of use.
+_TERMS = (
+    "endodontics periodontics prosthodontics orthodontics caries pulpitis periapical "
+    "radiograph gingivitis periodontitis gingiva alveolar mandibular maxillary molar premolar "
+    "incisor occlusal mesial distal buccal lingual palatal enamel dentin cementum gutta-percha "
+    "chlorhexidine lidocaine articaine anesthesia composite amalgam zirconia crown veneer "
+    "abutment implant osseointegration extraction scaling plaque calculus fluoride "
+    "malocclusion bruxism temporomandibular peri-implantitis mucositis abscess necrosis "
+    "apicoectomy pulpotomy retainer aligner bracket archwire overjet cephalogram sealant"
+)
+GENERIC_DENTAL_TERMS = _TERMS.split()
+
 
 def plain(word: str) -> str:
     return re.sub(r"[^\w']", "", word.casefold())
@@ -196,12 +208,19 @@ def test_glossary_terms_make_the_model_spell_dental_terms(engine):
 def test_the_prompt_holds_whole_terms_most_used_first_within_whispers_limit(engine):
     terms = [f"term{n} endodontic retreatment" for n in range(200)]
     prompt = engine.hotwords(terms)
-    kept = prompt.split(", ")
+    kept = prompt.removesuffix(".").split(", ")
     assert kept == terms[: len(kept)]  # the first ones, whole, in order
     assert 10 < len(kept) < 200
     tokenizer = load_model(engine.config).hf_tokenizer
     assert len(tokenizer.encode(" " + prompt, add_special_tokens=False).ids) <= PROMPT_TOKENS
-    assert engine.hotwords(["Dr. Soto", "dr. soto", "  ", "molar"]) == "Dr. Soto, molar"
+    assert engine.hotwords(["Dr. Soto", "dr. soto", "  ", "molar"]) == "Dr. Soto, molar."
+    assert engine.hotwords([]) == ""
+
+
+def test_a_long_glossary_prompt_keeps_the_transcript_in_sentences(engine):
+    segments = engine.transcribe(SPEECH_FIXTURE, prompt_vocabulary=GENERIC_DENTAL_TERMS)
+    assert heard(segments) == SPEECH_WORDS
+    assert len(segments) >= 3 and segments[0]["text"][0].isupper()
 
 
 # --- choosing the engine and model ---------------------------------------------------
