@@ -354,6 +354,9 @@ SUMMARY_FEEDBACK_EXAMPLES = env.bool("SUMMARY_FEEDBACK_EXAMPLES", default=True)
 SUMMARY_FEEDBACK_EXAMPLE_COUNT = env.int("SUMMARY_FEEDBACK_EXAMPLE_COUNT", default=3)
 # glossary: the largest CSV/TBX file the glossary import accepts (bytes).
 GLOSSARY_IMPORT_MAX_BYTES = env.int("GLOSSARY_IMPORT_MAX_BYTES", default=5_000_000)
+# glossary: at most this many entries per imported file (a bigger file is refused: split it),
+# so that one import request stays within seconds.
+GLOSSARY_IMPORT_MAX_ROWS = env.int("GLOSSARY_IMPORT_MAX_ROWS", default=20_000)
 
 # Production safety: on unless DEBUG; each can be overridden.
 SESSION_COOKIE_SECURE = (
@@ -362,9 +365,6 @@ SESSION_COOKIE_SECURE = (
     else not DEBUG
 )
 CSRF_COOKIE_SECURE = (
-# glossary: at most this many entries per imported file (a bigger file is refused: split it),
-# so that one import request stays within seconds.
-GLOSSARY_IMPORT_MAX_ROWS = env.int("GLOSSARY_IMPORT_MAX_ROWS", default=20_000)
     env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
     if env.str("CSRF_COOKIE_SECURE", default="")
     else not DEBUG

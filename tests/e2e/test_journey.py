@@ -256,7 +256,7 @@ def test_the_whole_journey(e2e_page: Page):
     ).click()
     totals = page.get_by_role("table", name="Email totals")
     expect(totals.locator("tbody td").nth(0)).to_have_text("1")
-    expect(totals.locator("tbody td").nth(1)).to_have_text("1")
+    expect(totals.locator("tbody td").nth(1)).to_have_text("1 (100 %)")  # edited: count and share
     journey.shot("feedback-dashboard")
 
     # Its entry leads back to the summaries and from there to the transcript editor.
