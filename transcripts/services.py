@@ -444,7 +444,6 @@ def document_save_version(
     confirmed: they lose the engine's confidence, like typed words, so review by doubt no
     longer offers them. It applies where the saved segment text is the one the editor sent.
 
-
     `segments_text` is {index: text} for the segments the editor sends (absent ones are
     untouched) or a full list; `text` is the whole document, one line per segment.
     `based_on_version_number` names the version the editor started from (0 = the machine
@@ -570,30 +569,6 @@ def document_save_version(
         changed,
         includes_newer,
         new_segments,
-    )
-
-
-def _keep_as_draft(
-    *,
-    doc: VersionedDocument,
-    parent,
-    user,
-    based_on: int,
-    mine: dict[int, str] | None,
-    segments_text: Mapping[int, str] | Sequence[str] | None = None,
-    text: str | None = None,
-) -> None:
-    """Keep edits that were not saved as the user's draft: the segments that differ from
-    the version they were made on."""
-    base = document_snapshot(doc=doc, parent=parent, version_number=based_on, with_json=False)
-    if mine is None:
-        mine = _mine_from_input(segments_text=segments_text, text=text, count=len(base.texts))
-    drafts.draft_save(
-        kind=doc.kind,
-        document_id=parent.pk,
-        user=user,
-        based_on=based_on,
-        segments={i: t for i, t in mine.items() if normalize_text(t) != base.texts[i]},
     )
 
 
