@@ -8,18 +8,20 @@ RUN_STAMP := $(VENV)/.run-installed
 TEST_STAMP := $(VENV)/.test-installed
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test lint format bench migrate services system-test-deps system-bench-deps
+.PHONY: run test lint format bench migrate lock services system-test-deps system-bench-deps
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 
+# Installs come from the lock files (every package pinned, with hashes); the ranges live in
+# requirements*.in and `make lock` updates the locks from them.
 $(RUN_STAMP): requirements.txt | $(VENV)/bin/python
-	$(PIP) install -q -r requirements.txt
+	$(PIP) install -q --require-hashes -r requirements.txt
 	touch $@
 
 $(TEST_STAMP): requirements.txt requirements-dev.txt | $(VENV)/bin/python
-	$(PIP) install -q -r requirements-dev.txt
+	$(PIP) install -q --require-hashes -r requirements-dev.txt
 	touch $@ $(RUN_STAMP)
 
 ## make run: install, migrate, load demo data, start web + Celery worker (Ctrl-C stops both)
@@ -59,6 +61,14 @@ format: $(TEST_STAMP)
 ## make bench: speed and memory figures (printed, not asserted)
 bench: $(TEST_STAMP) system-bench-deps services
 	$(PY) -m bench
+
+## make lock: re-resolve requirements*.in into the pinned, hashed requirements*.txt
+lock: | $(VENV)/bin/python
+	$(PIP) install -q uv
+	$(VENV)/bin/uv pip compile -q --generate-hashes --python-version 3.11 \
+	  requirements.in -o requirements.txt
+	$(VENV)/bin/uv pip compile -q --generate-hashes --python-version 3.11 \
+	  requirements-dev.in -o requirements-dev.txt
 
 migrate: $(RUN_STAMP)
 	DEBUG=true $(PY) manage.py migrate --no-input
