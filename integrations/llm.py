@@ -38,6 +38,20 @@ ENGINES = {
     "openai": "integrations.llm_openai.OpenAIChatEngine",
 }
 
+# What the pages call each engine that wrote a text (a summary, a machine translation);
+# the stored code ("offline") is not something to show an editor.
+ENGINE_LABELS = {
+    "offline": "the offline stand-in",
+    "anthropic": "Anthropic Claude",
+    "openai": "OpenAI",
+}
+
+
+def chat_engine_label(code: str) -> str:
+    """The engine that wrote a text, in words; an unknown code is shown as it is."""
+    return ENGINE_LABELS.get(code, code)
+
+
 # Names for the prompt; integrations has no models, so the languages table is not read here.
 LANGUAGE_NAMES = {
     "en": "English",

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from integrations.llm import chat_engine_label
 from integrations.llm_offline import OFFLINE_LABEL
 from max_site.db import created_at, updated_at, uuid_pk
 
@@ -162,6 +163,11 @@ class GeneratedSummary(models.Model):
     @property
     def is_finalized(self) -> bool:
         return self.finalized_at is not None
+
+    @property
+    def engine_label(self) -> str:
+        """The engine that wrote the draft, in words (not its stored code)."""
+        return chat_engine_label(self.engine)
 
     @property
     def is_offline_draft(self) -> bool:

@@ -3,6 +3,7 @@
 from django.utils.html import format_html
 
 from accounts.activity import Subject, plural, register_action, register_subjects, simple
+from integrations.llm import chat_engine_label
 from transcripts.activity import (
     finalized_version,
     kept_machine_text,
@@ -46,13 +47,23 @@ def _started(entry, subject, cache):
 
 def _machine(entry, subject, cache):
     d = entry.details
-    sentence = format_html(
-        "received the machine translation {} of {}, made from English {} by {}",
-        d.get("label") or "",
-        subject,
-        d.get("source") or "",
-        d.get("engine") or "an engine",
-    )
+    if d.get("engine") == "offline":
+        # Not a translation: the English with a draft label (see translations.services).
+        sentence = format_html(
+            "received the offline draft {} of {} (the English of {} with a draft label, "
+            "not a translation: no translation engine is configured)",
+            d.get("label") or "",
+            subject,
+            d.get("source") or "",
+        )
+    else:
+        sentence = format_html(
+            "received the machine translation {} of {}, made from English {} by {}",
+            d.get("label") or "",
+            subject,
+            d.get("source") or "",
+            chat_engine_label(d.get("engine") or "") or "an engine",
+        )
     if d.get("corrections"):
         return format_html(
             "{} — {} applied", sentence, plural(d["corrections"], "glossary correction")

@@ -16,6 +16,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import OuterRef, Subquery
 
+from integrations.llm import chat_engine_label
 from jobs.models import Job
 from transcripts.models import Transcription
 from translations.models import Language, Translation, TranslationVersion
@@ -203,6 +204,7 @@ class LanguageRow:
                 "engine", engine
             )
             requested = self.latest.edited_by.get_full_name()
+        engine = chat_engine_label(engine)
         return f"{engine} (asked by {requested})" if requested else engine
 
     @property

@@ -48,6 +48,8 @@ def test_an_offline_text_is_marked_shown_as_a_draft_and_offers_no_finalize(
     assert '<span class="badge badge--draft">Offline draft</span>' in html
     assert "Written without a language model" in html
     assert reverse("summaries:finalize", args=[summary.pk]) not in html
+    # The engine in words, not its stored code ("Generated … by offline from …").
+    assert " by the offline stand-in from " in html and " by offline " not in html
 
 
 def test_finalize_refuses_an_offline_draft_unless_a_human_rewrote_it(
@@ -115,7 +117,7 @@ def test_finalize_as_is_asks_first_and_shows_the_failed_checks(
     html = page(editor_client, final_transcription)
     confirm_url = reverse("summaries:finalize", args=[long_post.pk])
     assert f'href="{confirm_url}">Finalize as is…</a>' in html
-    assert "by anthropic" in html
+    assert "by Anthropic Claude" in html
 
     html = editor_client.get(confirm_url).content.decode()
     assert "It fails its own checks" in html

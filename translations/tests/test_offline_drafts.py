@@ -212,3 +212,18 @@ def test_two_translate_requests_at_once_start_one_job(
     started = [job for r in results for job in r.started]
     running = [job for r in results for job in r.running]
     assert len(started) == 1 and [j.pk for j in running] == [started[0].pk]
+
+
+def test_the_engine_of_a_draft_is_named_in_words_not_its_code(
+    editor_client, arabic, final_transcription
+):
+    # Seen on the journey: "made from English H-1 by offline" and "offline (asked by …)".
+    activity = editor_client.get(reverse("accounts:activity")).content.decode()
+    assert "received the offline draft T-1-ar of" in activity
+    assert "not a translation: no translation engine is configured" in activity
+    assert "by offline" not in activity and "machine translation T-1-ar" not in activity
+    overview = editor_client.get(
+        reverse("translations:overview", args=[final_transcription.pk])
+    ).content.decode()
+    assert "the offline stand-in (asked by" in overview
+    assert ">offline (asked by" not in overview and " offline (asked by" not in overview

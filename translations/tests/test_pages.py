@@ -77,7 +77,7 @@ def test_overview_lists_every_language_with_its_status(
     page = response.content.decode()
     rows = {row: _row(page, row) for row in ("es", "fr", "de", "pt", "zh", "ar")}
     assert 'data-status="machine"' in rows["es"] and "T-1-es" in rows["es"]
-    assert "anthropic (asked by Erin Editor)" in rows["es"]
+    assert "Anthropic Claude (asked by Erin Editor)" in rows["es"]
     assert 'data-status="edited"' in rows["fr"] and "H-1-fr" in rows["fr"]
     assert "Sam Second" in rows["fr"]
     assert 'data-status="final"' in rows["de"]
