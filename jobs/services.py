@@ -362,8 +362,8 @@ def _duration(seconds: float) -> str:
 
 
 WORKER_LOST = (
-    "Its worker stopped (killed, out of memory or the machine went away) and renewed the "
-    "job's lease for the last {lease}. Press Retry to run it again."
+    "Its worker stopped (killed, out of memory or the machine went away): it has not "
+    "reported back for {lease}. Press Retry to run it again."
 )
 
 

@@ -115,6 +115,9 @@ def test_the_stuck_job_sweep_runs_on_the_beat_schedule(project, editor):
     lost.refresh_from_db()
     assert lost.status == Job.Status.FAILED and lost.can_retry
     assert "worker stopped" in lost.error
+    # Read by editors on the recording page: it must not say the dead worker renewed anything.
+    assert "renewed" not in lost.error and "lease" not in lost.error
+    assert "it has not reported back for" in lost.error
 
 
 def _settings_in_a_fresh_process(env_extra):
