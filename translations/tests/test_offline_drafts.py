@@ -227,3 +227,17 @@ def test_the_engine_of_a_draft_is_named_in_words_not_its_code(
     ).content.decode()
     assert "the offline stand-in (asked by" in overview
     assert ">offline (asked by" not in overview and " offline (asked by" not in overview
+
+
+def test_an_arabic_draft_on_the_overview_reads_as_a_labelled_english_draft(
+    editor_client, arabic, final_transcription
+):
+    # Laid out right to left, "[draft ar] Today we talk …" showed its label mid-sentence, and
+    # the version was called "(machine)" beside "Offline draft, not a translation".
+    overview = editor_client.get(
+        reverse("translations:overview", args=[final_transcription.pk])
+    ).content.decode()
+    row = overview.split('id="lang-ar"', 1)[1].split("</tr>", 1)[0]
+    assert '<div class="excerpt" lang="ar" dir="auto">[draft ar] ' in row
+    assert 'dir="rtl"' not in row
+    assert 'T-1-ar</strong> <span class="muted">(offline draft)</span>' in row
