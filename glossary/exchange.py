@@ -332,11 +332,15 @@ def _section_rows(section: ET.Element, where: str, language: str, context: str) 
             ImportRow(where, term, "", language, context)  # reported: no correct term given
             for term, _ in avoided
         ]
-    # A term to avoid that differs from a kept term only by case ("covid" → "COVID", as
-    # Max exports such an entry) is that entry's original: the kept term must not also
-    # become a canonical entry, which would be the same original and replace the correction.
+    # A concept with terms to avoid is a correction: its preferred term is what they become,
+    # not also a canonical entry of its own (Max exports a canonical entry as a concept with
+    # a preferred term only), so Max's own export imports back as exactly the entries it
+    # came from. A kept term that differs from a term to avoid only by case ("covid" →
+    # "COVID") is likewise that entry's original, never a canonical entry.
     avoided_keys = {" ".join(term.split()).casefold() for term, _ in avoided}
-    for term, _ in kept:
+    for term, status in kept:
+        if avoided and (term, status) == preferred:
+            continue
         if " ".join(term.split()).casefold() not in avoided_keys:
             rows.append(ImportRow(where, term, term, language, context))
     for term, _ in avoided:
