@@ -28,6 +28,7 @@ SELECT
   AVG(LENGTH(generated_text) - LENGTH(user_edited_text)) as avg_length_change
 FROM generated_summaries
 WHERE finalized_at IS NOT NULL
+  AND NOT is_placeholder
   AND created_at > NOW() - INTERVAL '30 days'
 GROUP BY summary_type;
 """
@@ -41,6 +42,7 @@ SELECT
   AVG(LENGTH(generated_text) - LENGTH(user_edited_text)) as avg_length_change
 FROM generated_summaries
 WHERE finalized_at IS NOT NULL
+  AND NOT is_placeholder
   AND created_at > datetime('now', '-30 days')
 GROUP BY summary_type;
 """
@@ -164,7 +166,10 @@ def feedback_dashboard() -> list[TypeSection]:
     """Per summary type: the seed's row, one row per prompt version, the common edits."""
     seed_rows = {row["summary_type"]: row for row in feedback_summary()}
     start = _window_start()
-    finalized = GeneratedSummary.objects.filter(finalized_at__isnull=False, created_at__gt=start)
+    # An offline stand-in an editor replaced says nothing about a prompt template's drafts.
+    finalized = GeneratedSummary.objects.filter(
+        finalized_at__isnull=False, created_at__gt=start, is_placeholder=False
+    )
     grouped = (
         finalized.values(
             "summary_type",
@@ -189,7 +194,9 @@ def feedback_dashboard() -> list[TypeSection]:
     kinds_by_version: dict[tuple[str, str | None], EditKinds] = {}
     kinds_by_type: dict[str, EditKinds] = {}
     feedback = FeedbackLog.objects.filter(
-        summary__finalized_at__isnull=False, summary__created_at__gt=start
+        summary__finalized_at__isnull=False,
+        summary__created_at__gt=start,
+        summary__is_placeholder=False,
     ).values_list("summary__summary_type", "summary__prompt_version_id", "diff_analysis")
     for summary_type, version_id, raw in feedback:
         try:

@@ -448,6 +448,8 @@ def _feedback_examples(summary_type: str, *, budget: int) -> list[FeedbackLog]:
     candidates = (
         FeedbackLog.objects.filter(summary__summary_type=summary_type)
         .exclude(user_edited_text=F("generated_text"))
+        # A text written over an offline stand-in is no correction of a model's draft.
+        .exclude(summary__is_placeholder=True)
         .order_by("-created_at")[: count * 3]
     )
     chosen: list[FeedbackLog] = []

@@ -383,3 +383,32 @@ def test_one_figure_per_measure_with_its_unit_on_the_dashboard(admin_client_, pr
     assert "-240" not in email and "-200" not in email and "200.0" not in email
     entries = text_of(admin_client_.get(reverse("summaries:feedback_list")))
     assert "200\xa0% longer" in entries and "same length" in entries
+
+
+def test_a_text_written_over_an_offline_stand_in_is_no_feedback_on_a_prompt(
+    admin_client_, feedback_data, project, editor, settings
+):
+    # Without a language model (make run) every finalized text replaces the offline stand-in:
+    # counted, it made "email_summary v1" look edited every time, and it became a prompt example.
+    stand_in = GeneratedSummary.objects.create(
+        transcription=new_transcription(project, editor, "offline.mp3"),
+        summary_type="email",
+        generated_text="[Offline draft: no language model configured] Welcome to the lecture.",
+        prompt_version=feedback_data["v1"],
+        engine="offline",
+        is_placeholder=True,
+    )
+    services.summary_finalize(
+        summary=stand_in,
+        finalized_by=editor,
+        based_on=stand_in.edit_token,
+        text="Join Dr. Soto's endodontics lecture on Thursday.",
+    )
+    html = text_of(admin_client_.get(reverse("summaries:feedback")))
+    email = html[html.index('id="type-email"') : html.index('id="type-linkedin"')]
+    totals = re.search(r'aria-label="Email totals">.*?<tbody><tr>(.*?)</tr>', email, re.S).group(1)
+    assert re.findall(r'class="num">([^<]*)<', totals)[:2] == ["4", "3 (75\xa0%)"]
+    assert re.search(r'<td>email_summary v1</td>\s*<td class="num">2</td>', email)
+    settings.SUMMARY_FEEDBACK_EXAMPLES, settings.SUMMARY_FEEDBACK_EXAMPLE_COUNT = True, 10
+    examples = services._feedback_examples("email", budget=10**6)
+    assert examples and stand_in not in [e.summary for e in examples]
