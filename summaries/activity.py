@@ -39,6 +39,12 @@ def _requested(entry, subject, cache):
 def _generated(verb):
     def sentence(entry, subject, cache):
         d = entry.details
+        if d.get("engine") == "offline":
+            return format_html(
+                "{} {} (an offline stand-in, not a summary: no language model is configured)",
+                verb,
+                subject,
+            )
         template = d.get("prompt_template")
         if template and d.get("prompt_version_number"):
             return format_html(

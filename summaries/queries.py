@@ -239,11 +239,15 @@ def feedback_dashboard() -> list[TypeSection]:
 
 def feedback_entries(*, summary_type: str = "", prompt_version_id: str = ""):
     """Feedback rows, newest first, optionally for one type and one prompt version."""
-    entries = FeedbackLog.objects.select_related(
-        "summary__prompt_version__template",
-        "summary__edited_by",
-        "summary__transcription__audio_file",
-    ).order_by("-created_at")
+    entries = (
+        FeedbackLog.objects.select_related(
+            "summary__prompt_version__template",
+            "summary__edited_by",
+            "summary__transcription__audio_file",
+        )
+        .filter(summary__is_placeholder=False)  # as on the dashboard: no model wrote these
+        .order_by("-created_at")
+    )
     if summary_type:
         entries = entries.filter(summary__summary_type=summary_type)
     if prompt_version_id:

@@ -50,6 +50,9 @@ def test_an_offline_text_is_marked_shown_as_a_draft_and_offers_no_finalize(
     assert reverse("summaries:finalize", args=[summary.pk]) not in html
     # The engine in words, not its stored code ("Generated … by offline from …").
     assert " by the offline stand-in from " in html and " by offline " not in html
+    activity = editor_client.get(reverse("accounts:activity")).content.decode()
+    assert "(an offline stand-in, not a summary: no language model is configured)" in activity
+    assert "(AI draft from" not in activity
 
 
 def test_finalize_refuses_an_offline_draft_unless_a_human_rewrote_it(

@@ -409,6 +409,8 @@ def test_a_text_written_over_an_offline_stand_in_is_no_feedback_on_a_prompt(
     totals = re.search(r'aria-label="Email totals">.*?<tbody><tr>(.*?)</tr>', email, re.S).group(1)
     assert re.findall(r'class="num">([^<]*)<', totals)[:2] == ["4", "3 (75\xa0%)"]
     assert re.search(r'<td>email_summary v1</td>\s*<td class="num">2</td>', email)
+    assert "offline.mp3" not in html  # nor among the latest entries
+    assert "offline.mp3" not in text_of(admin_client_.get(reverse("summaries:feedback_list")))
     settings.SUMMARY_FEEDBACK_EXAMPLES, settings.SUMMARY_FEEDBACK_EXAMPLE_COUNT = True, 10
     examples = services._feedback_examples("email", budget=10**6)
     assert examples and stand_in not in [e.summary for e in examples]
