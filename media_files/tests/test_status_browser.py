@@ -174,3 +174,23 @@ def test_a_recording_uploaded_on_the_project_page_is_followed_without_a_reload(
     finish(job, audio_file, editor)
     expect(row).to_contain_text("Transcribed (T-1)", timeout=10_000)
     assert page.evaluate("window.notReloaded") is True
+
+
+def test_retry_in_the_panel_is_followed_by_the_badge(
+    page, editor, project, make_media, upload, queued_not_run
+):
+    # Seen after a worker was killed: Retry brought the job back to "Running" in the panel
+    # while the badge above kept saying "Transcription failed" until a reload.
+    audio_file = upload(make_media("mp3"), name="lecture.mp3")
+    job = running_job(audio_file, progress=11)
+    Job.objects.filter(pk=job.pk).update(status="failed", error="Its worker stopped.")
+    log_in(page, editor)
+    page.goto(audio_file.get_absolute_url())
+    page.evaluate("window.notReloaded = true")
+    badge = page.locator(f"#recording-status-{audio_file.pk} .badge")
+    expect(badge).to_have_text("Transcription failed")
+
+    page.locator("#transcription-panel").get_by_role("button", name="Retry").click()
+    expect(page.locator("#transcription-panel .job__error")).to_have_count(0)
+    expect(badge).to_have_text("Waiting to transcribe")
+    assert page.evaluate("window.notReloaded") is True

@@ -8,3 +8,20 @@ document.addEventListener("htmx:afterSwap", (event) => {
   const poller = document.querySelector("[data-status-watch]");
   if (poller) window.htmx.trigger(poller, "panel-swapped");
 });
+
+// Retry and Cancel in the panel swap only their job's box, not the panel: the badge is told
+// once that swap has settled, so it follows the retried (or cancelled) job too.
+document.addEventListener("htmx:beforeRequest", (event) => {
+  const source = event.detail.elt;
+  if (event.detail.requestConfig?.verb !== "post") return;
+  if (!source?.closest?.("#transcription-panel")) return;
+  if (event.detail.target?.id === "transcription-panel") return; // the listener above has it
+  document.addEventListener(
+    "htmx:afterSettle",
+    () => {
+      const poller = document.querySelector("[data-status-watch]");
+      if (poller) window.htmx.trigger(poller, "panel-swapped");
+    },
+    { once: true },
+  );
+});
