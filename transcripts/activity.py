@@ -57,7 +57,8 @@ def finalized_version(entry, subject, cache):
     d = entry.details
     version = d.get("version") or "a version"
     sentence = format_html("made {} the final version of {}", version, subject)
-    if d.get("reason"):
+    # "finalize" is the plain case, said by the sentence already; others say why.
+    if d.get("reason") and d["reason"] != "finalize":
         return format_html("{} ({})", sentence, d["reason"])
     return sentence
 

@@ -362,3 +362,20 @@ def test_the_activity_page_makes_a_fixed_number_of_queries(
     with django_assert_num_queries(13):
         response = editor_client.get(reverse("accounts:activity"))
     assert len(response.context["lines"]) == 50
+
+
+def test_a_plain_finalize_reads_without_its_reason_code(editor_client, editor, targets):
+    # Seen on the journey: "Demo Admin made H-1 the final version of lecture.wav (finalize)."
+    transcription = targets["transcripts.transcription"]
+    for reason in ("finalize", "restored H-1"):
+        activity_record(
+            actor=editor,
+            action="transcription.finalize",
+            target=transcription,
+            project_id=transcription.audio_file.project_id,
+            details={"version": "H-2", "version_number": 2, "reason": reason},
+        )
+    text = visible_text(editor_client.get(reverse("accounts:activity")).content)
+    assert "Erin Editor made H-2 the final version of lecture.wav." in text
+    assert "(finalize)" not in text
+    assert "Erin Editor made H-2 the final version of lecture.wav (restored H-1)." in text
