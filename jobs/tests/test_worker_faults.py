@@ -26,6 +26,7 @@ import pytest
 from celery import current_app
 from django.conf import settings as django_settings
 from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import connection
 
 from integrations.tests.llm_fakes import FakeAnthropic
@@ -112,6 +113,9 @@ class Workers:
             "JOB_TIME_LIMIT_DEFAULT": "2",
             "JOB_TIME_LIMIT_GRACE_SECONDS": "2",
             "PYTHONWARNINGS": "ignore",
+            # The worker reads the recordings this test process stored; under xdist its
+            # media folder is named after the xdist worker, which the worker is not.
+            "MAX_WORKER_MEDIA_ROOT": str(default_storage.location),
             **self.env,
         }
         env.pop("PYTEST_XDIST_WORKER", None)

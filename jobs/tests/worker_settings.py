@@ -8,6 +8,8 @@ import os
 
 from max_site.test_settings import *  # noqa: F403
 
+MEDIA_ROOT = os.environ["MAX_WORKER_MEDIA_ROOT"]
+STORAGES["default"]["OPTIONS"]["location"] = MEDIA_ROOT  # noqa: F405
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BROKER_URL = os.environ["MAX_WORKER_BROKER"]
 CELERY_RESULT_BACKEND = os.environ["MAX_WORKER_RESULTS"]
