@@ -1,6 +1,7 @@
 """The transcription job end to end: upload → job → T-1, retries, idempotency, replacing."""
 
 import re
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -434,7 +435,16 @@ def test_cancel_stops_a_running_transcription_between_pieces(
         # Someone presses Cancel on the page while the second piece is being transcribed.
         if requests_so_far == 2:
             job_cancel(job=Job.objects.get(kind="transcribe"))
-            connection.close()
+        elif requests_so_far == 3:
+            # The piece queued behind it may start before the worker notices; hold it until
+            # the worker has, so the test does not depend on how busy the machine is.
+            deadline = time.monotonic() + 20
+            while (
+                Job.objects.get(kind="transcribe").status != Job.Status.CANCELLED
+                and time.monotonic() < deadline
+            ):
+                time.sleep(0.05)
+        connection.close()
 
     fake.on_request = press_cancel
     audio_file = upload(lecture[0])
