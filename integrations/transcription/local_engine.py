@@ -25,6 +25,12 @@ Whisper invents text where nobody speaks and can loop on repeats, so:
   (`EDGE_FRAGMENT_PROBABILITY`) is the fragment of a sound cut at the edge, not a word;
 - a phrase repeated back to back more than `LOOP_REPEATS` times is a decoding loop:
   only its first occurrence is kept.
+
+Every window is prompted with one short sentence naming the domain (`DOMAIN_PROMPT`),
+then the glossary terms if there are any. tiny.en hears espeak-like or unclear speech
+through its English prior ("mental implants", "the route surface"); being told it hears a
+dental lecture tips those words to the dental reading without adding words of its own
+(a long list of generic terms did: it copied them into pauses).
 """
 
 from __future__ import annotations
@@ -55,6 +61,9 @@ BUNDLED_MODEL_NAME = "tiny.en"
 # Whisper keeps the last 223 tokens of a prompt (half its 448-token context, less one);
 # faster-whisper cuts hotwords there mid-term, so terms are chosen to fit whole.
 PROMPT_TOKENS = 223
+# A sentence, not a term list: Whisper continues a prompt's style, and a sentence asks for
+# plain sentences. Max's recordings are dental lectures, webinars and podcasts.
+DOMAIN_PROMPT = "A dental lecture."
 # A Whisper window is 30 s; speech is packed into windows a little shorter.
 WINDOW_SECONDS = 28.0
 # Pieces from the runner: several windows each (cut at the VAD's pauses in here), short
@@ -200,8 +209,13 @@ class LocalTranscriptionEngine(TranscriptionEngine):
     def engine_label(self) -> str:
         return f"Whisper {self.model}, offline (faster-whisper)"
 
+    def prompt(self, terms: Sequence[str]) -> str:
+        """What every window is prompted with: the domain sentence, then the glossary terms."""
+        return " ".join(part for part in (DOMAIN_PROMPT, self.hotwords(terms)) if part)
+
     def hotwords(self, terms: Sequence[str]) -> str:
-        """The glossary terms, most used first, as many whole ones as fit Whisper's prompt.
+        """The glossary terms, most used first, as many whole ones as fit Whisper's prompt
+        after the domain sentence.
 
         The list ends with a full stop: Whisper copies its prompt's style, and after a
         long list that just stops it writes without full stops (so without sentences,
@@ -210,7 +224,8 @@ class LocalTranscriptionEngine(TranscriptionEngine):
         tokenizer = load_model(self.config).hf_tokenizer
         kept: list[str] = []
         seen: set[str] = set()
-        used = 1  # the full stop
+        # The domain sentence (with its leading space) and the list's full stop.
+        used = len(tokenizer.encode(f" {DOMAIN_PROMPT}", add_special_tokens=False).ids) + 1
         for term in terms:
             term = " ".join(str(term).split())
             key = term.casefold()
@@ -248,12 +263,12 @@ class LocalTranscriptionEngine(TranscriptionEngine):
         model = load_model(self.config)
         if self.model.endswith(".en"):
             language = "en"  # English-only models know no other language token
-        hotwords = self.hotwords(prompt_vocabulary)
+        prompt = self.prompt(prompt_vocabulary)
         words: list[Word] = []
         for window in speech_windows(speech):
             audio = np.concatenate([samples[c["start"] : c["end"]] for c in window])
             decoded, _info = model.transcribe(
-                audio, language=language or None, hotwords=hotwords or None, **DECODING
+                audio, language=language or None, hotwords=prompt, **DECODING
             )
             heard = _words_in_speech(_first_pass(decoded), window)
             while heard and heard[-1]["probability"] < EDGE_FRAGMENT_PROBABILITY:

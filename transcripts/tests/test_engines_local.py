@@ -14,6 +14,7 @@ from integrations.transcription import get_transcription_engine
 from integrations.transcription.audio import SAMPLE_RATE, read_pcm
 from integrations.transcription.base import time_every_word
 from integrations.transcription.local_engine import (
+    DOMAIN_PROMPT,
     PROMPT_TOKENS,
     LocalTranscriptionEngine,
     WhisperConfig,
@@ -22,9 +23,13 @@ from integrations.transcription.local_engine import (
 )
 from transcripts.tests.transcription_fakes import (
     DENTAL_FIXTURE,
+    FIXTURES,
     SPEECH_FIXTURE,
     SPEECH_WORDS,
 )
+
+IMPLANTS_FIXTURE = FIXTURES / "dental_implants.flac"
+IMPLANTS_WORDS = ["welcome", "to", "the", "session", "on", "dental", "implants"]
 
 # Sixty terms: a glossary after some months of use.
 _TERMS = (
@@ -205,16 +210,24 @@ def test_glossary_terms_make_the_model_spell_dental_terms(engine):
     assert "periapical" in with_terms and "pulpitis" in with_terms, with_terms
 
 
+def test_without_a_glossary_a_dental_word_is_heard_as_the_dental_one(engine):
+    # tiny.en's English prior alone writes "welcome to the session on mental implants".
+    assert heard(engine.transcribe(IMPLANTS_FIXTURE)) == IMPLANTS_WORDS
+
+
 def test_the_prompt_holds_whole_terms_most_used_first_within_whispers_limit(engine):
     terms = [f"term{n} endodontic retreatment" for n in range(200)]
-    prompt = engine.hotwords(terms)
-    kept = prompt.removesuffix(".").split(", ")
+    prompt = engine.prompt(terms)
+    assert prompt.startswith(f"{DOMAIN_PROMPT} ")
+    kept = prompt.removeprefix(f"{DOMAIN_PROMPT} ").removesuffix(".").split(", ")
     assert kept == terms[: len(kept)]  # the first ones, whole, in order
     assert 10 < len(kept) < 200
     tokenizer = load_model(engine.config).hf_tokenizer
     assert len(tokenizer.encode(" " + prompt, add_special_tokens=False).ids) <= PROMPT_TOKENS
-    assert engine.hotwords(["Dr. Soto", "dr. soto", "  ", "molar"]) == "Dr. Soto, molar."
-    assert engine.hotwords([]) == ""
+    assert engine.prompt(["Dr. Soto", "dr. soto", "  ", "molar"]) == (
+        f"{DOMAIN_PROMPT} Dr. Soto, molar."
+    )
+    assert engine.prompt([]) == DOMAIN_PROMPT
 
 
 def test_a_long_glossary_prompt_keeps_the_transcript_in_sentences(engine):
