@@ -474,11 +474,44 @@ def placeholder_message(*, count: int, total: int, language_code: str) -> str:
     )
 
 
+# A segment of at least this many words that reads exactly as its English is not translated
+# (shorter ones may rightly be the same: a name, a number, "OK").
+UNTRANSLATED_MIN_WORDS = 3
+
+
+def untranslated_segments(*, translation: Translation, data: dict[str, Any] | None, text: str):
+    """Indexes of the segments whose text is still their English source, word for word: an
+    offline draft whose label was deleted is the English, not a translation."""
+    if translation.source_version is None:
+        return []
+    english = {seg["id"]: seg["text"] for seg in source_segments(translation.source_version)}
+
+    def words(value: str) -> list[str]:
+        return re.findall(r"\w+", value.casefold())
+
+    found = []
+    for index, seg in enumerate(document_segments(data, text)):
+        source = words(english.get(seg.get("id", index), ""))
+        if len(source) >= UNTRANSLATED_MIN_WORDS and words(str(seg.get("text") or "")) == source:
+            found.append(index)
+    return found
+
+
 def _refuse_placeholders(translation: Translation, snapshot) -> None:
     """Finalize check: nothing that is not a real translation is ever made final."""
     drafts = placeholder_segments(
         data=snapshot.json, text=snapshot.text, language_code=translation.language_code
     )
+    english = untranslated_segments(translation=translation, data=snapshot.json, text=snapshot.text)
+    if english and not drafts:
+        raise ValidationError(
+            f"{snapshot.label} cannot be finalized: {len(english)} of {len(snapshot.texts)} "
+            "segments still read exactly as the English (segment "
+            + ", ".join(str(i + 1) for i in english[:10])
+            + (", …" if len(english) > 10 else "")
+            + "). Replace them with the translation and save, or configure a translation "
+            "engine and re-translate."
+        )
     if drafts:
         raise ValidationError(
             f"{snapshot.label} cannot be finalized: "

@@ -98,6 +98,39 @@ def test_segments_a_human_replaced_are_no_longer_drafts(editor_client, arabic, e
     assert "Ready for voice-over" in page and "badge--draft" not in page
 
 
+def test_deleting_only_the_draft_labels_leaves_english_that_finalize_refuses(
+    editor_client, arabic, editor
+):
+    segments = arabic.json_with_timestamps["segments"]
+    english = [s["text"].removeprefix("[draft ar] ") for s in segments]
+    services.translation_save_version(
+        translation=arabic,
+        user=editor,
+        based_on_version_number=0,
+        segments_text=dict(enumerate(english)),
+    )
+    with pytest.raises(ValidationError, match="4 of 4 segments still read exactly as the English"):
+        services.translation_finalize(translation=arabic, user=editor)
+    page = editor_client.post(url("finalize", arabic), follow=True).content.decode()
+    assert "cannot be finalized" in page and "Ready for voice-over" not in page
+    arabic.refresh_from_db()
+    assert arabic.final_version_id is None
+
+    # Short segments may rightly read as the English (a name, "OK"); translated ones are fine.
+    services.translation_save_version(
+        translation=arabic,
+        user=editor,
+        based_on_version_number=1,
+        segments_text={
+            0: "صباح الخير للجميع.",
+            1: "اليوم نضع القشور الخزفية على القواطع العلوية.",
+            2: "يحتاج الزرع إلى ستة أسابيع قبل وضع التاج.",
+            3: "شكرا لك، دكتور سوتو.",
+        },
+    )
+    assert services.translation_finalize(translation=arabic, user=editor).version_number == 2
+
+
 def test_a_draft_stored_before_the_mark_existed_is_refused_by_its_label(
     final_transcription, editor
 ):
