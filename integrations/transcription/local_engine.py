@@ -9,8 +9,9 @@ process and shared by every job that process runs.
 Whisper reads 30-second windows. Silero VAD (shipped with faster-whisper) finds the
 stretches of speech in a piece; consecutive stretches are put end to end into windows of
 at most `WINDOW_SECONDS`, so a window always starts and ends in a pause the VAD heard,
-never inside a word, and each window is decoded on its own (one pass, no timestamp
-tokens for the model to skip ahead with). Words come with times from faster-whisper's
+never inside a word, and each window is decoded on its own (no timestamp tokens for the
+model to skip ahead with; a second pass only where the first stopped before the speech
+did). Words come with times from faster-whisper's
 alignment, mapped back to the recording's clock, and their probability.
 
 Whisper invents text where nobody speaks and can loop on repeats, so:
@@ -70,6 +71,9 @@ WINDOW_SECONDS = 28.0
 # enough that progress moves every half a minute or so on two cores.
 PIECE_SECONDS = 120.0
 EDGE_FRAGMENT_PROBABILITY = 0.05
+# A window's words end within half a second of its end (the VAD's 0.3 s padding); more
+# audio after them than this is speech the decoder stopped before (see _speech_passes).
+UNREAD_SECONDS = 1.5
 LOOP_REPEATS = 3  # "no, no, no" is speech; a fourth back-to-back repeat is a loop
 LOOP_PHRASE_WORDS = 6
 
@@ -270,7 +274,7 @@ class LocalTranscriptionEngine(TranscriptionEngine):
             decoded, _info = model.transcribe(
                 audio, language=language or None, hotwords=prompt, **DECODING
             )
-            heard = _words_in_speech(_first_pass(decoded), window)
+            heard = _words_in_speech(_speech_passes(decoded, audio.size / SAMPLE_RATE), window)
             while heard and heard[-1]["probability"] < EDGE_FRAGMENT_PROBABILITY:
                 heard.pop()
             words += heard
@@ -295,18 +299,27 @@ def speech_windows(speech: list[dict[str, int]]) -> list[list[dict[str, int]]]:
     return windows
 
 
-def _first_pass(decoded: Iterator[Any]) -> list[Any]:
-    """The window's one decoding pass (without timestamps, one segment).
+def _speech_passes(decoded: Iterator[Any], window_seconds: float) -> list[Any]:
+    """The window's decoding passes, up to its last words.
 
-    faster-whisper would go on to decode again from the last word's end to the end of
-    the window: that tail is VAD padding, and decoding it is where "Thanks." and
-    "Thank you." come from (and a second or two of CPU for nothing).
+    One pass (without timestamps, one segment) usually reads the whole window. But
+    Whisper sometimes ends its text early, after a sentence or two: faster-whisper then
+    decodes again from the last word's end, and that pass holds the rest of the window's
+    speech. What is left after the last word is normally VAD padding; decoding that is
+    where "Thanks." and "Thank you." come from (and a second or two of CPU for nothing),
+    so no pass is asked for once the words reach within UNREAD_SECONDS of the end.
     """
+    passes: list[Any] = []
     try:
-        first = next(decoded, None)
+        for segment in decoded:
+            passes.append(segment)
+            words = segment.words or []
+            end = words[-1].end if words else segment.end
+            if window_seconds - end < UNREAD_SECONDS:
+                break
     finally:
         decoded.close()
-    return [first] if first is not None else []
+    return passes
 
 
 def _failed(segment: Any) -> bool:

@@ -29,6 +29,7 @@ from transcripts.tests.transcription_fakes import (
 )
 
 IMPLANTS_FIXTURE = FIXTURES / "dental_implants.flac"
+ORTHODONTICS_FIXTURE = FIXTURES / "orthodontics_noise.flac"
 IMPLANTS_WORDS = ["welcome", "to", "the", "session", "on", "dental", "implants"]
 
 # Sixty terms: a glossary after some months of use.
@@ -213,6 +214,21 @@ def test_glossary_terms_make_the_model_spell_dental_terms(engine):
 def test_without_a_glossary_a_dental_word_is_heard_as_the_dental_one(engine):
     # tiny.en's English prior alone writes "welcome to the session on mental implants".
     assert heard(engine.transcribe(IMPLANTS_FIXTURE)) == IMPLANTS_WORDS
+
+
+def test_speech_after_the_point_where_whisper_ended_its_text_early_is_kept(engine):
+    # tiny.en's first pass over this window stops after "... teeth and jaws."; the
+    # second sentence is 5 s of speech that used to vanish from the transcript.
+    segments = engine.transcribe(ORTHODONTICS_FIXTURE)
+    words = heard(segments)
+    said = " ".join(words)
+    assert said.startswith(
+        "today's topic is orthodontics the correction of crooked teeth and jaws "
+        "we start with a clinical exam"
+    ), said
+    assert words_of(segments)[-1]["end"] > 8.0  # up to the cut, 10 s in
+    # Read once: the second pass starts where the first one's words end.
+    assert words.count("orthodontics") == 1 and words.count("start") == 1, said
 
 
 def test_the_prompt_holds_whole_terms_most_used_first_within_whispers_limit(engine):
