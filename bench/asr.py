@@ -1,14 +1,17 @@
 """Accuracy, speed and memory of the offline `local` engine (Whisper via faster-whisper).
 
-    .venv/bin/python -m bench.asr                      # the two generated dental lectures
+    .venv/bin/python -m bench.asr                      # the five generated dental lectures
     .venv/bin/python -m bench.asr --runs 5             # more timed runs per lecture
     .venv/bin/python -m bench.asr talk.mp3 talk.txt …  # your own recordings and their texts
 
-Two spoken dental lectures (about 65 s each) are generated with espeak-ng and sox on first
-use and cached under var/bench/asr: "endodontics" in an American male voice, clean, and
-"periodontics" in a British (RP) voice over brown noise. Each recording runs through the
-same code as the transcription job (`transcribe_media`: decode, split, engine, join) in a
-fresh process, as a Celery worker would, which loads the model once.
+Five spoken dental lectures (55–68 s each) are generated with espeak-ng and sox on first
+use and cached under var/bench/asr: "endodontics" in an American voice, clean;
+"periodontics" in a British (RP) voice over brown noise; and three the engine was not tuned
+on, to see whether a change helps recordings nobody has looked at: "implants" (American,
+clean), "orthodontics" (British, brown noise) and "caries" in young children (American,
+clean). Each recording runs through the same code as the transcription job
+(`transcribe_media`: decode, split, engine, join) in a fresh process, as a Celery worker
+would, which loads the model once.
 
 Printed per recording: word error rate without the glossary (a first upload) and with the
 lecture's dental terms as the glossary prompt, how many of those terms came out right,
@@ -122,6 +125,103 @@ LECTURES = (
             "peri-implantitis",
         ),
     ),
+    Lecture(
+        name="implants",
+        voice="en-us",
+        noise=False,
+        text=(
+            "Welcome to the session on dental implants. An implant is a titanium screw placed "
+            "in the jaw to replace the root of a missing tooth. Before surgery we take a cone "
+            "beam scan to measure the height and width of the bone. If the ridge is too thin, "
+            "we may need a sinus lift or a bone graft first. The implant is placed under local "
+            "anesthesia, and the gum is closed over it. Over the next 3 months the bone grows "
+            "onto the surface, which we call osseointegration. Then we attach an abutment and "
+            "take an impression for the crown. Patients must clean around the implant every "
+            "day, because plaque can cause mucositis and later bone loss. Smoking doubles the "
+            "risk of failure. Most implants last more than 20 years when they are checked once "
+            "a year. In the next part, we will compare screw retained and cement retained "
+            "crowns."
+        ),
+        terms=(
+            "dental implants",
+            "titanium",
+            "cone beam",
+            "sinus lift",
+            "bone graft",
+            "osseointegration",
+            "abutment",
+            "impression",
+            "crown",
+            "plaque",
+            "mucositis",
+            "screw-retained",
+            "cement-retained",
+        ),
+    ),
+    Lecture(
+        name="orthodontics",
+        voice="en-gb",
+        noise=True,
+        text=(
+            "Today's topic is orthodontics, the correction of crooked teeth and jaws. We start "
+            "with a clinical exam, photographs, and a lateral cephalogram to see how the upper "
+            "and lower jaws relate. A class two malocclusion means the lower jaw sits behind "
+            "the upper jaw, and the overjet is often large. Fixed braces use brackets bonded to "
+            "each tooth and a thin archwire that moves the teeth slowly. Clear aligners are "
+            "changed every 2 weeks and must be worn for about 22 hours a day. Treatment usually "
+            "takes 18 months to 2 years. Children who still grow can benefit from a functional "
+            "appliance that guides the lower jaw forward. After the braces come off, a retainer "
+            "keeps the teeth in place, because teeth tend to move back. Good brushing matters, "
+            "since plaque around brackets leaves white spots on the enamel. Please bring your "
+            "study models on Friday."
+        ),
+        terms=(
+            "orthodontics",
+            "cephalogram",
+            "malocclusion",
+            "overjet",
+            "braces",
+            "brackets",
+            "archwire",
+            "aligners",
+            "functional appliance",
+            "retainer",
+            "plaque",
+            "enamel",
+            "study models",
+        ),
+    ),
+    Lecture(
+        name="caries",
+        voice="en-us",
+        noise=False,
+        text=(
+            "This morning we discuss tooth decay in young children. Early childhood caries "
+            "often starts on the upper front teeth of babies who fall asleep with a bottle of "
+            "milk or juice. Bacteria in plaque turn sugar into acid, and the acid dissolves the "
+            "enamel. The first sign is a chalky white line near the gum. Parents should brush "
+            "their child's teeth twice a day with a smear of fluoride toothpaste as soon as the "
+            "first tooth appears. We apply fluoride varnish every 6 months for high risk "
+            "children. Deep grooves in the molars can be protected with sealants. When a cavity "
+            "reaches the nerve of a baby tooth, we may perform a pulpotomy and place a "
+            "stainless steel crown. Some young children need treatment under general "
+            "anesthesia, so prevention is always the better path. Ask every family about "
+            "snacks, drinks, and how often the child eats during the day."
+        ),
+        terms=(
+            "early childhood caries",
+            "plaque",
+            "enamel",
+            "fluoride toothpaste",
+            "fluoride varnish",
+            "molars",
+            "sealants",
+            "cavity",
+            "pulpotomy",
+            "stainless steel crown",
+            "general anesthesia",
+        ),
+    ),
 )
 
 
@@ -159,7 +259,8 @@ def generate(lecture: Lecture) -> Path | None:
         partial = target.with_suffix(".partial.flac")
         if lecture.noise:
             noise = subprocess.run(
-                ["sox", raw, "-p", "synth", "brownnoise", "vol", "0.08"],
+                # -R: the same noise every time, so runs and machines compare.
+                ["sox", "-R", raw, "-p", "synth", "brownnoise", "vol", "0.08"],
                 check=True,
                 capture_output=True,
             ).stdout
