@@ -4,17 +4,15 @@ is confirmed on a page that shows the text's failed checks, and double submits c
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.urls import reverse
 
 from jobs.models import Job
 from summaries import services
 from summaries.models import FeedbackLog, GeneratedSummary
 from summaries.tests.conftest import ScriptedChatEngine, make_final
+from tests.concurrency import at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -206,30 +204,12 @@ def test_generate_pressed_again_while_the_job_waits_returns_that_job(
 @pytest.mark.django_db(transaction=True)
 def test_two_generate_requests_at_once_start_one_job(transcription, editor, other_editor):
     make_final(transcription, "Welcome to the lecture on endodontics.", editor)
-    barrier = threading.Barrier(2)
-    errors, jobs = [], []
-
-    def work(user):
-        try:
-            barrier.wait(timeout=10)
-            with connection.cursor():  # one connection per thread, closed below
-                jobs.append(
-                    services.summary_generate_request(
-                        transcription=transcription, summary_types=["email"], requested_by=user
-                    )
-                )
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=(user,)) for user in (editor, other_editor)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-
-    assert errors == []
+    jobs = at_once(
+        lambda user: services.summary_generate_request(
+            transcription=transcription, summary_types=["email"], requested_by=user
+        ),
+        [editor, other_editor],
+    )
     assert Job.objects.filter(kind=services.SUMMARIZE_KIND).count() == 1
     assert jobs[0].pk == jobs[1].pk
 

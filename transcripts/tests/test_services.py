@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from accounts.models import Activity
+from tests.concurrency import at_once
 from transcripts import drafts
 from transcripts.models import Transcription, TranscriptionVersion
 from transcripts.services import (
@@ -350,28 +351,11 @@ def test_finalizing_t1_when_the_latest_version_is_its_text_reuses_that_version(
 @pytest.mark.django_db(transaction=True)
 def test_two_finalize_requests_at_once_make_one_version(editor, other_editor):
     transcription = make_transcription(editor)
-    barrier = threading.Barrier(2)
-    errors, results = [], []
-
-    def work(user):
-        try:
-            barrier.wait(timeout=10)
-            results.append(
-                transcript_finalize(transcription=transcription, user=user, version_number=0)
-            )
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=(user,)) for user in (editor, other_editor)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-
-    assert errors == []
-    assert len(results) == 2 and results[0].pk == results[1].pk
+    results = at_once(
+        lambda user: transcript_finalize(transcription=transcription, user=user, version_number=0),
+        [editor, other_editor],
+    )
+    assert results[0].pk == results[1].pk
     assert TranscriptionVersion.objects.filter(transcription=transcription).count() == 1
 
 

@@ -4,14 +4,12 @@ read aloud; a configured engine can replace them. Finalize and Translate twice c
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.urls import reverse
 
 from jobs.models import Job
+from tests.concurrency import at_once
 from translations import services
 from translations.models import Translation, TranslationVersion
 from translations.tests.conftest import add_english_version
@@ -218,29 +216,13 @@ def test_two_translate_requests_at_once_start_one_job(
 ):
     settings.CELERY_TASK_ALWAYS_EAGER = False  # keep the job queued: this is about starting
     add_english_version(transcription, editor)
-    barrier = threading.Barrier(2)
-    errors, results = [], []
+    results = at_once(
+        lambda user: services.translation_start(
+            transcription=transcription, language_codes=["es"], user=user
+        ),
+        [editor, other_editor],
+    )
 
-    def work(user):
-        try:
-            barrier.wait(timeout=10)
-            results.append(
-                services.translation_start(
-                    transcription=transcription, language_codes=["es"], user=user
-                )
-            )
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=(user,)) for user in (editor, other_editor)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-
-    assert errors == []
     assert Job.objects.filter(kind="translate").count() == 1
     started = [job for r in results for job in r.started]
     running = [job for r in results for job in r.running]
