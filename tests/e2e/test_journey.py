@@ -1,8 +1,8 @@
 """The whole journey in headless Chromium, against Max started as `make run` starts it.
 
 Log in, create a project, upload the speech fixture, watch the transcription progress bar
-reach done (a real Celery worker runs PocketSphinx), correct a word in the editor and save
-H-1, add a dictionary entry from the editor, finalize, translate into two languages, edit
+reach done (a real Celery worker runs the offline Whisper engine), correct a word in the
+editor and save H-1, add a dictionary entry from the editor, finalize, translate into two languages, edit
 and finalize one translation, generate summaries, edit and finalize the email, open the
 feedback dashboard, and download SRT, VTT and DOCX.
 
@@ -27,7 +27,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SPEECH = ROOT / "transcripts" / "tests" / "fixtures" / "speech.flac"
 SHOTS = ROOT / "test-results" / "journey"
-# Not in PocketSphinx's dictionary, so the machine transcript cannot already contain it.
+# Not a word the recording says, so the machine transcript cannot already contain it.
 CORRECTION = "Endodontics"
 JOB_TIMEOUT = 90_000  # ms; the short fixture takes seconds, a loaded machine more
 # Runs on every page load: window.jobStates lists the [status, percent] each job fragment
