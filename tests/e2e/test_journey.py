@@ -2,9 +2,9 @@
 
 Log in, create a project, upload the speech fixture, watch the transcription progress bar
 reach done (a real Celery worker runs the offline Whisper engine), correct a word in the
-editor and save H-1, add a dictionary entry from the editor, finalize, translate into two languages, edit
-and finalize one translation, generate summaries, edit and finalize the email, open the
-feedback dashboard, and download SRT, VTT and DOCX.
+editor and save H-1, add a dictionary entry from the editor, finalize, translate into two
+languages, edit and finalize one translation, generate summaries, edit and finalize the
+email, open the feedback dashboard, and download SRT, VTT and DOCX.
 
 A screenshot of each step is kept in test-results/journey/ (01-login.png, 02-…).
 """
