@@ -75,6 +75,13 @@ def overview(request, transcription_pk):
     )
 
 
+def _language_names(codes) -> str:
+    """ "German, Spanish" for ["de", "es"]: the messages speak of languages, not codes."""
+    codes = list(codes)
+    names = dict(Language.objects.filter(code__in=codes).values_list("code", "name"))
+    return ", ".join(names.get(code, code) for code in codes)
+
+
 @require_POST
 def start(request, transcription_pk):
     """Start translate jobs: the languages ticked, or one language (Re-translate)."""
@@ -91,17 +98,17 @@ def start(request, transcription_pk):
         _messages_from(request, exc)
         return redirect("translations:overview", transcription_pk=transcription.pk)
     if result.started:
-        names = ", ".join(job.params["language"] for job in result.started)
+        names = _language_names(job.params["language"] for job in result.started)
         messages.success(request, f"Translation started: {names}.")
     if result.running:
-        names = ", ".join(job.params["language"] for job in result.running)
+        names = _language_names(job.params["language"] for job in result.running)
         messages.info(request, f"Already running: {names}.")
     if result.up_to_date:
-        names = ", ".join(t.language_code for t in result.up_to_date)
+        names = _language_names(t.language_code for t in result.up_to_date)
         label = transcription.final_version.version_type
         messages.info(request, f"Already translated from {label}, nothing to do: {names}.")
     if result.needs_engine:
-        names = ", ".join(t.language_code for t in result.needs_engine)
+        names = _language_names(t.language_code for t in result.needs_engine)
         messages.warning(
             request,
             f"No translation engine is configured, so these stay offline drafts: {names}. "

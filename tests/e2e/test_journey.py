@@ -189,7 +189,7 @@ def test_the_whole_journey(e2e_page: Page):
         if box.get_attribute("value") not in ("es", "de"):
             box.uncheck()
     page.get_by_role("button", name="Translate selected languages").click()
-    expect(page.get_by_text("Translation started: de, es.")).to_be_visible()
+    expect(page.get_by_text("Translation started: German, Spanish.")).to_be_visible()
     journey.shot("translating")
     for code in ("es", "de"):
         # No translation engine is configured: labelled offline drafts, shown as such.

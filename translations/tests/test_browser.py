@@ -66,7 +66,7 @@ def test_translate_from_the_overview(page_for, editor, lecture):
         if box.get_attribute("value") not in ("es", "de"):
             box.uncheck()
     page.get_by_role("button", name="Translate selected languages").click()
-    expect(page.get_by_text("Translation started: de, es.")).to_be_visible()
+    expect(page.get_by_text("Translation started: German, Spanish.")).to_be_visible()
     # Without a translation engine the text is a labelled offline draft, and shown so.
     expect(page.locator("#lang-es")).to_have_attribute("data-status", "draft")
     expect(page.locator("#lang-es")).to_contain_text("Offline draft, not a translation")

@@ -130,7 +130,7 @@ def test_retranslate_button_starts_one_job_for_that_language(
             {"language": "es"},
             follow=True,
         )
-    assert "Translation started: es." in response.content.decode()
+    assert "Translation started: Spanish." in response.content.decode()
     (job,) = Job.objects.filter(kind="translate")
     assert job.params == {"language": "es"}
 
