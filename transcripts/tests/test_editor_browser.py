@@ -20,6 +20,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def open_editor(page, transcription):
     page.goto(transcription.get_absolute_url())
     expect(page.locator('.seg[data-i="0"]')).to_be_visible()
+    # The segments are server-rendered: wait until the editor's module has wired its controls
+    # (a click before that follows the plain link instead of the in-page action).
+    page.wait_for_function("performance.getEntriesByName('max-editor-ready').length > 0")
 
 
 def segment(page, index):
