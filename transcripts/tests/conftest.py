@@ -27,3 +27,26 @@ def page_for(browser, live_server):
     yield make
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def spanish(editor, lecture):
+    """A Spanish machine translation of the module's `lecture`, for the review page."""
+    from transcripts.services import transcript_finalize
+    from translations import services as translation_services
+
+    transcript_finalize(transcription=lecture, user=editor)
+    lecture.refresh_from_db()
+    segments = [
+        {"id": seg["id"], "start": seg["start"], "end": seg["end"], "text": f"Texto {i}."}
+        for i, seg in enumerate(lecture.json_with_timestamps["segments"])
+    ]
+    return translation_services.translation_store_machine_text(
+        transcription=lecture,
+        language_code="es",
+        source=lecture.final_version,
+        segments=segments,
+        corrections=[],
+        engine="anthropic",
+        user=editor,
+    ).translation

@@ -106,28 +106,6 @@ def test_a_pasted_nul_or_control_character_is_dropped_and_never_blocks_saving(
     assert "pulp" in text
 
 
-@pytest.fixture
-def spanish(editor, lecture):
-    from transcripts.services import transcript_finalize
-    from translations import services as translation_services
-
-    transcript_finalize(transcription=lecture, user=editor)
-    lecture.refresh_from_db()
-    segments = [
-        {"id": seg["id"], "start": seg["start"], "end": seg["end"], "text": f"Texto {i}."}
-        for i, seg in enumerate(lecture.json_with_timestamps["segments"])
-    ]
-    return translation_services.translation_store_machine_text(
-        transcription=lecture,
-        language_code="es",
-        source=lecture.final_version,
-        segments=segments,
-        corrections=[],
-        engine="anthropic",
-        user=editor,
-    ).translation
-
-
 @pytest.mark.parametrize(("width", "height"), [(390, 844), (1366, 768)])
 def test_the_translation_review_reads_on_a_phone_with_the_player_pinned_not_covering_it(
     page_for, editor, spanish, width, height

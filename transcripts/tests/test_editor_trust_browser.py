@@ -450,28 +450,6 @@ def test_reloading_the_editor_by_its_own_link_offers_every_edit_back(page_for, e
 # --- the translation review page is the same editor ------------------------------------------
 
 
-@pytest.fixture
-def spanish(editor, lecture):
-    from transcripts.services import transcript_finalize
-    from translations import services as translation_services
-
-    transcript_finalize(transcription=lecture, user=editor)
-    lecture.refresh_from_db()
-    segments = [
-        {"id": seg["id"], "start": seg["start"], "end": seg["end"], "text": f"Texto {i}."}
-        for i, seg in enumerate(lecture.json_with_timestamps["segments"])
-    ]
-    return translation_services.translation_store_machine_text(
-        transcription=lecture,
-        language_code="es",
-        source=lecture.final_version,
-        segments=segments,
-        corrections=[],
-        engine="anthropic",
-        user=editor,
-    ).translation
-
-
 def test_the_translation_review_keeps_typed_text_when_a_link_is_followed(page_for, editor, spanish):
     page = page_for(editor)
     page.goto(f"/translations/{spanish.pk}/")
