@@ -1,13 +1,27 @@
-"""Vendor faults mapped to what the job runner understands (retry or fail clearly)."""
+"""Faults in the terms the job runner understands: retry later, or fail clearly.
+
+They live here, in the lowest layer, because vendor clients raise them; the job runner
+(`jobs`) and the apps' services import them from here, never the other way round.
+"""
 
 import email.utils
 import math
 import time
 from collections.abc import Mapping
 
-from jobs.errors import PermanentError, TransientError
-
 __all__ = ["PermanentError", "TransientError", "VendorReplyError", "parse_retry_after"]
+
+
+class TransientError(Exception):
+    """A fault worth retrying (timeout, connection error, 429, 5xx)."""
+
+    def __init__(self, message: str, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class PermanentError(Exception):
+    """A fault retrying cannot fix; the message is shown to editors as is."""
 
 
 class VendorReplyError(PermanentError):
@@ -18,6 +32,8 @@ def parse_retry_after(headers: Mapping[str, str] | None) -> float | None:
     """Seconds to wait from `Retry-After` (seconds or HTTP date) or `retry-after-ms`."""
     if not headers:
         return None
+    # HTTP header names are case-insensitive; a plain dict is not.
+    headers = {key.lower(): value for key, value in headers.items()}
     millis = headers.get("retry-after-ms")
     if millis:
         try:

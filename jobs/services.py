@@ -18,7 +18,8 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from accounts.services import activity_record
-from jobs.errors import JobCancelled, PermanentError, TransientError
+from integrations.errors import PermanentError, TransientError
+from jobs.errors import JobCancelled
 from jobs.models import Job
 
 logger = logging.getLogger(__name__)

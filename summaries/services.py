@@ -16,10 +16,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.services import activity_record
-from integrations.errors import VendorReplyError
+from integrations.errors import PermanentError, VendorReplyError
 from integrations.llm import ChatEngine, get_chat_engine
 from integrations.llm_offline import OFFLINE_LABEL
-from jobs.errors import PermanentError
 from jobs.models import Job
 from jobs.services import job_create, job_progress
 from max_site.stale import refuse_stale

@@ -5,7 +5,7 @@ import time
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
-from jobs.errors import PermanentError, TransientError
+from integrations.errors import PermanentError, TransientError
 from jobs.models import Job
 from jobs.services import job_progress, run_job
 
