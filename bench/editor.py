@@ -6,7 +6,7 @@ Prints, each the median (and 90th percentile) of several runs:
 - editor page render: the server building the whole editor page (GET, logged in), with H-1
   open, in a scratch PostgreSQL database;
 - save: the work a save does in Python (stale check = three-way merge against the version
-  the editor started from, word realignment, diff + patch), and `transcript_save_version`
+  the editor started from, word realignment, diff + patch), and `document_save_version`
   end to end (row lock, reading the latest version's ~2 MB timed JSON, that work, writing
   the new version's JSON to PostgreSQL) for a few edited segments, for a stale save that
   merges over someone else's version, and for a 300-segment replace-all;
@@ -22,6 +22,9 @@ from __future__ import annotations
 import os
 import statistics
 import time
+
+from documents.services import document_save_version
+from transcripts.document import TRANSCRIPT_DOCUMENT
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "max_site.test_settings")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -94,7 +97,7 @@ def setup_data():
     from accounts.models import User
     from media_files.models import AudioFile
     from projects.models import Project, ProjectType
-    from transcripts.services import transcript_save_version, transcription_create_t1
+    from transcripts.services import transcription_create_t1
 
     user = User.objects.create_user(email="bench-editor@example.com", password=None)
     other = User.objects.create_user(email="bench-other@example.com", password=None)
@@ -110,8 +113,9 @@ def setup_data():
     transcription = transcription_create_t1(
         audio_file=audio, json_with_timestamps=lecture_json(), source="whisper", created_by=user
     )
-    transcript_save_version(
-        transcription=transcription,
+    document_save_version(
+        doc=TRANSCRIPT_DOCUMENT,
+        parent=transcription,
         user=user,
         based_on_version_number=0,
         segments_text={0: "Welcome to this three hour lecture on endodontics."},
@@ -140,12 +144,13 @@ def bench_render(user, transcription) -> None:
 
 
 def bench_save(user, other, transcription) -> None:
-    from transcripts.services import transcript_latest, transcript_save_version
+    from transcripts.services import transcript_latest
 
     def save(as_user, based_on, segments):
         began = time.perf_counter()
-        result = transcript_save_version(
-            transcription=transcription,
+        result = document_save_version(
+            doc=TRANSCRIPT_DOCUMENT,
+            parent=transcription,
             user=as_user,
             based_on_version_number=based_on,
             segments_text=segments,
@@ -185,14 +190,11 @@ def bench_save(user, other, transcription) -> None:
 def bench_save_work(transcription) -> None:
     """The save's own work without the database: stale check (three-way merge against the
     version the editor started from), realignment of the edited segments, diff + patch."""
+    from documents.diffs import diff_record
+    from documents.merge import merge_segments
+    from documents.realign import realign_document
+    from documents.text import join_segments, split_lines
     from transcripts.services import transcript_latest
-    from transcripts.versioning import (
-        diff_record,
-        join_segments,
-        merge_segments,
-        realign_document,
-        split_lines,
-    )
 
     latest = transcript_latest(transcription)
     theirs = split_lines(latest.text)

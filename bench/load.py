@@ -6,7 +6,7 @@ Each editor is a thread with its own database connection. In every round an edit
 the latest version of one transcript shared by all twenty, changes its own segment of it and
 saves (the save names the version it read, so most saves merge over versions others saved
 meanwhile), then does the same on a transcript of its own. Saves go through the editor's
-service, `transcripts.services.transcript_save_version`, exactly as the page does.
+service, `documents.services.document_save_version`, exactly as the page does.
 
 Afterwards it checks that no edit was lost, two ways: every version's `diff_from_previous`
 patch, applied in order from T-1, reproduces that version's text; and the final texts hold
@@ -21,6 +21,9 @@ import statistics
 import threading
 import time
 from dataclasses import dataclass, field
+
+from documents.services import document_save_version
+from transcripts.document import TRANSCRIPT_DOCUMENT
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "max_site.test_settings")
 
@@ -102,7 +105,8 @@ def _setup():
 def _editor(i: int, user, shared, own, start: threading.Barrier, stats: EditorStats) -> None:
     from django.db import connections
 
-    from transcripts.services import SaveConflict, transcript_latest, transcript_save_version
+    from documents.services import SaveConflict
+    from transcripts.services import transcript_latest
 
     rnd = random.Random(i)
     try:
@@ -115,8 +119,9 @@ def _editor(i: int, user, shared, own, start: threading.Barrier, stats: EditorSt
                 texts = latest.text.split("\n")
                 began = time.perf_counter()
                 try:
-                    result = transcript_save_version(
-                        transcription=shared,
+                    result = document_save_version(
+                        doc=TRANSCRIPT_DOCUMENT,
+                        parent=shared,
                         user=user,
                         based_on_version_number=latest.version_number or 0,
                         segments_text={i: f"{texts[i]} e{i}r{r}"},
@@ -134,8 +139,9 @@ def _editor(i: int, user, shared, own, start: threading.Barrier, stats: EditorSt
             words[rnd.randrange(len(words))] = f"w{r}"
             new = " ".join([*words, f"o{r}"])
             began = time.perf_counter()
-            transcript_save_version(
-                transcription=own,
+            document_save_version(
+                doc=TRANSCRIPT_DOCUMENT,
+                parent=own,
                 user=user,
                 based_on_version_number=latest.version_number or 0,
                 segments_text={j: new},
@@ -256,11 +262,6 @@ def main() -> None:
     django.setup()
     from django.db import connection
 
-    try:
-        from transcripts.services import transcript_save_version  # noqa: F401
-    except ImportError:
-        print("transcripts.services.transcript_save_version is not built yet; skipping.")
-        return
     if connection.vendor != "postgresql":
         print("This benchmark needs PostgreSQL (set DATABASE_URL); skipping.")
         return

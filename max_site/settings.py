@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "accounts",
     "projects",
     "media_files",
+    "documents",
     "transcripts",
     "glossary",
     "translations",

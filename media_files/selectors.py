@@ -11,10 +11,10 @@ from django.db.models import F, Max
 from django.db.models.fields.json import KT
 from django.urls import NoReverseMatch, reverse
 
+from documents.labels import engine_label, version_label_explained
 from jobs.models import Job
 from media_files.models import AudioFile
 from media_files.services import SONIX_COMPLETED, SONIX_FINAL_FAILURES
-from transcripts.labels import engine_label, version_label_explained
 from transcripts.models import Transcription
 
 TRANSCRIBE_JOB_KIND = "transcribe"

@@ -16,6 +16,9 @@ from django.urls import reverse
 
 from accounts.models import Activity
 from accounts.services import set_archived
+from documents.services import document_finalize, document_restore_version, document_save_version
+from transcripts.document import TRANSCRIPT_DOCUMENT
+from translations.services import TRANSLATION_DOCUMENT
 
 pytestmark = pytest.mark.django_db
 
@@ -87,10 +90,9 @@ def _t1(s):
 
 
 def _save(s):
-    from transcripts.services import transcript_save_version
-
-    transcript_save_version(
-        transcription=s["t"],
+    document_save_version(
+        doc=TRANSCRIPT_DOCUMENT,
+        parent=s["t"],
         user=s["user"],
         based_on_version_number=0,
         segments_text={0: "Hello everyone"},
@@ -98,18 +100,20 @@ def _save(s):
 
 
 def _restore(s):
-    from transcripts.services import transcript_restore_version, transcript_save_version
-
-    transcript_save_version(
-        transcription=s["t"], user=s["user"], based_on_version_number=1, segments_text={1: "x"}
+    document_save_version(
+        doc=TRANSCRIPT_DOCUMENT,
+        parent=s["t"],
+        user=s["user"],
+        based_on_version_number=1,
+        segments_text={1: "x"},
     )
-    transcript_restore_version(transcription=s["t"], user=s["user"], version_number=1)
+    document_restore_version(
+        doc=TRANSCRIPT_DOCUMENT, parent=s["t"], user=s["user"], version_number=1
+    )
 
 
 def _finalize(s):
-    from transcripts.services import transcript_finalize
-
-    transcript_finalize(transcription=s["t"], user=s["user"])
+    document_finalize(doc=TRANSCRIPT_DOCUMENT, parent=s["t"], user=s["user"])
     s["t"].refresh_from_db()
 
 
@@ -121,7 +125,6 @@ def _translate_start(s):
 
 def _translation_finalize(s):
     from translations.models import Translation
-    from translations.services import translation_finalize
 
     s["tr"] = Translation.objects.create(
         transcription=s["t"],
@@ -129,7 +132,7 @@ def _translation_finalize(s):
         translated_text="Hola a todos\nconducto radicular",
         source_version=s["t"].final_version,
     )
-    translation_finalize(translation=s["tr"], user=s["user"])
+    document_finalize(doc=TRANSLATION_DOCUMENT, parent=s["tr"], user=s["user"])
 
 
 def _summary_edit(s):

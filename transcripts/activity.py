@@ -4,7 +4,7 @@ lecture.wav — 3 segments changed"."""
 from django.utils.html import format_html
 
 from accounts.activity import Subject, plural, register_action, register_subjects
-from transcripts.labels import engine_label
+from documents.labels import engine_label
 from transcripts.models import Transcription
 
 

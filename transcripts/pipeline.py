@@ -32,6 +32,7 @@ from django.db.models.fields.json import KT
 
 from accounts.models import User
 from accounts.services import activity_record, set_archived
+from documents.labels import engine_label
 from glossary.services import glossary_terms
 from integrations.errors import PermanentError
 from integrations.transcription import get_transcription_engine
@@ -41,7 +42,6 @@ from jobs.models import Job
 from jobs.services import backoff_seconds, job_create, job_progress
 from media_files.models import AudioFile
 from media_files.services import audio_file_local_path, is_sonix_only
-from transcripts.labels import engine_label
 from transcripts.models import Transcription
 from transcripts.services import transcription_create_t1
 

@@ -1,4 +1,4 @@
-from transcripts.views_editor import transcript_editor
+from transcripts.views import transcript_editor
 
 # /transcripts/<id>/ (editor), save/, draft/, draft/discard/, conflict/, history/, diff/,
 # restore/, finalize/, replace/, dictionary/, export/ — see DocumentEditor.urlpatterns.

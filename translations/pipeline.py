@@ -22,13 +22,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 
+from documents.realign import PLACEHOLDER_KEY
 from glossary import services as glossary_services
 from integrations.errors import PermanentError
 from integrations.llm import get_chat_engine, language_name
 from jobs.models import Job
 from jobs.services import job_progress
 from transcripts.models import Transcription
-from transcripts.versioning import PLACEHOLDER_KEY
 from translations.services import (
     source_segments,
     target_language,

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +34,10 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import activity_record
+from documents.diffs import diff_record
+from documents.document import VersionedDocument
+from documents.realign import PLACEHOLDER_KEY
+from documents.text import document_segments, split_lines
 from integrations.errors import PermanentError
 from integrations.llm import get_chat_engine
 from integrations.llm_offline import offline_translation_label
@@ -41,19 +45,6 @@ from jobs import services as job_services
 from jobs.models import Job
 from max_site.stale import refuse_stale
 from transcripts.models import Transcription, TranscriptionVersion
-from transcripts.services import (
-    SaveResult,
-    document_finalize,
-    document_restore_version,
-    document_save_version,
-)
-from transcripts.versioning import (
-    PLACEHOLDER_KEY,
-    VersionedDocument,
-    diff_record,
-    document_segments,
-    split_lines,
-)
 from translations.models import Language, Translation, TranslationVersion, VoiceOver
 
 TRANSLATE_KIND = "translate"
@@ -524,56 +515,6 @@ def _refuse_placeholders(translation: Translation, snapshot) -> None:
 
 
 # --- finalize ----------------------------------------------------------------------------
-
-
-def translation_finalize(
-    *, translation: Translation, user: User, version_number: int | None = None
-) -> TranslationVersion:
-    """Mark a version final (the latest by default): "ready for voice-over".
-
-    The machine text T-1-<lang> is not a version, so finalizing it first copies it into
-    a version labelled like a human save (origin "finalize").
-    """
-    return document_finalize(
-        doc=TRANSLATION_DOCUMENT,
-        parent=_with_relations(translation),
-        user=user,
-        version_number=version_number,
-    )
-
-
-def translation_save_version(
-    *,
-    translation: Translation,
-    user: User,
-    based_on_version_number: int,
-    segments_text: Mapping[int, str] | Sequence[str] | None = None,
-    text: str | None = None,
-    keep_draft: bool = False,
-) -> SaveResult:
-    """Save a reviewer's edit as version N+1 labelled <English source>-<lang> (H-2-es),
-    with the transcript editor's stale-save merge, drafts and diff (`document_save_version`)."""
-    return document_save_version(
-        doc=TRANSLATION_DOCUMENT,
-        parent=_with_relations(translation),
-        user=user,
-        based_on_version_number=based_on_version_number,
-        segments_text=segments_text,
-        text=text,
-        keep_draft=keep_draft,
-    )
-
-
-def translation_restore_version(
-    *, translation: Translation, user: User, version_number: int
-) -> TranslationVersion:
-    """Make an earlier text (0 = T-1-<lang>) the newest, as a new version."""
-    return document_restore_version(
-        doc=TRANSLATION_DOCUMENT,
-        parent=_with_relations(translation),
-        user=user,
-        version_number=version_number,
-    )
 
 
 def _with_relations(translation: Translation) -> Translation:

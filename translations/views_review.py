@@ -14,13 +14,13 @@ from typing import Any
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 
+from documents.views import DocumentEditor
 from jobs.models import Job
-from transcripts.views_editor import DocumentEditor
 from translations.models import Language, Translation, VoiceOver
 from translations.services import (
     TRANSLATION_DOCUMENT,
@@ -45,13 +45,6 @@ class ReviewPanel:
     voiceover_job: Job | None
     voiceovers: list[VoiceOver]
     placeholder_count: int = 0  # offline-draft segments in the latest text
-
-
-def _reverse_or_none(name: str, *args) -> str | None:
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return None
 
 
 class TranslationEditor(DocumentEditor):
@@ -109,7 +102,7 @@ class TranslationEditor(DocumentEditor):
         return {
             "doc_title": f"{self._language_name(parent)} translation of {audio_file.file_name}",
             "doc_subtitle": audio_file.project.name,
-            "back_url": _reverse_or_none("media_files:detail", audio_file.pk),
+            "back_url": reverse("media_files:detail", args=[audio_file.pk]),
             "notes": notes,
             # The side panel links to all translations; this leads back to the English.
             "next_links": [("English transcript", transcription.get_absolute_url())],
@@ -141,7 +134,7 @@ class TranslationEditor(DocumentEditor):
         audio_file = parent.transcription.audio_file
         if not audio_file.file_path:
             return None
-        return _reverse_or_none("media_files:stream", audio_file.pk)
+        return reverse("media_files:stream", args=[audio_file.pk])
 
     def source_texts(self, parent) -> list[str] | None:
         """The English of each translated segment (matched by segment id), shown beside it."""

@@ -13,12 +13,13 @@ from django.urls import reverse
 
 from accounts.activity import registered_actions
 from accounts.services import activity_record
+from documents.services import document_save_version
 from glossary.models import DictionaryEntry
 from jobs.models import Job
 from media_files.models import AudioFile
 from projects.models import ProjectType
 from summaries.models import GeneratedSummary, PromptTemplate
-from transcripts.services import transcript_save_version
+from transcripts.document import TRANSCRIPT_DOCUMENT
 from transcripts.tests.test_editor_helpers import make_transcription
 from translations.models import Language, Translation
 
@@ -48,15 +49,20 @@ def test_a_saved_version_reads_as_a_sentence_with_names_and_links(
     texts = [seg["text"] for seg in transcription.json_with_timestamps["segments"]]
     for number in range(3):  # H-1, H-2, H-3: one segment each
         texts[0] = f"Welcome, take {number}."
-        transcript_save_version(
-            transcription=transcription,
+        document_save_version(
+            doc=TRANSCRIPT_DOCUMENT,
+            parent=transcription,
             user=editor,
             based_on_version_number=number,
             segments_text=list(texts),
         )
     texts[1:4] = ["Root canals today.", "The implant is placed.", "Crowns need care."]
-    transcript_save_version(
-        transcription=transcription, user=editor, based_on_version_number=3, segments_text=texts
+    document_save_version(
+        doc=TRANSCRIPT_DOCUMENT,
+        parent=transcription,
+        user=editor,
+        based_on_version_number=3,
+        segments_text=texts,
     )
 
     response = editor_client.get(reverse("accounts:activity"))
@@ -94,7 +100,8 @@ def action_codes_in_the_code() -> set[str]:
         codes.update(ACTION_LITERAL.findall(source))
         for pair in ACTION_CONDITIONAL.findall(source):
             codes.update(pair)
-    from transcripts.services import TRANSCRIPT_DOCUMENT, VERSION_ACTIONS
+    from documents.services import VERSION_ACTIONS
+    from transcripts.document import TRANSCRIPT_DOCUMENT
     from translations.services import TRANSLATION_DOCUMENT
 
     for doc in (TRANSCRIPT_DOCUMENT, TRANSLATION_DOCUMENT):

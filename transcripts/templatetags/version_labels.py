@@ -7,7 +7,7 @@
 
 from django import template
 
-from transcripts.labels import engine_label, version_label_explained
+from documents.labels import engine_label, version_label_explained
 
 register = template.Library()
 

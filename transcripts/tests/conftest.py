@@ -6,6 +6,9 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 
+from documents.services import document_finalize
+from transcripts.document import TRANSCRIPT_DOCUMENT
+
 
 @pytest.fixture
 def page_for(browser, live_server):
@@ -32,10 +35,9 @@ def page_for(browser, live_server):
 @pytest.fixture
 def spanish(editor, lecture):
     """A Spanish machine translation of the module's `lecture`, for the review page."""
-    from transcripts.services import transcript_finalize
     from translations import services as translation_services
 
-    transcript_finalize(transcription=lecture, user=editor)
+    document_finalize(doc=TRANSCRIPT_DOCUMENT, parent=lecture, user=editor)
     lecture.refresh_from_db()
     segments = [
         {"id": seg["id"], "start": seg["start"], "end": seg["end"], "text": f"Texto {i}."}

@@ -9,10 +9,11 @@ import re
 import pytest
 from django.urls import reverse
 
+from documents import drafts
+from documents.services import document_finalize, document_save_version
 from glossary.models import DictionaryEntry
-from transcripts import drafts
+from transcripts.document import TRANSCRIPT_DOCUMENT
 from transcripts.models import TranscriptionVersion
-from transcripts.services import transcript_finalize, transcript_save_version
 from transcripts.tests.test_editor_helpers import (
     generated_segments,
     make_transcription,
@@ -58,7 +59,7 @@ def test_the_editor_opens_the_latest_version_beside_the_player(
     html = response.content.decode()
     stream = reverse("media_files:stream", args=[transcription.audio_file.pk])
     assert f'<audio id="player" controls preload="metadata" src="{stream}"' in html
-    assert 'src="/static/js/editor.js"' in html
+    assert 'src="/static/documents/js/editor.js"' in html
     data = editor_data(response)
     assert data["label"] == "T-1" and data["based_on"] == 0
     first = data["segments"][0]
@@ -68,8 +69,9 @@ def test_the_editor_opens_the_latest_version_beside_the_player(
         assert shortcut in html
     assert "Find and replace" in html
 
-    transcript_save_version(
-        transcription=transcription,
+    document_save_version(
+        doc=TRANSCRIPT_DOCUMENT,
+        parent=transcription,
         user=editor,
         based_on_version_number=0,
         segments_text={0: "Welcome to this course."},
@@ -98,13 +100,14 @@ def test_the_page_without_script_has_a_textarea_per_segment_of_the_current_page(
 def test_editor_page_query_count_is_fixed(editor_client, editor, django_assert_max_num_queries):
     transcription = make_transcription(editor, generated_segments(words=3000))
     for n in range(5):
-        transcript_save_version(
-            transcription=transcription,
+        document_save_version(
+            doc=TRANSCRIPT_DOCUMENT,
+            parent=transcription,
             user=editor,
             based_on_version_number=n,
             segments_text={n: f"Edit number {n}."},
         )
-    transcript_finalize(transcription=transcription, user=editor, version_number=3)
+    document_finalize(doc=TRANSCRIPT_DOCUMENT, parent=transcription, user=editor, version_number=3)
     DictionaryEntry.objects.create(
         term_original="implane", term_corrected="implant", created_by=editor
     )
@@ -184,8 +187,9 @@ def test_bad_saves_answer_with_a_message(editor_client, transcription):
 
 
 def test_a_stale_save_merges_and_says_so(editor_client, transcription, other_editor):
-    transcript_save_version(
-        transcription=transcription,
+    document_save_version(
+        doc=TRANSCRIPT_DOCUMENT,
+        parent=transcription,
         user=other_editor,
         based_on_version_number=0,
         segments_text={0: "Hello and welcome."},
@@ -204,8 +208,9 @@ def test_a_stale_save_merges_and_says_so(editor_client, transcription, other_edi
 
 
 def conflict_setup(editor_client, transcription, other_editor):
-    transcript_save_version(
-        transcription=transcription,
+    document_save_version(
+        doc=TRANSCRIPT_DOCUMENT,
+        parent=transcription,
         user=other_editor,
         based_on_version_number=0,
         segments_text={3: "Zirconia crowns need a careful preparation."},
@@ -315,8 +320,9 @@ def test_autosave_keeps_a_draft_that_is_offered_back_and_restored(
     assert segment_texts(page)[1] == "Today we look at root canal treatment of molars."
 
     # Someone saves another segment meanwhile; restoring merges the draft onto it.
-    transcript_save_version(
-        transcription=transcription,
+    document_save_version(
+        doc=TRANSCRIPT_DOCUMENT,
+        parent=transcription,
         user=other_editor,
         based_on_version_number=0,
         segments_text={0: "Hello and welcome."},
@@ -382,13 +388,14 @@ def test_history_lists_who_when_and_how_much_with_a_fixed_query_count(
     editor_client, transcription, editor, other_editor, django_assert_max_num_queries
 ):
     for n, user in enumerate([editor, other_editor, editor, other_editor]):
-        transcript_save_version(
-            transcription=transcription,
+        document_save_version(
+            doc=TRANSCRIPT_DOCUMENT,
+            parent=transcription,
             user=user,
             based_on_version_number=n,
             segments_text={n: f"Segment {n} rewritten by hand."},
         )
-    transcript_finalize(transcription=transcription, user=editor, version_number=2)
+    document_finalize(doc=TRANSCRIPT_DOCUMENT, parent=transcription, user=editor, version_number=2)
     with django_assert_max_num_queries(5):
         response = editor_client.get(url("history", transcription))
     html = response.content.decode()
@@ -405,8 +412,9 @@ def test_history_lists_who_when_and_how_much_with_a_fixed_query_count(
 
 
 def test_the_diff_page_shows_two_versions_side_by_side(editor_client, transcription, editor):
-    transcript_save_version(
-        transcription=transcription,
+    document_save_version(
+        doc=TRANSCRIPT_DOCUMENT,
+        parent=transcription,
         user=editor,
         based_on_version_number=0,
         segments_text={2: "The implant is placed after the extraction heals."},
@@ -421,8 +429,9 @@ def test_the_diff_page_shows_two_versions_side_by_side(editor_client, transcript
 def test_restore_makes_a_new_version_and_finalize_marks_the_final(
     editor_client, transcription, editor
 ):
-    transcript_save_version(
-        transcription=transcription,
+    document_save_version(
+        doc=TRANSCRIPT_DOCUMENT,
+        parent=transcription,
         user=editor,
         based_on_version_number=0,
         segments_text={0: "Changed."},

@@ -8,10 +8,11 @@ import time
 import pytest
 from playwright.sync_api import expect
 
+from documents import drafts
+from documents.services import document_save_version
 from glossary.models import DictionaryEntry
-from transcripts import drafts
+from transcripts.document import TRANSCRIPT_DOCUMENT
 from transcripts.models import TranscriptionVersion
-from transcripts.services import transcript_save_version
 from transcripts.tests.test_editor_helpers import generated_segments, make_transcription
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -226,8 +227,9 @@ def test_drafts_are_autosaved_offered_back_and_discarded_after_confirming(
 
 def test_a_three_hour_lecture_renders_in_pieces_and_follows_playback(page_for, editor):
     transcription = make_transcription(editor, generated_segments(words=30_000))
-    transcript_save_version(
-        transcription=transcription,
+    document_save_version(
+        doc=TRANSCRIPT_DOCUMENT,
+        parent=transcription,
         user=editor,
         based_on_version_number=0,
         segments_text={2999: "The very last words of the lecture."},

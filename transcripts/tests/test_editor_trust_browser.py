@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from documents import drafts
 from glossary.models import DictionaryEntry
-from transcripts import drafts
 from transcripts.models import TranscriptionVersion
 from transcripts.tests.test_editor_helpers import generated_segments, make_transcription
 

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.services import set_archived
-from transcripts import drafts
+from documents import drafts
 from transcripts.models import TranscriptionVersion
 from transcripts.services import transcription_create_t1
 from transcripts.tests.test_editor_helpers import SEGMENTS, make_transcription, timed_json

@@ -13,8 +13,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from docx import Document
 
-from transcripts.exports import ExportSource, export_document
-from transcripts.services import transcript_save_version
+from documents.exports import ExportSource, export_document
+from documents.services import document_save_version
+from transcripts.document import TRANSCRIPT_DOCUMENT
 from transcripts.tests.test_editor_helpers import SEGMENTS, make_transcription, timed_json
 
 pytestmark = pytest.mark.django_db
@@ -23,8 +24,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def transcription(editor):
     transcription = make_transcription(editor)
-    transcript_save_version(
-        transcription=transcription,
+    document_save_version(
+        doc=TRANSCRIPT_DOCUMENT,
+        parent=transcription,
         user=editor,
         based_on_version_number=0,
         segments_text={2: "The implant is placed after the extraction heals."},

@@ -11,26 +11,30 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from accounts.models import Activity
-from tests.concurrency import at_once
-from transcripts import drafts
-from transcripts.models import Transcription, TranscriptionVersion
-from transcripts.services import (
-    TRANSCRIPT_DOCUMENT,
-    SaveConflict,
+from documents import drafts
+from documents.diffs import patch_rebuild
+from documents.selectors import (
     document_diff,
     document_draft_state,
     document_history,
-    document_replace_all,
     document_snapshot,
-    transcript_finalize,
+)
+from documents.services import (
+    SaveConflict,
+    document_finalize,
+    document_replace_all,
+    document_restore_version,
+    document_save_version,
+)
+from tests.concurrency import at_once
+from transcripts.document import TRANSCRIPT_DOCUMENT
+from transcripts.models import Transcription, TranscriptionVersion
+from transcripts.services import (
     transcript_is_outdated_for,
     transcript_latest,
     transcript_outdated_translations,
-    transcript_restore_version,
-    transcript_save_version,
 )
 from transcripts.tests.test_editor_helpers import SEGMENTS, make_transcription
-from transcripts.versioning import patch_rebuild
 from translations.models import Translation
 
 pytestmark = pytest.mark.django_db
@@ -46,8 +50,9 @@ def texts(transcription) -> list[str]:
 
 
 def save(transcription, user, based_on, **segments):
-    return transcript_save_version(
-        transcription=transcription,
+    return document_save_version(
+        doc=TRANSCRIPT_DOCUMENT,
+        parent=transcription,
         user=user,
         based_on_version_number=based_on,
         segments_text={int(k.removeprefix("s")): v for k, v in segments.items()},
@@ -143,8 +148,9 @@ def test_rewriting_a_whole_segment_leaves_no_word_without_time(transcription, ed
 def test_the_whole_text_one_line_per_segment_saves_too(transcription, editor):
     lines = [text for _, _, text in SEGMENTS]
     lines[0] = "Welcome, everyone, to the course on endodontics."
-    result = transcript_save_version(
-        transcription=transcription,
+    result = document_save_version(
+        doc=TRANSCRIPT_DOCUMENT,
+        parent=transcription,
         user=editor,
         based_on_version_number=0,
         text="\r\n".join(lines) + "\n",
@@ -173,7 +179,7 @@ def test_bad_input_is_refused_with_a_message_and_nothing_changes(
 ):
     kwargs.setdefault("based_on_version_number", 0)
     with pytest.raises(ValidationError, match=message):
-        transcript_save_version(transcription=transcription, user=editor, **kwargs)
+        document_save_version(doc=TRANSCRIPT_DOCUMENT, parent=transcription, user=editor, **kwargs)
     assert not TranscriptionVersion.objects.exists()
     assert not Activity.objects.filter(action="transcription.edit").exists()
 
@@ -181,8 +187,10 @@ def test_bad_input_is_refused_with_a_message_and_nothing_changes(
 def test_t1_stays_untouched_whatever_happens(transcription, editor):
     raw, data = transcription.raw_text, transcription.json_with_timestamps
     save(transcription, editor, 0, s0="Changed.")
-    transcript_restore_version(transcription=transcription, user=editor, version_number=0)
-    transcript_finalize(transcription=transcription, user=editor)
+    document_restore_version(
+        doc=TRANSCRIPT_DOCUMENT, parent=transcription, user=editor, version_number=0
+    )
+    document_finalize(doc=TRANSCRIPT_DOCUMENT, parent=transcription, user=editor)
     transcription = Transcription.objects.get(pk=transcription.pk)
     assert (transcription.raw_text, transcription.json_with_timestamps) == (raw, data)
 
@@ -247,8 +255,9 @@ def test_a_successful_save_clears_the_users_draft_unless_told_to_keep_it(
         kind="transcript", document_id=transcription.pk, user=editor, based_on=0, segments={0: "x"}
     )
     with django_capture_on_commit_callbacks(execute=True):
-        transcript_save_version(
-            transcription=transcription,
+        document_save_version(
+            doc=TRANSCRIPT_DOCUMENT,
+            parent=transcription,
             user=editor,
             based_on_version_number=0,
             segments_text={1: "Kept draft."},
@@ -301,8 +310,8 @@ def test_concurrent_saves_get_distinct_numbers_and_both_edits_survive(editor, ot
 def test_restoring_an_old_version_makes_a_new_one_with_its_content(transcription, editor):
     save(transcription, editor, 0, s0="First change.")
     save(transcription, editor, 1, s0="Second change.")
-    restored = transcript_restore_version(
-        transcription=transcription, user=editor, version_number=1
+    restored = document_restore_version(
+        doc=TRANSCRIPT_DOCUMENT, parent=transcription, user=editor, version_number=1
     )
     assert restored.version_type == "H-3"
     h1 = TranscriptionVersion.objects.get(version_number=1)
@@ -310,13 +319,17 @@ def test_restoring_an_old_version_makes_a_new_one_with_its_content(transcription
     assert restored.json_with_timestamps == h1.json_with_timestamps
     assert Activity.objects.filter(action="transcription.restore").exists()
     with pytest.raises(ValidationError, match="already the current text"):
-        transcript_restore_version(transcription=transcription, user=editor, version_number=1)
-    t1 = transcript_restore_version(transcription=transcription, user=editor, version_number=0)
+        document_restore_version(
+            doc=TRANSCRIPT_DOCUMENT, parent=transcription, user=editor, version_number=1
+        )
+    t1 = document_restore_version(
+        doc=TRANSCRIPT_DOCUMENT, parent=transcription, user=editor, version_number=0
+    )
     assert t1.version_type == "H-4" and t1.edited_text.splitlines() == [t for _, _, t in SEGMENTS]
 
 
 def test_finalizing_an_unedited_t1_saves_it_as_h1_first(transcription, editor):
-    version = transcript_finalize(transcription=transcription, user=editor)
+    version = document_finalize(doc=TRANSCRIPT_DOCUMENT, parent=transcription, user=editor)
     transcription.refresh_from_db()
     assert version.version_type == "H-1" and transcription.final_version == version
     assert version.edited_text.splitlines() == [t for _, _, t in SEGMENTS]
@@ -325,12 +338,21 @@ def test_finalizing_an_unedited_t1_saves_it_as_h1_first(transcription, editor):
 
 def test_finalizing_what_is_already_final_creates_nothing(transcription, editor):
     """Finalize pressed six times on the T-1 row of the history page made H-1 … H-7."""
-    first = transcript_finalize(transcription=transcription, user=editor, version_number=0)
+    first = document_finalize(
+        doc=TRANSCRIPT_DOCUMENT, parent=transcription, user=editor, version_number=0
+    )
     for _ in range(5):
-        again = transcript_finalize(transcription=transcription, user=editor, version_number=0)
+        again = document_finalize(
+            doc=TRANSCRIPT_DOCUMENT, parent=transcription, user=editor, version_number=0
+        )
         assert again == first
-    assert transcript_finalize(transcription=transcription, user=editor) == first
-    assert transcript_finalize(transcription=transcription, user=editor, version_number=1) == first
+    assert document_finalize(doc=TRANSCRIPT_DOCUMENT, parent=transcription, user=editor) == first
+    assert (
+        document_finalize(
+            doc=TRANSCRIPT_DOCUMENT, parent=transcription, user=editor, version_number=1
+        )
+        == first
+    )
 
     assert TranscriptionVersion.objects.filter(transcription=transcription).count() == 1
     assert Activity.objects.filter(action="transcription.finalize").count() == 1
@@ -340,10 +362,12 @@ def test_finalizing_t1_when_the_latest_version_is_its_text_reuses_that_version(
     transcription, editor
 ):
     save(transcription, editor, 0, s0="First change.")
-    restored = transcript_restore_version(
-        transcription=transcription, user=editor, version_number=0
+    restored = document_restore_version(
+        doc=TRANSCRIPT_DOCUMENT, parent=transcription, user=editor, version_number=0
     )
-    final = transcript_finalize(transcription=transcription, user=editor, version_number=0)
+    final = document_finalize(
+        doc=TRANSCRIPT_DOCUMENT, parent=transcription, user=editor, version_number=0
+    )
     assert final == restored
     assert TranscriptionVersion.objects.filter(transcription=transcription).count() == 2
 
@@ -352,7 +376,9 @@ def test_finalizing_t1_when_the_latest_version_is_its_text_reuses_that_version(
 def test_two_finalize_requests_at_once_make_one_version(editor, other_editor):
     transcription = make_transcription(editor)
     results = at_once(
-        lambda user: transcript_finalize(transcription=transcription, user=user, version_number=0),
+        lambda user: document_finalize(
+            doc=TRANSCRIPT_DOCUMENT, parent=transcription, user=user, version_number=0
+        ),
         [editor, other_editor],
     )
     assert results[0].pk == results[1].pk
@@ -362,7 +388,9 @@ def test_two_finalize_requests_at_once_make_one_version(editor, other_editor):
 def test_finalize_points_at_the_chosen_version(transcription, editor):
     save(transcription, editor, 0, s0="First change.")
     save(transcription, editor, 1, s0="Second change.")
-    h1 = transcript_finalize(transcription=transcription, user=editor, version_number=1)
+    h1 = document_finalize(
+        doc=TRANSCRIPT_DOCUMENT, parent=transcription, user=editor, version_number=1
+    )
     transcription.refresh_from_db()
     assert transcription.final_version == h1 and h1.version_number == 1
     history = document_history(doc=TRANSCRIPT_DOCUMENT, parent=transcription)
@@ -376,7 +404,7 @@ def test_finalize_points_at_the_chosen_version(transcription, editor):
 def test_editing_after_finalize_makes_a_new_final_and_outdates_old_translations(
     transcription, editor
 ):
-    final = transcript_finalize(transcription=transcription, user=editor)
+    final = document_finalize(doc=TRANSCRIPT_DOCUMENT, parent=transcription, user=editor)
     spanish = Translation.objects.create(
         transcription=transcription, language_code="es", translated_text="…", source_version=final
     )
@@ -480,7 +508,7 @@ def _edit_twice(transcription, user):
 
 
 def test_patching_the_json_in_the_database_matches_rebuilding_it_in_python(editor, monkeypatch):
-    from transcripts import services
+    from documents import services
 
     in_database = _edit_twice(make_transcription(editor), editor)
     monkeypatch.setattr(services, "_server_side_json", lambda: False)

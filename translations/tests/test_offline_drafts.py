@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from documents.services import document_finalize, document_save_version
 from jobs.models import Job
 from tests.concurrency import at_once
 from translations import services
@@ -44,7 +45,7 @@ def test_an_offline_translation_is_marked_as_placeholders_in_the_data(arabic):
 
 def test_finalize_refuses_an_offline_draft_and_says_what_to_do(editor_client, arabic, editor):
     with pytest.raises(ValidationError) as refused:
-        services.translation_finalize(translation=arabic, user=editor)
+        document_finalize(doc=services.TRANSLATION_DOCUMENT, parent=arabic, user=editor)
     message = " ".join(refused.value.messages)
     assert "4 of 4 segments are still offline drafts" in message
     assert "Configure a translation engine" in message and "replace the text" in message
@@ -71,17 +72,19 @@ def test_the_pages_show_an_offline_draft_as_a_draft(editor_client, arabic, final
 
 
 def test_segments_a_human_replaced_are_no_longer_drafts(editor_client, arabic, editor):
-    services.translation_save_version(
-        translation=arabic,
+    document_save_version(
+        doc=services.TRANSLATION_DOCUMENT,
+        parent=arabic,
         user=editor,
         based_on_version_number=0,
         segments_text={0: "صباح الخير للجميع.", 1: "[draft ar] Today we place veneers."},
     )
     with pytest.raises(ValidationError, match="3 of 4 segments"):
-        services.translation_finalize(translation=arabic, user=editor)
+        document_finalize(doc=services.TRANSLATION_DOCUMENT, parent=arabic, user=editor)
 
-    services.translation_save_version(
-        translation=arabic,
+    document_save_version(
+        doc=services.TRANSLATION_DOCUMENT,
+        parent=arabic,
         user=editor,
         based_on_version_number=1,
         segments_text={
@@ -90,7 +93,7 @@ def test_segments_a_human_replaced_are_no_longer_drafts(editor_client, arabic, e
             3: "شكرا لك، دكتور سوتو.",
         },
     )
-    version = services.translation_finalize(translation=arabic, user=editor)
+    version = document_finalize(doc=services.TRANSLATION_DOCUMENT, parent=arabic, user=editor)
     assert version.version_number == 2
     page = editor_client.get(arabic.get_absolute_url()).content.decode()
     assert "Ready for voice-over" in page and "badge--draft" not in page
@@ -101,22 +104,24 @@ def test_deleting_only_the_draft_labels_leaves_english_that_finalize_refuses(
 ):
     segments = arabic.json_with_timestamps["segments"]
     english = [s["text"].removeprefix("[draft ar] ") for s in segments]
-    services.translation_save_version(
-        translation=arabic,
+    document_save_version(
+        doc=services.TRANSLATION_DOCUMENT,
+        parent=arabic,
         user=editor,
         based_on_version_number=0,
         segments_text=dict(enumerate(english)),
     )
     with pytest.raises(ValidationError, match="4 of 4 segments still read exactly as the English"):
-        services.translation_finalize(translation=arabic, user=editor)
+        document_finalize(doc=services.TRANSLATION_DOCUMENT, parent=arabic, user=editor)
     page = editor_client.post(url("finalize", arabic), follow=True).content.decode()
     assert "cannot be finalized" in page and "Ready for voice-over" not in page
     arabic.refresh_from_db()
     assert arabic.final_version_id is None
 
     # Short segments may rightly read as the English (a name, "OK"); translated ones are fine.
-    services.translation_save_version(
-        translation=arabic,
+    document_save_version(
+        doc=services.TRANSLATION_DOCUMENT,
+        parent=arabic,
         user=editor,
         based_on_version_number=1,
         segments_text={
@@ -126,7 +131,12 @@ def test_deleting_only_the_draft_labels_leaves_english_that_finalize_refuses(
             3: "شكرا لك، دكتور سوتو.",
         },
     )
-    assert services.translation_finalize(translation=arabic, user=editor).version_number == 2
+    assert (
+        document_finalize(
+            doc=services.TRANSLATION_DOCUMENT, parent=arabic, user=editor
+        ).version_number
+        == 2
+    )
 
 
 def test_a_draft_stored_before_the_mark_existed_is_refused_by_its_label(
@@ -145,7 +155,7 @@ def test_a_draft_stored_before_the_mark_existed_is_refused_by_its_label(
         user=editor,
     )
     with pytest.raises(ValidationError, match="1 of 2 segments"):
-        services.translation_finalize(translation=stored.translation, user=editor)
+        document_finalize(doc=services.TRANSLATION_DOCUMENT, parent=stored.translation, user=editor)
 
 
 def test_voice_over_refuses_a_draft_that_was_finalized_before_drafts_were_refused(
@@ -187,7 +197,9 @@ def test_a_configured_engine_replaces_the_draft_and_keeps_it_as_a_version(
     machine = arabic.versions.get()
     assert (machine.version_type, machine.origin) == ("T-2-ar", "machine")
     assert not any(s.get("placeholder") for s in machine.json_with_timestamps["segments"])
-    assert services.translation_finalize(translation=arabic, user=editor) == machine
+    assert (
+        document_finalize(doc=services.TRANSLATION_DOCUMENT, parent=arabic, user=editor) == machine
+    )
 
 
 # --- double submits -------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from documents.services import document_finalize
 from glossary.models import DictionaryEntry
 from jobs.models import Job
 from translations import services
@@ -53,7 +54,7 @@ def test_overview_lists_every_language_with_its_status(
     es = machine(final_transcription, editor, "es")
     fr = machine(final_transcription, editor, "fr")
     de = machine(final_transcription, editor, "de")
-    services.translation_finalize(translation=de, user=other_editor)
+    document_finalize(doc=services.TRANSLATION_DOCUMENT, parent=de, user=other_editor)
     services._add_version(
         translation=fr,
         label="H-1-fr",
@@ -93,7 +94,7 @@ def test_overview_query_count_does_not_grow_with_languages(
 ):
     for code in ("es", "pt", "fr", "de", "it", "zh", "hi", "ar"):
         translation = machine(final_transcription, editor, code)
-        services.translation_finalize(translation=translation, user=editor)
+        document_finalize(doc=services.TRANSLATION_DOCUMENT, parent=translation, user=editor)
     with django_assert_max_num_queries(8):
         response = editor_client.get(overview_url(final_transcription))
     assert response.content.decode().count('data-status="final"') == 8
@@ -171,7 +172,7 @@ def test_failed_job_shows_its_error_and_retry(editor_client, final_transcription
 
 def test_seed_query_returns_versions_newest_first(final_transcription, editor):
     translation = machine(final_transcription, editor, "es")
-    services.translation_finalize(translation=translation, user=editor)
+    document_finalize(doc=services.TRANSLATION_DOCUMENT, parent=translation, user=editor)
     rows = all_translations(final_transcription.pk)
     assert [(r.language_code, r.version_number) for r in rows] == [("es", 1)]
     assert rows[0].latest_text.startswith("Buenos días")

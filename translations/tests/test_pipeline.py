@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from documents.services import document_save_version
 from glossary.models import DictionaryEntry
 from integrations.tests.llm_fakes import error, prompt_segments, tool
 from jobs.models import Job
@@ -173,8 +174,12 @@ def test_retranslating_an_outdated_translation_keeps_every_version(
 ):
     translate(final_transcription, editor, ["es"], django_capture_on_commit_callbacks)
     translation = Translation.objects.get()
-    services.translation_save_version(
-        translation=translation, user=editor, based_on_version_number=0, segments_text={0: "Hola."}
+    document_save_version(
+        doc=services.TRANSLATION_DOCUMENT,
+        parent=translation,
+        user=editor,
+        based_on_version_number=0,
+        segments_text={0: "Hola."},
     )
     lines = [*ENGLISH[:3], (9.75, 12.0, "Thank you very much, Dr. Soto.")]
     add_english_version(final_transcription, editor, lines)  # H-2 is final
@@ -197,8 +202,12 @@ def test_retranslating_an_outdated_translation_keeps_every_version(
     # Offline: the new machine text is a labelled draft, and the overview says so.
     assert 'data-status="draft"' in page.content.decode()
     # The reviewer continues on top of the new machine text.
-    result = services.translation_save_version(
-        translation=translation, user=editor, based_on_version_number=2, segments_text={0: "¡Hola!"}
+    result = document_save_version(
+        doc=services.TRANSLATION_DOCUMENT,
+        parent=translation,
+        user=editor,
+        based_on_version_number=2,
+        segments_text={0: "¡Hola!"},
     )
     assert result.label == "H-2-es" and result.number == 3
 

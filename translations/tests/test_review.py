@@ -10,7 +10,7 @@ from django.urls import reverse
 from docx import Document
 
 from accounts.models import Activity
-from transcripts.versioning import patch_rebuild
+from documents.diffs import patch_rebuild
 from translations import services
 from translations.models import TranslationVersion
 from translations.tests.conftest import add_english_version

@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from accounts.models import Activity
+from documents.services import document_finalize
 from jobs.models import Job
 from translations import services
 from translations.models import Language, Translation, TranslationVersion
@@ -163,7 +164,9 @@ def test_storing_the_same_source_again_changes_nothing(final_transcription, edit
 
 def test_retranslation_keeps_old_text_and_appends_a_machine_version(final_transcription, editor):
     first = store(final_transcription, editor).translation
-    services.translation_finalize(translation=first, user=editor)  # H-1-es, version 1
+    document_finalize(
+        doc=services.TRANSLATION_DOCUMENT, parent=first, user=editor
+    )  # H-1-es, version 1
     new_source = add_english_version(final_transcription, editor)  # H-2 becomes final
     first.refresh_from_db()
     assert first.is_outdated
@@ -192,7 +195,7 @@ def test_retranslation_keeps_old_text_and_appends_a_machine_version(final_transc
 
 def test_finalizing_an_unedited_translation_copies_it_into_version_1(final_transcription, editor):
     translation = store(final_transcription, editor).translation
-    version = services.translation_finalize(translation=translation, user=editor)
+    version = document_finalize(doc=services.TRANSLATION_DOCUMENT, parent=translation, user=editor)
     translation.refresh_from_db()
     assert translation.final_version == version
     assert version.version_number == 1
@@ -201,7 +204,10 @@ def test_finalizing_an_unedited_translation_copies_it_into_version_1(final_trans
     assert version.origin == TranslationVersion.Origin.FINALIZE
     assert version.json_with_timestamps == translation.json_with_timestamps
     # Finalizing again does not add versions.
-    assert services.translation_finalize(translation=translation, user=editor) == version
+    assert (
+        document_finalize(doc=services.TRANSLATION_DOCUMENT, parent=translation, user=editor)
+        == version
+    )
     assert translation.versions.count() == 1
 
 

@@ -4,6 +4,7 @@ import pytest
 from django.core.files.storage import default_storage
 from django.urls import reverse
 
+from documents.services import document_finalize
 from integrations.tests.elevenlabs_fake import audio_for, error
 from jobs.models import Job
 from translations import services
@@ -28,7 +29,7 @@ def final_spanish(final_transcription, editor):
         engine="anthropic",
         user=editor,
     ).translation
-    services.translation_finalize(translation=translation, user=editor)
+    document_finalize(doc=services.TRANSLATION_DOCUMENT, parent=translation, user=editor)
     translation.refresh_from_db()
     return translation
 

@@ -24,6 +24,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import User
+from documents.services import document_finalize, document_save_version
+from transcripts.document import TRANSCRIPT_DOCUMENT
+from translations.services import TRANSLATION_DOCUMENT
 
 DEMO = Path(settings.BASE_DIR) / "max_site" / "demo"
 PROJECT_NAME = "Endodontics 101 (demo)"
@@ -187,18 +190,19 @@ class _Example:
     def correction(self, transcription) -> None:
         """The editor's H-1: the mishearings corrected, then finalized."""
         from transcripts.models import TranscriptionVersion
-        from transcripts.services import transcript_finalize, transcript_save_version
 
         if TranscriptionVersion.objects.filter(transcription=transcription).exists():
             return
-        result = transcript_save_version(
-            transcription=transcription,
+        result = document_save_version(
+            doc=TRANSCRIPT_DOCUMENT,
+            parent=transcription,
             user=self.admin,
             based_on_version_number=0,
             segments_text=_load("h1.json"),
         )
-        transcript_finalize(
-            transcription=transcription,
+        document_finalize(
+            doc=TRANSCRIPT_DOCUMENT,
+            parent=transcription,
             user=self.admin,
             version_number=result.version.version_number,
         )
@@ -208,7 +212,7 @@ class _Example:
         """Spanish: the translate job run here and now (whatever engine is configured;
         offline, a labelled draft), then a reviewer's translation as the first version."""
         from translations.models import Translation
-        from translations.services import translation_save_version, translation_start
+        from translations.services import translation_start
         from translations.tasks import translate
 
         transcription.refresh_from_db()
@@ -233,8 +237,9 @@ class _Example:
         if translation.versions.exclude(origin="machine").exists():
             return
         latest = translation.versions.order_by("-version_number").first()
-        result = translation_save_version(
-            translation=translation,
+        result = document_save_version(
+            doc=TRANSLATION_DOCUMENT,
+            parent=translation,
             user=self.admin,
             based_on_version_number=latest.version_number if latest else 0,
             segments_text=_load("es.json"),

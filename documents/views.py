@@ -1,4 +1,4 @@
-"""The transcript editor pages, built from a generic `DocumentEditor`.
+"""The editor pages of any versioned document: one generic `DocumentEditor`.
 
 `DocumentEditor` holds every view of the timed-text editor for one `VersionedDocument`:
 editor, save, autosave, draft discard, conflict, history, diff, restore, finalize, find and
@@ -23,7 +23,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html, json_script
@@ -31,36 +31,29 @@ from django.utils.http import content_disposition_header, url_has_allowed_host_a
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods
 
-from glossary.services import entry_create, glossary_find
-from transcripts import drafts
-from transcripts.exports import FORMATS, ExportSource, export_document
-from transcripts.models import Transcription
-from transcripts.services import (
-    TRANSCRIPT_DOCUMENT,
-    DocumentArchived,
-    SaveConflict,
+from documents import drafts
+from documents.diffs import word_diff
+from documents.document import VersionedDocument
+from documents.exports import FORMATS, ExportSource, export_document
+from documents.realign import display_words, realign_words
+from documents.selectors import (
     Snapshot,
     document_diff,
-    document_draft_check,
     document_draft_state,
-    document_finalize,
     document_history,
+    document_snapshot,
+)
+from documents.services import (
+    DocumentArchived,
+    SaveConflict,
+    document_draft_check,
+    document_finalize,
     document_replace_all,
     document_restore_version,
     document_save_version,
-    document_snapshot,
-    transcript_outdated_translations,
 )
-from transcripts.versioning import (
-    BASE_VERSION,
-    VersionedDocument,
-    display_words,
-    format_timestamp,
-    join_segments,
-    parse_segment_fields,
-    realign_words,
-    word_diff,
-)
+from documents.text import BASE_VERSION, format_timestamp, join_segments, parse_segment_fields
+from glossary.services import entry_create, glossary_find
 
 MAX_DRAFT_SEGMENTS = 100_000
 
@@ -221,12 +214,13 @@ def _has_confidence(segments: list[dict]) -> bool:
 class DocumentEditor:
     """All views of the editor for one kind of versioned document."""
 
-    doc: VersionedDocument = TRANSCRIPT_DOCUMENT
-    parent_model: type = Transcription
-    namespace: str = "transcripts"
+    # Set by each kind of document.
+    doc: VersionedDocument
+    parent_model: type
+    namespace: str  # the URL namespace the subclass's urlpatterns() are mounted under
     name_prefix: str = ""
-    template_dir: str = "transcripts/editor"
-    kind_label: str = "transcript"
+    template_dir: str = "documents/editor"
+    kind_label: str
 
     # -- hooks for other kinds of document --------------------------------------------------
 
@@ -541,7 +535,7 @@ class DocumentEditor:
                 page_loaded=page_loaded,
             )
         except drafts.DraftUnavailable as error:
-            # The page keeps the text and sends it again (static/js/autosave.js); 503 so it
+            # The page keeps the text and sends it again (documents/static/documents/js/autosave.js); 503 so it
             # reads as "try again", never as a refusal of the edits.
             response = JsonResponse(
                 {"status": "unavailable", "message": _message(error)}, status=503
@@ -838,75 +832,6 @@ class DocumentEditor:
 
 def document_segments_for_times(doc: VersionedDocument, parent) -> list[dict]:
     """Segments with their start times (the same in every version of a document)."""
-    from transcripts.versioning import document_segments
+    from documents.text import document_segments
 
     return document_segments(doc.base_json(parent), doc.base_text(parent))
-
-
-def _reverse_or_none(name: str, *args) -> str | None:
-    # Pages owned by other apps may not exist yet in a given checkout.
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return None
-
-
-class TranscriptEditor(DocumentEditor):
-    """The English transcript editor at /transcripts/<id>/."""
-
-    def get_parent(self, pk, *, purpose: str = "page"):
-        queryset = Transcription.objects.select_related("audio_file__project")
-        if purpose == "light":
-            queryset = Transcription.objects.only("pk")
-        elif purpose == "page":
-            # The machine JSON is only needed when T-1 is still the latest text.
-            queryset = queryset.defer("raw_text", "json_with_timestamps")
-        return get_object_or_404(queryset, pk=pk)
-
-    def header_context(self, request, parent) -> dict[str, Any]:
-        audio_file = parent.audio_file
-        notes = []
-        if parent.final_version_id is not None:
-            outdated = transcript_outdated_translations(parent).values_list(
-                "language_code", flat=True
-            )
-            languages = sorted(outdated)
-            if languages:
-                notes.append(
-                    "Translations made from an earlier final version are outdated: "
-                    + ", ".join(languages)
-                    + "."
-                )
-        if parent.archived:
-            live = TRANSCRIPT_DOCUMENT.live_document(parent)
-            notes.append(
-                format_html(
-                    "This transcript is archived: a newer one replaced it, and nothing can be "
-                    'saved here. <a href="{}">Open the live transcript</a>.',
-                    live.get_absolute_url(),
-                )
-                if live is not None
-                else "This transcript is archived: restore it to change it."
-            )
-        return {
-            "doc_title": audio_file.file_name,
-            "doc_subtitle": audio_file.project.name,
-            "back_url": _reverse_or_none("media_files:detail", audio_file.pk),
-            "notes": notes,
-            # Where the finalized English goes next.
-            "next_links": [
-                ("Translations", reverse("translations:overview", args=[parent.pk])),
-                ("Summaries", reverse("summaries:transcript", args=[parent.pk])),
-            ],
-        }
-
-    def player_url(self, parent) -> str | None:
-        if not parent.audio_file.file_path:
-            return None  # imported from Sonix without a copy of the media
-        return _reverse_or_none("media_files:stream", parent.audio_file.pk)
-
-    def export_title(self, parent) -> str:
-        return parent.audio_file.file_name
-
-
-transcript_editor = TranscriptEditor()

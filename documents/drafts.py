@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from redis.exceptions import RedisError
 
-from transcripts.versioning import normalize_text
+from documents.text import normalize_text
 
 
 @dataclass(frozen=True)

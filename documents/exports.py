@@ -19,8 +19,8 @@ from docx import Document
 from docx.shared import Pt, RGBColor
 from webvtt import Caption, WebVTT
 
-from transcripts.labels import engine_label, version_label_explained
-from transcripts.versioning import document_segments, format_timestamp, normalize_text
+from documents.labels import engine_label, version_label_explained
+from documents.text import document_segments, format_timestamp, normalize_text
 
 
 @dataclass(frozen=True)

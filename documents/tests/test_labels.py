@@ -2,7 +2,7 @@
 
 import pytest
 
-from transcripts.labels import engine_label, version_label_explained
+from documents.labels import engine_label, version_label_explained
 
 
 @pytest.mark.parametrize(

@@ -14,25 +14,17 @@ from diff_match_patch import diff_match_patch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transcripts.versioning import (
+from documents.diffs import change_summary, diff_record, patch_rebuild, word_diff
+from documents.find import find_matches, replace_in_segments
+from documents.merge import merge_segments, merge_text
+from documents.realign import (
     MIN_WORD_SECONDS,
-    change_summary,
-    diff_record,
     display_words,
-    find_matches,
-    join_segments,
-    merge_segments,
-    merge_text,
-    normalize_text,
-    parse_segment_fields,
-    patch_rebuild,
     realign_document,
     realign_segment,
     realign_words,
-    replace_in_segments,
-    segment_texts,
-    word_diff,
 )
+from documents.text import join_segments, normalize_text, parse_segment_fields, segment_texts
 
 OLD_VOCAB = [f"w{n}" for n in range(60)]  # words of the old text
 NEW_VOCAB = [f"N{n}" for n in range(20)]  # words an edit brings in (never equal to old ones)

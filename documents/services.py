@@ -1,0 +1,622 @@
+"""Writes to versioned documents: save, restore, finalize, replace all. Generic over any
+`VersionedDocument`; transcripts and translations describe theirs and call these."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import JSONField, Max, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from accounts.services import activity_record
+from documents import drafts
+from documents.diffs import diff_record
+from documents.document import VersionedDocument
+from documents.find import replace_in_segments
+from documents.merge import Conflict, MergeResult, merge_segments
+from documents.realign import realign_document, realign_segment
+from documents.selectors import (
+    Snapshot,
+    base_snapshot,
+    document_snapshot,
+    version_snapshot,
+    versions_of,
+)
+from documents.text import (
+    BASE_VERSION,
+    join_segments,
+    normalize_text,
+)
+
+# =============================================================================================
+# Generic versioned documents
+# =============================================================================================
+
+
+class SaveConflict(Exception):
+    """A stale save whose overlapping edits could not be merged; the edits are kept as a draft."""
+
+    def __init__(self, *, conflicts: list[Conflict], latest_number: int, latest_label: str):
+        self.conflicts = conflicts
+        self.latest_number = latest_number
+        self.latest_label = latest_label
+        super().__init__(
+            f"{len(conflicts)} segment(s) were changed by someone else in {latest_label}."
+        )
+
+
+@dataclass
+class SaveResult:
+    version: Any | None  # None when nothing changed
+    number: int
+    label: str
+    created: bool
+    merge: MergeResult
+    became_final: bool = False
+    changed: list[int] = field(default_factory=list)  # segments that differ from the latest
+    # The editor started from an older version: the result also holds others' newer edits,
+    # so an open editor must reload to show them.
+    includes_newer: bool = False
+    segments: dict[int, dict] = field(default_factory=dict)  # new timed segments, by index
+
+
+class DocumentArchived(ValidationError):
+    """A write to a document that is archived (a transcript replaced by re-transcription):
+    nobody would see it. `live` is the document that took its place, if there is one."""
+
+    def __init__(self, message: str, *, live=None):
+        super().__init__(message)
+        self.live = live
+
+
+def _lock(doc: VersionedDocument, parent):
+    """Lock the parent row: version numbers are allocated while it is held.
+
+    Versions are only ever added to a live document; the archived flag is read under the
+    same lock, so re-transcription archiving the transcript meanwhile is seen too.
+    """
+    model = type(parent)
+    archivable = any(f.name == "archived" for f in model._meta.concrete_fields)
+    fields = ("pk", "final_version", "archived") if archivable else ("pk", "final_version")
+    locked = model.objects.select_for_update().only(*fields).get(pk=parent.pk)
+    if archivable and locked.archived:
+        live = doc.live_document(parent) if doc.live_document else None
+        raise DocumentArchived(
+            f"This {doc.kind} is archived"
+            + (f": a newer {doc.kind} replaced it" if live is not None else "")
+            + ". Nothing was changed here, because nobody would see it.",
+            live=live,
+        )
+    return locked
+
+
+def _next_number(doc: VersionedDocument, parent) -> int:
+    current = versions_of(doc, parent).aggregate(n=Max("version_number"))["n"]
+    return (current or 0) + 1
+
+
+def _mine_from_input(
+    *, segments_text: Mapping[int, str] | Sequence[str] | None, text: str | None, count: int
+) -> dict[int, str]:
+    if (segments_text is None) == (text is None):
+        raise ValueError("Pass exactly one of segments_text and text.")
+    if text is not None:
+        lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        if len(lines) == count + 1 and not lines[-1].strip():
+            lines.pop()  # a trailing newline from a textarea
+        if len(lines) != count:
+            raise ValidationError(
+                f"The text has {len(lines)} lines but the transcript has {count} segments. "
+                "Keep one line per segment."
+            )
+        return dict(enumerate(lines))
+    if isinstance(segments_text, Mapping):
+        mine = {int(i): str(t) for i, t in segments_text.items()}
+    else:
+        if len(segments_text) != count:
+            raise ValidationError(f"Expected {count} segments, got {len(segments_text)}.")
+        mine = dict(enumerate(str(t) for t in segments_text))
+    bad = [i for i in mine if not 0 <= i < count]
+    if bad:
+        raise ValidationError(f"There is no segment {bad[0] + 1}; the document has {count}.")
+    return mine
+
+
+def _json_literal(data):
+    """The timed JSON as one compact literal: a three-hour lecture is ~2 MB, and compact
+    separators plus a single cast are the cheapest way to hand it to the database. An
+    expression (the server-side patch below) is passed through."""
+    if data is None or hasattr(data, "resolve_expression"):
+        return data
+    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    return Cast(Value(text), output_field=JSONField())
+
+
+def _server_side_json() -> bool:
+    """PostgreSQL can patch a version's timed JSON in place of a round trip through Python."""
+    return connection.vendor == "postgresql"
+
+
+def _json_column(doc: VersionedDocument) -> tuple[str, str]:
+    # Quoted names from the model's own metadata: the only text put into the SQL below.
+    qn = connection.ops.quote_name
+    model = doc.version_model
+    return qn(model._meta.db_table), qn(model._meta.get_field("json_with_timestamps").column)
+
+
+def _stored_segments(doc: VersionedDocument, version, indexes: list[int]) -> dict[int, dict]:
+    """Just the segments about to change, read from the stored JSON (one pass in SQL)."""
+    table, column = _json_column(doc)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (e.ord - 1)::int, e.value::text FROM {table} AS v "
+            f"CROSS JOIN LATERAL jsonb_array_elements(v.{column} -> 'segments') "
+            "WITH ORDINALITY AS e(value, ord) WHERE v.id = %s AND (e.ord - 1) = ANY(%s)",
+            [version.pk, list(indexes)],
+        )
+        return {index: json.loads(text) for index, text in cursor.fetchall()}
+
+
+def _patched_json(doc: VersionedDocument, previous, segments: dict[int, dict]) -> RawSQL:
+    """The previous version's JSON with some segments replaced, built by PostgreSQL in one
+    pass, so the unchanged ~2 MB never travels to Python and back."""
+    table, column = _json_column(doc)
+    replacements = json.dumps(
+        {str(i): seg for i, seg in segments.items()}, separators=(",", ":"), ensure_ascii=False
+    )
+    return RawSQL(
+        f"SELECT jsonb_set(src.{column}, '{{segments}}', ("
+        "SELECT jsonb_agg(COALESCE(r.value, e.value) ORDER BY e.ord) "
+        f"FROM jsonb_array_elements(src.{column} -> 'segments') WITH ORDINALITY AS e(value, ord) "
+        "LEFT JOIN jsonb_each(%s::jsonb) AS r ON r.key::int = e.ord - 1)) "
+        f"FROM {table} AS src WHERE src.id = %s",
+        (replacements, previous.pk),
+        output_field=JSONField(),
+    )
+
+
+# Audit action per reason for a new version; finalizing the machine text records
+# "keep_machine_text" here and "finalize" when the final pointer moves.
+VERSION_ACTIONS = {"edit": "edit", "restore": "restore", "finalize": "keep_machine_text"}
+
+
+def _create_version(
+    *,
+    doc: VersionedDocument,
+    parent,
+    locked,
+    user,
+    previous: Snapshot,
+    texts: list[str],
+    data: dict | None,
+    origin: str,
+    details: dict[str, Any],
+):
+    number = _next_number(doc, parent)
+    text = join_segments(texts)
+    now = timezone.now()
+    record = diff_record(
+        previous.text,
+        text,
+        user_id=user.pk,
+        timestamp=now.isoformat(),
+        old_segments=previous.texts,
+        new_segments=texts,
+    )
+    extra = doc.version_fields(origin) if doc.version_fields else {}
+    version = doc.version_model.objects.create(
+        **{doc.parent_field: parent},
+        version_number=number,
+        version_type=doc.version_label(parent, number),
+        edited_text=text,
+        json_with_timestamps=_json_literal(data),
+        diff_from_previous=json.dumps(record, ensure_ascii=False),
+        edited_by=user,
+        created_at=now,
+        **extra,
+    )
+    if hasattr(data, "resolve_expression"):
+        # Built by the database: loaded from there only if someone reads it.
+        version.__dict__.pop("json_with_timestamps", None)
+    else:
+        version.json_with_timestamps = data
+    activity_record(
+        actor=user,
+        action=f"{doc.activity_prefix}.{VERSION_ACTIONS[origin]}",
+        target=parent,
+        project_id=doc.project_id(parent),
+        details={
+            "version": version.version_type,
+            "version_number": number,
+            "previous": previous.label,
+            "changes": len(record["operations"]),
+            **details,
+        },
+    )
+    return version
+
+
+def _set_final(doc: VersionedDocument, parent, locked, version, user, *, reason: str) -> None:
+    previous_id = locked.final_version_id
+    fields: dict[str, Any] = {"final_version": version}
+    if any(f.name == "updated_at" for f in type(parent)._meta.concrete_fields):
+        fields["updated_at"] = timezone.now()
+    type(parent).objects.filter(pk=parent.pk).update(**fields)
+    locked.final_version_id = version.pk
+    parent.final_version_id = version.pk
+    activity_record(
+        actor=user,
+        action=f"{doc.activity_prefix}.finalize",
+        target=parent,
+        project_id=doc.project_id(parent),
+        details={
+            "version": version.version_type,
+            "version_number": version.version_number,
+            "previous_final_id": str(previous_id) if previous_id else None,
+            "reason": reason,
+        },
+    )
+
+
+def document_save_version(
+    *,
+    doc: VersionedDocument,
+    parent,
+    user,
+    based_on_version_number: int,
+    segments_text: Mapping[int, str] | Sequence[str] | None = None,
+    text: str | None = None,
+    keep_draft: bool = False,
+    confirmed_words: Mapping[int, Sequence[int]] | None = None,
+) -> SaveResult:
+    """Save an edit as version N+1, merging with anything saved since the editor opened.
+
+    `confirmed_words` ({segment: [word indexes]}) names words the editor listened to and
+    confirmed: they lose the engine's confidence, like typed words, so review by doubt no
+    longer offers them. It applies where the saved segment text is the one the editor sent.
+
+    `segments_text` is {index: text} for the segments the editor sends (absent ones are
+    untouched) or a full list; `text` is the whole document, one line per segment.
+    `based_on_version_number` names the version the editor started from (0 = the machine
+    text). If someone saved meanwhile, segments only one side changed merge, overlapping
+    edits merge when diff-match-patch applies them cleanly, and otherwise `SaveConflict` is
+    raised with the edits kept as the user's draft. Nothing changed → no new version.
+    """
+    based_on = int(based_on_version_number)
+    if based_on < 0:
+        raise ValidationError("Unknown version to save over.")
+    mine: dict[int, str] = {}
+    try:
+        with transaction.atomic():
+            locked = _lock(doc, parent)
+            # The timed JSON (~2 MB for three hours) stays in the database when it can.
+            latest = document_snapshot(doc=doc, parent=parent, with_json=False)
+            server_side = latest.version is not None and _server_side_json()
+            if latest.version is not None and not server_side:
+                latest = document_snapshot(doc=doc, parent=parent)
+            mine = _mine_from_input(segments_text=segments_text, text=text, count=len(latest.texts))
+            if based_on > latest.number:
+                raise ValidationError(
+                    f"The editor was based on version {based_on}, which does not exist."
+                )
+            if based_on == latest.number:
+                base_texts = latest.texts
+            else:
+                base_texts = document_snapshot(
+                    doc=doc, parent=parent, version_number=based_on, with_json=False
+                ).texts
+            merge = merge_segments(base_texts, mine, latest.texts)
+            if merge.conflicts:
+                raise SaveConflict(
+                    conflicts=merge.conflicts,
+                    latest_number=latest.number,
+                    latest_label=latest.label,
+                )
+            changed = [i for i, t in enumerate(merge.texts) if t != latest.texts[i]]
+            includes_newer = based_on != latest.number
+            confirmed = {
+                int(i): {int(k) for k in ks}
+                for i, ks in (confirmed_words or {}).items()
+                if int(i) in mine and normalize_text(mine[int(i)]) == merge.texts[int(i)]
+            }
+            if not changed and not confirmed:
+                return SaveResult(
+                    None, latest.number, latest.label, False, merge, includes_newer=includes_newer
+                )
+            touched = sorted(set(changed) | set(confirmed))
+            old_segments = _stored_segments(doc, latest.version, touched) if server_side else None
+            if old_segments is not None and len(old_segments) == len(touched):
+                new_segments = {
+                    i: realign_segment(old_segments[i], merge.texts[i]) for i in touched
+                }
+                _drop_confidence(new_segments, confirmed, changed)
+                data = _patched_json(doc, latest.version, new_segments)
+            else:
+                if server_side:  # stored without timings: rebuild them from the machine's
+                    latest = document_snapshot(doc=doc, parent=parent)
+                full = realign_document(latest.json, latest.text, merge.texts)
+                new_segments = {i: full["segments"][i] for i in touched} if full else {}
+                _drop_confidence(new_segments, confirmed, changed)
+                if full:
+                    full["segments"] = [
+                        new_segments.get(i, seg) for i, seg in enumerate(full["segments"])
+                    ]
+                data = full
+            if not changed and not new_segments:
+                return SaveResult(
+                    None, latest.number, latest.label, False, merge, includes_newer=includes_newer
+                )
+            version = _create_version(
+                doc=doc,
+                parent=parent,
+                locked=locked,
+                user=user,
+                previous=latest,
+                texts=merge.texts,
+                data=data,
+                origin="edit",
+                details={
+                    "based_on": based_on,
+                    "segments_changed": len(changed),
+                    "merged_over": latest.label if includes_newer else None,
+                    "merged_overlapping": len(merge.patched),
+                },
+            )
+            became_final = False
+            if locked.final_version_id is not None and doc.edits_after_final_become_final:
+                _set_final(doc, parent, locked, version, user, reason="edited after finalize")
+                became_final = True
+            if doc.after_save:
+                doc.after_save(parent, version, user)
+            if not keep_draft:
+                transaction.on_commit(
+                    lambda: drafts.draft_discard(kind=doc.kind, document_id=parent.pk, user=user)
+                )
+    except SaveConflict:
+        _keep_as_draft(doc=doc, parent=parent, user=user, based_on=based_on, mine=mine)
+        raise
+    except DocumentArchived:
+        # Refused before the edits were read: keep them as a draft here all the same, so a
+        # form post (no script to keep the text on the page) loses nothing.
+        # Edits that could not have been saved anyway (bad segments) are not kept.
+        with contextlib.suppress(ValidationError):
+            _keep_as_draft(
+                doc=doc,
+                parent=parent,
+                user=user,
+                based_on=based_on,
+                mine=None,
+                segments_text=segments_text,
+                text=text,
+            )
+        raise
+    return SaveResult(
+        version,
+        version.version_number,
+        version.version_type,
+        True,
+        merge,
+        became_final,
+        changed,
+        includes_newer,
+        new_segments,
+    )
+
+
+def _drop_confidence(
+    segments: dict[int, dict], confirmed: Mapping[int, set[int]], changed: Sequence[int]
+) -> None:
+    """Confirmed words become certain (no `probability`). A segment whose text did not
+    change and where that removes nothing is taken out of `segments`: not rewritten."""
+    for i, indexes in confirmed.items():
+        segment = segments.get(i)
+        if segment is None:
+            continue
+        words = segment.get("words") or []
+        if any(k < len(words) and "probability" in words[k] for k in indexes):
+            segments[i] = {
+                **segment,
+                "words": [
+                    {key: v for key, v in w.items() if key != "probability"} if k in indexes else w
+                    for k, w in enumerate(words)
+                ],
+            }
+        elif i not in changed:
+            del segments[i]
+
+
+def _keep_as_draft(
+    *,
+    doc: VersionedDocument,
+    parent,
+    user,
+    based_on: int,
+    mine: dict[int, str] | None,
+    segments_text: Mapping[int, str] | Sequence[str] | None = None,
+    text: str | None = None,
+) -> None:
+    """Keep edits that were not saved as the user's draft: the segments that differ from
+    the version they were made on."""
+    base = document_snapshot(doc=doc, parent=parent, version_number=based_on, with_json=False)
+    if mine is None:
+        mine = _mine_from_input(segments_text=segments_text, text=text, count=len(base.texts))
+    drafts.draft_save(
+        kind=doc.kind,
+        document_id=parent.pk,
+        user=user,
+        based_on=based_on,
+        segments={i: t for i, t in mine.items() if normalize_text(t) != base.texts[i]},
+    )
+
+
+# A draft's segment may hold this many times the segment's current text, or this many
+# characters if that is more: room for any real rewrite, none for a 10 MB paste that would
+# then sit in the cache for EDITOR_DRAFT_SECONDS.
+DRAFT_SEGMENT_GROWTH = 4
+DRAFT_SEGMENT_MIN_CHARS = 2_000
+
+
+def document_draft_check(
+    *, doc: VersionedDocument, parent, based_on: int, segments: Mapping[int, str]
+) -> None:
+    """Refuse (ValidationError, with what is wrong) a draft that does not fit the document:
+    a version it does not have, segments it does not have, a segment far too long."""
+    if not segments:
+        return
+    try:
+        base = document_snapshot(
+            doc=doc, parent=parent, version_number=int(based_on), with_json=False
+        )
+    except ValidationError:
+        raise ValidationError(
+            f"The draft was made on version {based_on}, which this {doc.kind} does not have. "
+            "Reload the page."
+        ) from None
+    count = len(base.texts)
+    missing = sorted(i for i in segments if not 0 <= i < count)
+    if missing:
+        raise ValidationError(
+            f"The draft has text for segment {missing[0] + 1}, but this {doc.kind} has "
+            f"{count} segment{'s' if count != 1 else ''}. Reload the page."
+        )
+    for index in sorted(segments):
+        limit = max(DRAFT_SEGMENT_MIN_CHARS, DRAFT_SEGMENT_GROWTH * len(base.texts[index]))
+        if len(segments[index]) > limit:
+            raise ValidationError(
+                f"Segment {index + 1} of the draft is {len(segments[index]):,} characters "
+                f"long; a draft of it can hold at most {limit:,}. Shorten it, or split the "
+                "text over several segments."
+            )
+
+
+def document_restore_version(*, doc: VersionedDocument, parent, user, version_number: int):
+    """Make an earlier state the newest: a new version with its text and timings."""
+    with transaction.atomic():
+        locked = _lock(doc, parent)
+        latest = document_snapshot(doc=doc, parent=parent)
+        old = document_snapshot(doc=doc, parent=parent, version_number=int(version_number))
+        if old.texts == latest.texts:
+            raise ValidationError(f"{old.label} is already the current text.")
+        if len(old.texts) != len(latest.texts):
+            raise ValidationError(f"{old.label} has a different number of segments.")
+        data = realign_document(old.json, old.text, old.texts) if old.json else None
+        version = _create_version(
+            doc=doc,
+            parent=parent,
+            locked=locked,
+            user=user,
+            previous=latest,
+            texts=old.texts,
+            data=data,
+            origin="restore",
+            details={"restored": old.label, "restored_number": old.number},
+        )
+        if locked.final_version_id is not None and doc.edits_after_final_become_final:
+            _set_final(doc, parent, locked, version, user, reason=f"restored {old.label}")
+        if doc.after_save:
+            doc.after_save(parent, version, user)
+    return version
+
+
+def document_finalize(*, doc: VersionedDocument, parent, user, version_number: int | None = None):
+    """Point the parent's final version at a version (the latest by default).
+
+    The machine text is not a version: finalizing it (unedited, or chosen from the history)
+    first saves it as a new version, so the final is always a version row. Finalizing what
+    is already final creates nothing (a double-clicked Finalize, a second tab): the parent's
+    row lock makes a second request wait, then find the first one's result.
+    """
+    with transaction.atomic():
+        locked = _lock(doc, parent)
+        latest = document_snapshot(doc=doc, parent=parent)
+        number = latest.number if version_number is None else int(version_number)
+        if doc.finalize_check:
+            chosen = (
+                latest
+                if number == latest.number
+                else document_snapshot(doc=doc, parent=parent, version_number=number)
+            )
+            doc.finalize_check(parent, chosen)
+        if number == BASE_VERSION:
+            version = _base_as_version(
+                doc=doc, parent=parent, locked=locked, user=user, latest=latest
+            )
+        else:
+            version = (
+                versions_of(doc, parent)
+                .defer("json_with_timestamps", "edited_text")
+                .filter(version_number=number)
+                .first()
+            )
+            if version is None:
+                raise ValidationError(f"There is no version {number}.")
+        if locked.final_version_id == version.pk:
+            return version
+        _set_final(doc, parent, locked, version, user, reason="finalize")
+    return version
+
+
+def _base_as_version(*, doc: VersionedDocument, parent, locked, user, latest: Snapshot):
+    """The version that holds the machine text, for finalizing it: the final version or the
+    latest one when either has exactly that text, else a new version saved from it."""
+    base = base_snapshot(doc, parent)
+    if locked.final_version_id is not None:
+        final = versions_of(doc, parent).filter(pk=locked.final_version_id).first()
+        if final is not None and version_snapshot(final, with_json=False).texts == base.texts:
+            return final
+    if latest.version is not None and latest.texts == base.texts:
+        return latest.version
+    return _create_version(
+        doc=doc,
+        parent=parent,
+        locked=locked,
+        user=user,
+        previous=latest,
+        texts=base.texts,
+        data=realign_document(base.json, base.text, base.texts) if base.json else None,
+        origin="finalize",
+        details={"finalized": base.label},
+    )
+
+
+def document_replace_all(
+    *,
+    doc: VersionedDocument,
+    parent,
+    user,
+    based_on_version_number: int,
+    find: str,
+    replace: str,
+    match_case: bool = False,
+    whole_words: bool = False,
+) -> tuple[SaveResult, int]:
+    """Find and replace across the document, saved as a version; timings follow the words."""
+    if not normalize_text(find):
+        raise ValidationError("Type the text to find.")
+    if "\n" in find or "\n" in replace:
+        raise ValidationError("Find and replace work within one line.")
+    based = document_snapshot(
+        doc=doc, parent=parent, version_number=int(based_on_version_number), with_json=False
+    )
+    changed, count = replace_in_segments(
+        based.texts, find, replace, match_case=match_case, whole_words=whole_words
+    )
+    if not count:
+        raise ValidationError(f"“{normalize_text(find)}” does not occur in {based.label}.")
+    result = document_save_version(
+        doc=doc,
+        parent=parent,
+        user=user,
+        based_on_version_number=based.number,
+        segments_text=changed,
+        keep_draft=True,
+    )
+    return result, count
