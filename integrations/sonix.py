@@ -140,22 +140,6 @@ class SonixClient:
             raise VendorReplyError("Sonix accepted the upload but sent no media id.")
         return str(media_id)
 
-    def upload_media_url(self, file_url: str, name: str, language: str = "en") -> str:
-        """Have Sonix fetch the media itself (e.g. a presigned S3 URL): for large files."""
-        data = urllib.parse.urlencode(
-            {"file_url": file_url, "name": name, "language": language or "en"}
-        ).encode()
-        reply = self._request(
-            "POST",
-            "/media",
-            body=data,
-            headers={"Content-Type": "application/x-www-form-urlencoded"},
-        )
-        media_id = reply.get("id") if isinstance(reply, dict) else None
-        if not media_id:
-            raise VendorReplyError("Sonix accepted the media URL but sent no media id.")
-        return str(media_id)
-
     def get_transcript_json(self, media_id: str) -> dict[str, Any]:
         reply = self._request("GET", f"/media/{_quote(media_id)}/transcript.json")
         if not isinstance(reply, dict) or not isinstance(reply.get("transcript"), list):
