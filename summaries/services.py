@@ -42,11 +42,6 @@ ANALYSE_TASK = "summaries.tasks.analyse_feedback"
 # --- Prompt templates ---------------------------------------------------------------------
 
 
-def prompt_placeholders(content: str) -> set[str]:
-    """Names of the `{placeholders}` in a template; raises ValidationError on bad braces."""
-    return {name for _, name, _, _ in _parse_template(content) if name is not None}
-
-
 def _parse_template(content: str) -> list[tuple[str, str | None, str | None, str | None]]:
     try:
         return list(string.Formatter().parse(content))
