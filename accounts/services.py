@@ -1,4 +1,4 @@
-"""Users and the audit trail."""
+"""The audit trail, and the archive flag every app shares."""
 
 from typing import Any
 
@@ -48,10 +48,3 @@ def set_archived(
                 project_id=project_id,
             )
     return locked
-
-
-def user_create(*, email: str, password: str | None, full_name: str = "", **extra) -> User:
-    with transaction.atomic():
-        return User.objects.create_user(
-            email=email, password=password, full_name=full_name, **extra
-        )
