@@ -10,23 +10,23 @@ concatenate). `previous_text`/`next_text` keep the intonation continuous across 
 from __future__ import annotations
 
 import json
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable, Sequence
 
 from django.conf import settings
 
-from integrations.errors import PermanentError, TransientError, VendorReplyError, parse_retry_after
+from integrations.base import HTTPVendor
+from integrations.errors import PermanentError, VendorReplyError
 
 # Models that accept `language_code`; for the others ElevenLabs refuses the field.
 LANGUAGE_CODE_MODELS = ("eleven_turbo_v2_5", "eleven_flash_v2_5")
 CONTEXT_CHARS = 300
 
 
-class ElevenLabsVoice:
+class ElevenLabsVoice(HTTPVendor):
     name = "elevenlabs"
     label = "ElevenLabs"
+    key_setting = "ELEVENLABS_API_KEY"
 
     def __init__(
         self,
@@ -39,6 +39,7 @@ class ElevenLabsVoice:
         max_chars: int | None = None,
         timeout: float | None = None,
     ):
+        super().__init__(timeout=timeout)
         self.api_key = api_key if api_key is not None else settings.ELEVENLABS_API_KEY
         if not self.api_key:
             raise PermanentError("Voice-over is not configured: set ELEVENLABS_API_KEY.")
@@ -47,7 +48,6 @@ class ElevenLabsVoice:
         self.model_id = model_id or settings.ELEVENLABS_MODEL_ID
         self.output_format = output_format or settings.ELEVENLABS_OUTPUT_FORMAT
         self.max_chars = max_chars or settings.ELEVENLABS_MAX_CHARS
-        self.timeout = timeout if timeout is not None else settings.VENDOR_TIMEOUT_SECONDS
 
     def pieces(self, paragraphs: Sequence[str]) -> list[str]:
         """Paragraphs packed into requests of at most `max_chars`, never cutting one
@@ -107,56 +107,21 @@ class ElevenLabsVoice:
                 on_piece(index + 1, len(pieces))
         return bytes(audio)
 
+    def auth_headers(self) -> dict[str, str]:
+        return {"xi-api-key": self.api_key}
+
     def _request(self, body: dict) -> bytes:
-        query = urllib.parse.urlencode({"output_format": self.output_format})
         voice = urllib.parse.quote(self.voice_id, safe="")
-        request = urllib.request.Request(
-            f"{self.base_url}/v1/text-to-speech/{voice}?{query}",
-            data=json.dumps(body).encode(),
-            method="POST",
-            headers={
-                "xi-api-key": self.api_key,
-                "Content-Type": "application/json",
-                "Accept": "audio/mpeg",
-            },
+        reply = self.send(
+            "POST",
+            f"{self.base_url}/v1/text-to-speech/{voice}",
+            query={"output_format": self.output_format},
+            body=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json", "Accept": "audio/mpeg"},
         )
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                content_type = response.headers.get("Content-Type", "")
-                data = response.read()
-        except urllib.error.HTTPError as exc:
-            with exc:
-                raise self._status_error(exc) from exc
-        except TimeoutError as exc:
-            raise TransientError(f"{self.label} did not answer in time.") from exc
-        except urllib.error.URLError as exc:
-            if isinstance(exc.reason, TimeoutError):
-                raise TransientError(f"{self.label} did not answer in time.") from exc
-            raise TransientError(f"Could not reach {self.label} ({exc.reason}).") from exc
-        if not content_type.startswith("audio/") or not data:
+        content_type = reply.headers.get("Content-Type", "")
+        if not content_type.startswith("audio/") or not reply.body:
             raise VendorReplyError(
                 f"{self.label} sent {content_type or 'no content type'} instead of audio."
             )
-        return data
-
-    def _status_error(self, exc: urllib.error.HTTPError) -> Exception:
-        try:
-            detail = json.loads(exc.read() or b"{}").get("detail", "")
-        except ValueError:
-            detail = ""
-        if isinstance(detail, dict):
-            detail = detail.get("message") or detail.get("status") or ""
-        elif isinstance(detail, list):  # validation errors: [{"msg": …}]
-            detail = "; ".join(str(d.get("msg", d)) for d in detail if isinstance(d, dict))
-        detail = str(detail or exc.reason)[:300]
-        if exc.code == 429:
-            retry_after = parse_retry_after({k.lower(): v for k, v in exc.headers.items()})
-            return TransientError(f"{self.label} is rate limiting Max (429): {detail}", retry_after)
-        if exc.code >= 500:
-            return TransientError(f"{self.label} had a server problem ({exc.code}): {detail}")
-        if exc.code in (401, 403):
-            return PermanentError(
-                f"{self.label} refused the API key ({exc.code}): {detail}. "
-                "Check ELEVENLABS_API_KEY."
-            )
-        return PermanentError(f"{self.label} rejected the request ({exc.code}): {detail}")
+        return reply.body

@@ -1,8 +1,9 @@
 """Chat-model engines for translation and summaries, behind one small interface.
 
 Domain code calls `get_chat_engine()` and never imports an SDK. Each vendor adapter is a
-subclass that only knows its request and response; SDK exceptions are mapped to
-TransientError (retry with backoff) or PermanentError (fail the job clearly).
+subclass that only knows its request and response; SDK exceptions go through the rule
+every vendor shares (`integrations.base.sdk_error`): TransientError (retry with
+backoff) or PermanentError (fail the job clearly).
 
 The base class owns what every vendor shares: the segment-translation prompt, the
 validation of the reply (every id back, nothing extra, no empty text, the right
@@ -17,18 +18,12 @@ import logging
 import unicodedata
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from types import ModuleType
 from typing import Any
 
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from integrations.errors import (
-    PermanentError,
-    TransientError,
-    VendorReplyError,
-    parse_retry_after,
-)
+from integrations.errors import VendorReplyError
 
 logger = logging.getLogger(__name__)
 
@@ -207,48 +202,6 @@ def echo_problem(
     if all(texts[i].strip().casefold() == sources[i].strip().casefold() for i in long_ids):
         return f"came back untranslated (still English, not {language_name(target_language)})"
     return None
-
-
-def map_sdk_error(exc: Exception, *, sdk: ModuleType, vendor: str) -> Exception | None:
-    """Map an openai/anthropic SDK exception (both share the same class names) to ours.
-
-    429, timeouts, dropped connections and 5xx are worth retrying later (the SDK has
-    already retried them itself, honouring Retry-After); any other 4xx is a problem with
-    the request or the key that retrying cannot fix. None: not an SDK error.
-    """
-    if isinstance(exc, sdk.APITimeoutError):
-        return TransientError(f"{vendor} did not answer in time.")
-    if isinstance(exc, sdk.APIConnectionError):
-        return TransientError(f"Could not reach {vendor} ({exc}).")
-    if isinstance(exc, sdk.APIStatusError):
-        status = exc.status_code
-        detail = _error_detail(exc)
-        retry_after = parse_retry_after(exc.response.headers if exc.response else None)
-        if status == 429:
-            return TransientError(f"{vendor} is rate limiting Max (429): {detail}", retry_after)
-        if status >= 500 or status in (408, 409):
-            return TransientError(
-                f"{vendor} had a server problem ({status}): {detail}", retry_after
-            )
-        if status in (401, 403):
-            return PermanentError(
-                f"{vendor} refused the API key ({status}): {detail}. Check the key in settings."
-            )
-        return PermanentError(f"{vendor} rejected the request ({status}): {detail}")
-    if isinstance(exc, sdk.APIResponseValidationError):
-        return VendorReplyError(f"{vendor} sent a reply Max cannot read: {exc}")
-    if isinstance(exc, getattr(sdk, "APIError", ())):
-        return VendorReplyError(f"{vendor} failed: {exc}")
-    return None
-
-
-def _error_detail(exc: Any) -> str:
-    body = getattr(exc, "body", None)
-    if isinstance(body, dict):
-        error = body.get("error", body)
-        if isinstance(error, dict) and error.get("message"):
-            return str(error["message"])[:300]
-    return str(getattr(exc, "message", "") or exc)[:300]
 
 
 class ChatEngine(ABC):

@@ -7,13 +7,15 @@ from typing import Any
 import anthropic
 from django.conf import settings
 
+from integrations.base import sdk_error
 from integrations.errors import PermanentError, VendorReplyError
-from integrations.llm import ChatEngine, map_sdk_error
+from integrations.llm import ChatEngine
 
 
 class AnthropicChatEngine(ChatEngine):
     name = "anthropic"
     label = "Anthropic"
+    key_setting = "ANTHROPIC_API_KEY"
 
     def __init__(
         self,
@@ -41,7 +43,7 @@ class AnthropicChatEngine(ChatEngine):
         try:
             message = self.client.messages.create(model=self.model, **kwargs)
         except anthropic.AnthropicError as exc:
-            mapped = map_sdk_error(exc, sdk=anthropic, vendor=self.label)
+            mapped = sdk_error(exc, sdk=anthropic, vendor=self.label, key_setting=self.key_setting)
             if mapped is None:
                 raise
             raise mapped from exc

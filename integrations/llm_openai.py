@@ -13,13 +13,15 @@ from typing import Any
 import openai
 from django.conf import settings
 
+from integrations.base import sdk_error
 from integrations.errors import PermanentError, VendorReplyError
-from integrations.llm import ChatEngine, map_sdk_error
+from integrations.llm import ChatEngine
 
 
 class OpenAIChatEngine(ChatEngine):
     name = "openai"
     label = "OpenAI"
+    key_setting = "OPENAI_API_KEY"
 
     def __init__(
         self,
@@ -53,7 +55,7 @@ class OpenAIChatEngine(ChatEngine):
         try:
             completion = self.client.chat.completions.create(model=self.model, **kwargs)
         except openai.OpenAIError as exc:
-            mapped = map_sdk_error(exc, sdk=openai, vendor=self.label)
+            mapped = sdk_error(exc, sdk=openai, vendor=self.label, key_setting=self.key_setting)
             if mapped is None:
                 raise
             raise mapped from exc

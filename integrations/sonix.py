@@ -14,36 +14,26 @@ The transcript JSON is `{"name", "transcript": [{"speaker", "start_time", "end_t
 "words": [{"text", "start_time", "end_time"}]}]}` with times in seconds; word texts
 may carry their leading space and trailing punctuation.
 
-Faults are mapped for the job runner: 429 (with Retry-After), 5xx, timeouts and
-connection errors are `TransientError`; other 4xx are `PermanentError` with Sonix's
-message; a reply that is not the documented JSON is `VendorReplyError`.
+Faults follow the rule every vendor shares (`integrations.base`); Sonix's own
+meanings for 402 and 403 are added as hints, an unknown media id is `SonixNotFound`,
+and a reply that is not the documented JSON is `VendorReplyError`.
 """
 
 from __future__ import annotations
 
-import email.utils
-import http.client
-import json
 import os
-import time
 import unicodedata
-import urllib.error
 import urllib.parse
-import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from integrations.base import HTTPVendor
 from integrations.errors import PermanentError, TransientError, VendorReplyError
 
 UPLOAD_CHUNK_BYTES = 1024 * 1024
-ERROR_HINTS = {
-    401: "Sonix does not recognise the API key; check SONIX_API_KEY.",
-    402: "Sonix reports a payment problem on the account; update billing at my.sonix.ai.",
-    403: "This Sonix account has no API access (a paid subscription is needed).",
-}
 
 
 class SonixNotFound(PermanentError):
@@ -57,9 +47,15 @@ class SonixMediaPage:
     total_pages: int
 
 
-class SonixClient:
-    """Talks to Sonix with a bearer key. No retries here: the job runner retries
-    transient faults with backoff, honouring Retry-After."""
+class SonixClient(HTTPVendor):
+    """Talks to Sonix with a bearer key; HTTP, timeouts and faults are the base's."""
+
+    label = "Sonix"
+    key_setting = "SONIX_API_KEY"
+    status_hints = {
+        402: "Sonix reports a payment problem on the account; update billing at my.sonix.ai.",
+        403: "This Sonix account may have no API access (a paid subscription is needed).",
+    }
 
     def __init__(
         self,
@@ -70,11 +66,11 @@ class SonixClient:
     ):
         from django.conf import settings
 
+        super().__init__(timeout=timeout)
         self.api_key = settings.SONIX_API_KEY if api_key is None else api_key
         if not self.api_key:
             raise PermanentError("Sonix is not configured: set SONIX_API_KEY.")
         self.base_url = (base_url or settings.SONIX_BASE_URL).rstrip("/")
-        self.timeout = timeout or settings.VENDOR_TIMEOUT_SECONDS
 
     # -- the API ---------------------------------------------------------------
 
@@ -148,89 +144,17 @@ class SonixClient:
 
     # -- HTTP ------------------------------------------------------------------
 
-    def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        query: dict[str, Any] | None = None,
-        body: bytes | Iterator[bytes] | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> Any:
-        url = self.base_url + path
-        if query:
-            url += "?" + urllib.parse.urlencode(query)
-        request = urllib.request.Request(
-            url,
-            data=body,
-            method=method,
-            headers={
-                "Authorization": f"Bearer {self.api_key}",
-                "Accept": "application/json",
-                "User-Agent": "Max/1.0 (+sonix client)",
-                **(headers or {}),
-            },
-        )
-        what = f"Sonix ({method} {path})"
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                raw = response.read()
-        except urllib.error.HTTPError as exc:
-            with exc:
-                raise _http_error(what, exc) from None
-        except TimeoutError as exc:
-            raise TransientError(f"{what} timed out after {self.timeout:.0f} s.") from exc
-        except urllib.error.URLError as exc:
-            if isinstance(exc.reason, TimeoutError):
-                raise TransientError(f"{what} timed out after {self.timeout:.0f} s.") from exc
-            raise TransientError(f"{what}: could not connect ({exc.reason}).") from exc
-        except (ConnectionError, http.client.HTTPException) as exc:
-            raise TransientError(f"{what}: the connection broke ({exc!r}).") from exc
-        try:
-            return json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise VendorReplyError(f"{what} answered with something that is not JSON.") from exc
+    def auth_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.api_key}"}
 
+    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        return self.send_json(method, self.base_url + path, **kwargs)
 
-def _http_error(what: str, exc: urllib.error.HTTPError) -> Exception:
-    code = exc.code
-    detail = _error_detail(exc)
-    if code == 429:
-        retry_after = _retry_after(exc.headers.get("Retry-After"))
-        return TransientError(f"{what}: too many requests (429).", retry_after=retry_after)
-    if code >= 500 or code == 408:
-        return TransientError(f"{what}: server error {code}{detail}.")
-    if code == 404:
-        return SonixNotFound(f"{what}: not found (404){detail}.")
-    hint = ERROR_HINTS.get(code, "")
-    return PermanentError(f"{what}: refused ({code}){detail}. {hint}".strip())
-
-
-def _error_detail(exc: urllib.error.HTTPError) -> str:
-    try:
-        raw = exc.read(4096)
-    except OSError:
-        return ""
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        return ""
-    message = data.get("error") or data.get("message") if isinstance(data, dict) else None
-    return f": {str(message)[:300]}" if message else ""
-
-
-def _retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
+    def status_error(
+        self, status: int, body: bytes, headers: Mapping[str, str]
+    ) -> TransientError | PermanentError:
+        error = super().status_error(status, body, headers)
+        return SonixNotFound(str(error)) if status == 404 else error
 
 
 def _quote(media_id: str) -> str:

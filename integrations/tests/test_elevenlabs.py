@@ -3,8 +3,8 @@
 import pytest
 
 from integrations.elevenlabs import ElevenLabsVoice
-from integrations.errors import PermanentError, TransientError, VendorReplyError
-from integrations.tests.elevenlabs_fake import FakeElevenLabs, audio_for, error
+from integrations.errors import PermanentError, VendorReplyError
+from integrations.tests.elevenlabs_fake import FakeElevenLabs, audio_for
 from integrations.tests.http_fake import Fault
 
 
@@ -53,33 +53,10 @@ def test_language_code_is_sent_only_to_models_that_take_it(fake):
     assert fake.requests[0]["body"]["language_code"] == "fr"
 
 
-def test_rate_limit_is_transient_with_retry_after(fake):
-    fake.script = [error(429, "too_many_concurrent_requests", {"Retry-After": "7"})]
-    with pytest.raises(TransientError) as caught:
-        voice(fake).synthesize(["Hola."], language_code="es")
-    assert caught.value.retry_after == 7
-
-
-def test_server_error_is_transient_and_bad_key_is_permanent(fake):
-    fake.script = [error(503, "busy")]
-    with pytest.raises(TransientError):
-        voice(fake).synthesize(["Hola."], language_code="es")
-    fake.script = [error(401, "invalid_api_key")]
-    with pytest.raises(PermanentError, match="ELEVENLABS_API_KEY") as caught:
-        voice(fake).synthesize(["Hola."], language_code="es")
-    assert not isinstance(caught.value, TransientError)
-
-
 def test_a_reply_that_is_not_audio_is_refused(fake):
     fake.script = [Fault(200, b'{"ok": true}', {"Content-Type": "application/json"})]
     with pytest.raises(VendorReplyError, match="instead of audio"):
         voice(fake).synthesize(["Hola."], language_code="es")
-
-
-def test_unreachable_is_transient():
-    engine = ElevenLabsVoice(api_key="k", base_url="http://127.0.0.1:9", timeout=2)
-    with pytest.raises(TransientError, match="reach"):
-        engine.synthesize(["Hola."], language_code="es")
 
 
 def test_without_a_key_it_says_what_is_missing(settings):

@@ -18,11 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from integrations.errors import (
-    PermanentError,
-    TransientError,
-    VendorReplyError,
-)
+from integrations.base import connection_error, timeout_error
+from integrations.errors import PermanentError, TransientError, VendorReplyError
 
 Segment = dict[str, Any]
 Word = dict[str, Any]
@@ -112,8 +109,10 @@ class TranscriptionEngine(ABC):
 
     def _map_error(self, exc: Exception) -> Exception | None:
         """Turn a vendor/SDK exception into TransientError or PermanentError (None: re-raise)."""
-        if isinstance(exc, TimeoutError | ConnectionError):
-            return TransientError(f"{self.label} did not answer in time ({exc}).")
+        if isinstance(exc, TimeoutError):
+            return timeout_error(self.label)
+        if isinstance(exc, ConnectionError):
+            return connection_error(self.label, exc)
         if isinstance(exc, ValueError | KeyError | TypeError):
             return VendorReplyError(f"{self.label} sent a reply Max cannot read ({exc}).")
         return None

@@ -22,7 +22,8 @@ from urllib.parse import urlsplit
 import numpy as np
 import openai
 
-from integrations.errors import PermanentError, TransientError, VendorReplyError, parse_retry_after
+from integrations.base import sdk_error
+from integrations.errors import VendorReplyError
 from integrations.transcription.audio import write_piece
 from integrations.transcription.base import (
     Audio,
@@ -37,7 +38,6 @@ from integrations.transcription.base import (
 
 OPENAI_MAX_UPLOAD_BYTES = 25 * 1000 * 1000  # "File uploads are currently limited to 25 MB"
 OPENAI_HOSTS = {"api.openai.com"}
-RETRYABLE_STATUS = {408, 409, 429}  # the statuses the SDK itself would retry, plus 5xx
 
 
 class OpenAITranscriptionEngine(TranscriptionEngine):
@@ -120,43 +120,14 @@ class OpenAITranscriptionEngine(TranscriptionEngine):
         return parse_verbose_json(body)
 
     def _map_error(self, exc: Exception) -> Exception | None:
-        label = self.label
-        if isinstance(exc, openai.APITimeoutError):
-            return TransientError(f"{label} did not answer in time.")
-        if isinstance(exc, openai.APIConnectionError):
-            return TransientError(f"{label} could not be reached ({exc.__cause__ or exc}).")
-        if isinstance(exc, openai.APIStatusError):
-            status = exc.status_code
-            detail = _error_detail(exc)
-            if status == 429:
-                return TransientError(
-                    f"{label} is rate-limiting requests (HTTP 429){detail}",
-                    retry_after=parse_retry_after(exc.response.headers),
-                )
-            if status >= 500 or status in RETRYABLE_STATUS:
-                return TransientError(
-                    f"{label} had a temporary fault (HTTP {status}){detail}",
-                    retry_after=parse_retry_after(exc.response.headers),
-                )
-            if status in (401, 403):
-                return PermanentError(
-                    f"{label} refused the API key (HTTP {status}){detail} Check OPENAI_API_KEY."
-                )
-            if status == 413:
-                return PermanentError(f"{label} says a piece of audio is too large (HTTP 413).")
-            return PermanentError(f"{label} rejected the request (HTTP {status}){detail}")
-        if isinstance(exc, openai.APIResponseValidationError):
-            return VendorReplyError(f"{label} sent a reply Max cannot read.")
-        return super()._map_error(exc)
-
-
-def _error_detail(exc: openai.APIStatusError) -> str:
-    body = exc.body
-    if isinstance(body, dict):
-        message = body.get("message") or (body.get("error") or {}).get("message")
-        if message:
-            return f": {str(message)[:300]}"
-    return "."
+        mapped = sdk_error(
+            exc,
+            sdk=openai,
+            vendor=self.label,
+            key_setting="OPENAI_API_KEY",
+            hints={413: "A piece of audio is too large for one request."},
+        )
+        return mapped or super()._map_error(exc)
 
 
 def parse_verbose_json(body: bytes | str | dict[str, Any]) -> list[Segment]:

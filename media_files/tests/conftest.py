@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from integrations.tests.sonix_fake import API_KEY, SonixServer
 from media_files.tests import media_factory
-from media_files.tests.sonix_fake import API_KEY, SonixServer
 
 BUCKET = "max-audio"
 

@@ -4,7 +4,6 @@
 """
 
 import email.utils
-import socket
 import time
 import unicodedata
 
@@ -15,7 +14,7 @@ from hypothesis import strategies as st
 
 from integrations.errors import PermanentError, TransientError, VendorReplyError
 from integrations.sonix import SonixClient, SonixNotFound, sonix_json_to_seed
-from media_files.tests.sonix_fake import API_KEY, sample_paragraphs
+from integrations.tests.sonix_fake import API_KEY, sample_paragraphs
 
 
 @pytest.fixture
@@ -59,7 +58,7 @@ def test_transcript_json_is_fetched(sonix, client):
 
 def test_the_bearer_key_is_sent(settings, sonix):
     sonix.add_media("abc", "Lecture")
-    with pytest.raises(PermanentError, match="does not recognise the API key"):
+    with pytest.raises(PermanentError, match="Sonix refused the API key.*Check SONIX_API_KEY"):
         SonixClient(api_key="wrong-key").get_media("abc")
     assert SonixClient(api_key=API_KEY).get_media("abc")["id"] == "abc"
 
@@ -70,26 +69,12 @@ def test_without_a_key_the_client_says_what_to_set(settings):
         SonixClient()
 
 
-def test_429_is_transient_and_honours_retry_after_seconds(sonix, client):
-    sonix.fail_next(429, body={"error": "Rate limit"}, headers={"Retry-After": "7"})
-    with pytest.raises(TransientError) as excinfo:
-        client.list_media()
-    assert excinfo.value.retry_after == 7
-
-
 def test_429_honours_an_http_date_retry_after(sonix, client):
     when = email.utils.formatdate(time.time() + 30, usegmt=True)
     sonix.fail_next(429, headers={"Retry-After": when})
     with pytest.raises(TransientError) as excinfo:
         client.list_media()
     assert 25 <= excinfo.value.retry_after <= 31
-
-
-@pytest.mark.parametrize("status", [500, 502, 503, 504])
-def test_server_errors_are_transient(sonix, client, status):
-    sonix.fail_next(status)
-    with pytest.raises(TransientError, match=f"server error {status}"):
-        client.get_media("abc")
 
 
 def test_unknown_media_is_not_found(sonix, client):
@@ -102,12 +87,6 @@ def test_media_ids_cannot_walk_the_api_path(sonix, client):
     with pytest.raises(SonixNotFound):
         client.get_media("../media/abc")
     assert ("GET", "/v1/media/..%2Fmedia%2Fabc") in sonix.requests
-
-
-def test_other_client_errors_are_permanent_with_sonix_message(sonix, client):
-    sonix.fail_next(400, body={"error": "Language is not supported"})
-    with pytest.raises(PermanentError, match="refused \\(400\\): Language is not supported"):
-        client.get_media("abc")
 
 
 def test_payment_problem_is_explained(sonix, client):
@@ -129,22 +108,6 @@ def test_a_reply_in_the_wrong_shape_is_a_vendor_reply_error(sonix, client):
     sonix.fail_next(200, body={"name": "x"})
     with pytest.raises(VendorReplyError, match="no word list"):
         client.get_transcript_json("abc")
-
-
-def test_a_timeout_is_transient(sonix):
-    sonix.fail_next(200, body={"media": []}, sleep=1.0)
-    with pytest.raises(TransientError, match="timed out"):
-        SonixClient(timeout=0.2).list_media()
-
-
-def test_connection_refused_is_transient(settings):
-    with socket.socket() as sock:  # a port nobody listens on
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    settings.SONIX_API_KEY = "k"
-    settings.SONIX_BASE_URL = f"http://127.0.0.1:{port}/v1"
-    with pytest.raises(TransientError, match="could not connect"):
-        SonixClient().list_media()
 
 
 # -- Sonix transcript → the seed's shape ---------------------------------------------

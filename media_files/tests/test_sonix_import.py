@@ -56,7 +56,7 @@ def test_a_sonix_outage_is_shown_not_a_crash(sonix, editor_client):
     response = editor_client.get(PAGE)
     assert response.status_code == 200
     assert "Could not list your Sonix recordings" in response.content.decode()
-    assert "server error 503" in response.content.decode()
+    assert "server error (HTTP 503)" in response.content.decode()
 
 
 def test_import_creates_rows_and_the_t1_of_finished_media(

@@ -287,7 +287,7 @@ def test_gave_up_jobs_fail_in_plain_words_and_retry_resumes(
     job = job_for(audio_file)
     assert job.status == Job.Status.FAILED
     assert job.error.startswith("Gave up after 3 attempts: ")
-    assert "temporary fault (HTTP 503): busy" in job.error
+    assert "server error (HTTP 503): busy" in job.error
     assert job.can_retry and audio_file.live_transcription is None
 
     plan = plan_pieces(path, engine=get_transcription_engine(), parallelism=1, max_piece_seconds=30)
