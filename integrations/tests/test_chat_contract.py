@@ -2,22 +2,24 @@
 
 Each vendor test server speaks that vendor's documented wire format (Anthropic Messages
 API with tool_use blocks; OpenAI chat completions with tool_calls), so these tests
-exercise the SDK's request building, response parsing and error classes for real.
+exercise the SDK's request building, response parsing and error classes for real. The
+faults every vendor shares are `VendorContract`'s; the offline stand-in, which talks to
+no one, keeps the part of the contract that is about answers.
 """
 
 import json
-import socket
 
 import pytest
 
 from integrations.errors import PermanentError, TransientError, VendorReplyError
 from integrations.llm import TRANSLATION_TOOL, get_chat_engine
-from integrations.llm_offline import OfflineChatEngine
+from integrations.llm_offline import OFFLINE_LABEL, OfflineChatEngine
+from integrations.tests.contract import Harness, VendorContract
 from integrations.tests.llm_fakes import (
     FAKES,
+    Reply,
     auto_translate,
     error,
-    hang,
     make_engine,
     prompt_segments,
     raw,
@@ -27,6 +29,7 @@ from integrations.tests.llm_fakes import (
 )
 
 VENDORS = ["anthropic", "openai"]
+CHAT_KEY_SETTINGS = {"anthropic": "ANTHROPIC_API_KEY", "openai": "OPENAI_API_KEY"}
 
 SEGMENTS = [
     {"id": 0, "text": "Good morning, everyone."},
@@ -120,62 +123,42 @@ def test_reply_without_the_tool_call_is_a_vendor_reply_error(vendor):
         )
 
 
-def test_malformed_body_is_not_retried_as_transient(vendor):
-    name, server = vendor
-    server.script = [raw(b"<html>gateway says hi</html>", content_type="text/html")]
-    with pytest.raises(PermanentError):
-        make_engine(name, server).complete_json(
-            system="s", prompt="p", schema={"type": "object"}, tool_name="t"
-        )
-
-
 # --- error mapping -----------------------------------------------------------------------
 
 
-def test_rate_limit_is_transient_and_carries_retry_after(vendor):
-    name, server = vendor
-    server.script = [error(429, "Slow down", headers={"retry-after": "17"})]
-    with pytest.raises(TransientError) as caught:
-        make_engine(name, server).complete(system="s", prompt="p")
-    assert caught.value.retry_after == 17
-    assert "429" in str(caught.value) and "Slow down" in str(caught.value)
+class ChatHarness(Harness):
+    def __init__(self, name: str, server):
+        self.name, self.server = name, server
+        self.key_setting = CHAT_KEY_SETTINGS[name]
+
+    def call(self, **options):
+        server = self.server
+        if "base_url" in options:  # make_engine reads the URL from the server it is given
+            server = type("Elsewhere", (), {"url": options.pop("base_url")})()
+        return make_engine(self.name, server, **options).complete(system="s", prompt="p")
+
+    def check_good(self, result):
+        assert result == "A reply from the fake model."
+
+    def answer_error(self, status, message, headers):
+        self.server.script = [error(status, message, headers=headers)]
+
+    def answer_slowly(self, seconds):
+        self.server.script = [Reply("text", "Too late.", delay=seconds)]
+
+    def answer_malformed(self):
+        self.server.script = [raw(b"<html>gateway says hi</html>", content_type="text/html")]
+
+    def url_at(self, root):
+        return root + "/v1" if self.name == "openai" else root
 
 
-@pytest.mark.parametrize("status", [500, 503, 529])
-def test_server_errors_are_transient(vendor, status):
-    name, server = vendor
-    server.script = [error(status, "Overloaded")]
-    with pytest.raises(TransientError, match=str(status)):
-        make_engine(name, server).complete(system="s", prompt="p")
-
-
-@pytest.mark.parametrize("status", [400, 401, 403, 404])
-def test_other_client_errors_are_permanent(vendor, status):
-    name, server = vendor
-    server.script = [error(status, "Bad thing")]
-    with pytest.raises(PermanentError) as caught:
-        make_engine(name, server).complete(system="s", prompt="p")
-    assert not isinstance(caught.value, TransientError)
-    assert "Bad thing" in str(caught.value)
-
-
-def test_timeout_is_transient(vendor):
-    name, server = vendor
-    server.script = [hang(1.5)]
-    with pytest.raises(TransientError, match="in time"):
-        make_engine(name, server, timeout=0.3).complete(system="s", prompt="p")
-
-
-def test_unreachable_server_is_transient(vendor):
-    name, _ = vendor
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    closed = type(
-        "Closed", (), {"url": f"http://127.0.0.1:{port}" + ("/v1" if name == "openai" else "")}
-    )()
-    with pytest.raises(TransientError, match="reach"):
-        make_engine(name, closed).complete(system="s", prompt="p")
+class TestChatContract(VendorContract):
+    @pytest.fixture(params=VENDORS)
+    def harness(self, request):
+        server = FAKES[request.param]().start()
+        yield ChatHarness(request.param, server)
+        server.stop()
 
 
 def test_the_sdk_retries_a_429_itself_honouring_retry_after(vendor):
@@ -310,6 +293,15 @@ def any_engine(request):
     server = FAKES[request.param]().start()
     yield make_engine(request.param, server)
     server.stop()
+
+
+def test_every_engine_completes_free_text(any_engine):
+    prompt = "Summarise this.\n\nContent: The implant needs six weeks to integrate."
+    reply = any_engine.complete(system="Be brief.", prompt=prompt)
+    if any_engine.is_offline:
+        assert reply == f"{OFFLINE_LABEL} The implant needs six weeks to integrate."
+    else:
+        assert reply == "A reply from the fake model."
 
 
 def test_every_engine_answers_every_segment_id(any_engine):
