@@ -1,4 +1,5 @@
-"""The offline stand-in drafts from the content of the prompt, never from its instructions."""
+"""The offline stand-in drafts from the content of the summaries' prompts, never from
+their instructions (here, not in integrations: the prompts are the summaries app's)."""
 
 import importlib
 
