@@ -4,7 +4,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -56,14 +56,9 @@ class ActivityFilterForm(forms.Form):
 
 
 def _url_of(obj) -> str:
-    """The object's own page, if it has one (pages of other apps may not be routed yet)."""
+    """The object's own page, if it has one (a language or a project type has none)."""
     get_url = getattr(obj, "get_absolute_url", None)
-    if get_url is None:
-        return ""
-    try:
-        return get_url()
-    except NoReverseMatch:
-        return ""
+    return get_url() if get_url is not None else ""
 
 
 def _activity_page(request, *, scope, title: str, context: dict):

@@ -9,7 +9,7 @@ class GlossaryConfig(AppConfig):
         from django.db.models.signals import post_save
 
         from glossary.models import DictionaryEntry
-        from translations.models import Language
+        from languages.models import Language
 
         # The services invalidate the matcher themselves; these catch saves made
         # elsewhere (the shared archive helper, fixtures, the shell) and a change of a

@@ -5,8 +5,8 @@ from django.db.models.functions import Lower
 
 from glossary.models import DictionaryEntry
 from glossary.services import file_too_large_message
+from languages.models import Language
 from max_site.stale import StaleSaveFormMixin
-from translations.models import Language
 
 SORTS = {
     "name": ("Name (A–Z)", (Lower("term_original"), "language_code")),

@@ -217,7 +217,7 @@ def _current_terms(code: str, ids: set[str]) -> dict[Any, Term | None]:
 
 def _build(language_code: str) -> Matcher:
     from glossary.models import DictionaryEntry
-    from translations.models import Language
+    from languages.models import Language
 
     boundaries = (
         Language.objects.filter(code=language_code)

@@ -37,8 +37,8 @@ from glossary.exchange import ImportFileError, ImportRow, detect_format, parse_c
 from glossary.matcher import Match, fold
 from glossary.models import DictionaryEntry
 from glossary.registry import matcher_for, matcher_invalidate
+from languages.models import Language
 from max_site.stale import refuse_stale
-from translations.models import Language
 
 TERM_LABELS = {"term_original": "original term", "term_corrected": "correct term"}
 

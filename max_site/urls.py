@@ -19,6 +19,7 @@ urlpatterns = [
     path("projects/", include("projects.urls")),
     path("media/", include("media_files.urls")),
     path("transcripts/", include("transcripts.urls")),
+    path("search/", include("search.urls")),
     path("glossary/", include("glossary.urls")),
     path("translations/", include("translations.urls")),
     path("summaries/", include("summaries.urls")),

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import F, Max
 from django.db.models.fields.json import KT
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from documents.labels import engine_label, version_label_explained
 from jobs.models import Job
@@ -75,10 +75,7 @@ def audio_files_with_status(audio_files: Iterable[AudioFile]) -> list[AudioFile]
 
 
 def _editor_url(transcription: Transcription) -> str:
-    try:
-        return reverse("transcripts:editor", args=[transcription.pk])
-    except NoReverseMatch:  # the transcript editor is not wired up (yet)
-        return ""
+    return reverse("transcripts:editor", args=[transcription.pk])
 
 
 def _machine_by(live: Transcription) -> str:

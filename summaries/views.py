@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jobs.models import Job
@@ -28,14 +28,6 @@ from summaries.queries import FEEDBACK_WINDOW_DAYS, feedback_dashboard, feedback
 from transcripts.models import Transcription
 
 FEEDBACK_PAGE_SIZE = 25
-
-
-def _url_or_empty(obj) -> str:
-    """The object's own page, if that app has routed it (other apps' pages come and go)."""
-    try:
-        return obj.get_absolute_url()
-    except (NoReverseMatch, AttributeError):
-        return ""
 
 
 def _messages_from(request, exc: ValidationError) -> None:
@@ -109,8 +101,8 @@ def transcript_summaries(request, transcription_pk):
     context = {
         "transcription": transcription,
         "audio_file": transcription.audio_file,
-        "project_url": _url_or_empty(transcription.audio_file.project),
-        "editor_url": _url_or_empty(transcription),
+        "project_url": transcription.audio_file.project.get_absolute_url(),
+        "editor_url": transcription.get_absolute_url(),
         "cards": cards,
         "missing": [c for c in cards if not c.exists],
         "job": job,

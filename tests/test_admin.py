@@ -8,8 +8,8 @@ from django.contrib import admin
 from django.urls import reverse
 
 from accounts.models import Activity
+from languages.models import Language
 from projects.models import Project, ProjectType
-from translations.models import Language
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +81,7 @@ def test_admins_add_project_types_and_languages(admin_client_):
     assert response.status_code == 302
     assert ProjectType.objects.get(slug="workshop").created_by is not None
     response = admin_client_.post(
-        reverse("admin:translations_language_add"),
+        reverse("admin:languages_language_add"),
         {"code": "ja", "name": "Japanese", "direction": "ltr", "active": "on"},
     )
     assert response.status_code == 302
@@ -92,7 +92,7 @@ def test_editors_cannot_reach_the_admin(editor_client):
     for url in (
         reverse("admin:index"),
         reverse("admin:projects_projecttype_changelist"),
-        reverse("admin:translations_language_changelist"),
+        reverse("admin:languages_language_changelist"),
     ):
         response = editor_client.get(url)
         assert response.status_code == 302 and "login" in response["Location"], url
@@ -202,7 +202,7 @@ def test_project_types_are_changed_and_archived_through_the_services(admin_clien
 def test_language_list_edits_go_through_the_service(admin_client_, staff_admin):
     german = Language.objects.get(code="de")
     english = Language.objects.get(code="en")
-    changelist = reverse("admin:translations_language_changelist")
+    changelist = reverse("admin:languages_language_changelist")
 
     def toggle(language, active: bool):
         data = {

@@ -68,7 +68,7 @@ def test_every_main_page_loads_without_a_policy_violation(world, staff_admin, wa
     for name, kwargs in [*XSS_PAGES, *EXTRA_PAGES]:
         console.clear()
         url = reverse(name, kwargs=kwargs(world))
-        if name == "transcripts:search":
+        if name == "search:page":
             url += "?q=alert"
         response = page.goto(url)
         assert response.status == 200, (name, response.status)

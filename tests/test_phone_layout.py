@@ -46,7 +46,7 @@ def demo(monkeypatch, settings, tmp_path):
         "summaries": f"/summaries/transcript/{transcription.pk}/",
         "feedback": "/summaries/feedback/",
         "activity": "/accounts/activity/",
-        "search": "/transcripts/search/?q=root+canal",
+        "search": "/search/?q=root+canal",
         "settings": "/summaries/settings/",
     }
 

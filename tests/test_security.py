@@ -496,7 +496,7 @@ def test_the_walk_covers_every_area():
     routes = all_routes()
     names = {r.name for r in routes}
     assert len(routes) > 100
-    for expected in ("projects:list", "transcripts:search", "accounts:activity", "admin:index"):
+    for expected in ("projects:list", "search:page", "accounts:activity", "admin:index"):
         assert expected in names
 
 
@@ -634,7 +634,7 @@ XSS_PAGES = [
             "object_id": w.entry.pk,
         },
     ),
-    ("transcripts:search", lambda w: {}),  # with ?q=alert below
+    ("search:page", lambda w: {}),  # with ?q=alert below
     ("admin:projects_project_changelist", lambda w: {}),
     ("admin:projects_project_change", lambda w: {"object_id": w.project.pk}),
     ("admin:media_files_audiofile_change", lambda w: {"object_id": w.audio.pk}),
@@ -651,7 +651,7 @@ def test_user_text_renders_inert(world, staff_admin, name, kwargs):
         path = reverse(name, kwargs=kwargs(world))
     except NoReverseMatch:
         pytest.skip(f"{name} is not routed yet")
-    response = client.get(path, {"q": "alert"} if name == "transcripts:search" else {})
+    response = client.get(path, {"q": "alert"} if name == "search:page" else {})
     assert response.status_code == 200
     text = body_of(response).decode()
     for payload in RAW_PAYLOADS:

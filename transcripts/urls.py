@@ -2,9 +2,8 @@ from django.urls import include, path
 
 app_name = "transcripts"
 
-# Three areas with separate owners: the transcription pipeline, the editor, and search.
+# The transcription pipeline (start, progress, re-transcribe) and the editor.
 urlpatterns = [
     path("", include("transcripts.urls_pipeline")),
     path("", include("transcripts.urls_editor")),
-    path("", include("transcripts.urls_search")),
 ]

@@ -2,15 +2,16 @@
 
 from django.utils.html import format_html
 
-from accounts.activity import Subject, plural, register_action, register_subjects, simple
+from accounts.activity import Subject, plural, register_action, register_subjects
 from integrations.llm import chat_engine_label
+from languages.models import Language
 from transcripts.activity import (
     finalized_version,
     kept_machine_text,
     restored_version,
     saved_version,
 )
-from translations.models import Language, Translation
+from translations.models import Translation
 
 
 def _language_names(cache: dict) -> dict[str, str]:
@@ -87,23 +88,3 @@ register_action(
 )
 register_action("translation.finalize", "Finalized a translation", finalized_version)
 register_action("translation.voiceover", "Made a voice-over", _voiceover)
-
-
-def _languages(ids):
-    return {
-        language.pk: Subject(f"the language {language.name} ({language.code})")
-        for language in Language.objects.filter(pk__in=ids)
-    }
-
-
-def _language_updated(entry, subject, cache):
-    after = entry.details.get("after") or {}
-    if set(after) == {"active"}:
-        verb = "offered" if after["active"] else "stopped offering"
-        return format_html("{} {} for translation", verb, subject)
-    return format_html("changed the {} of {}", ", ".join(sorted(after)) or "details", subject)
-
-
-register_subjects("translations.Language", _languages)
-register_action("language.create", "Added a language", simple("added {subject}"))
-register_action("language.update", "Changed a language", _language_updated)

@@ -18,8 +18,9 @@ from django.db.models import OuterRef, Subquery
 
 from integrations.llm import chat_engine_label
 from jobs.models import Job
+from languages.models import Language
 from transcripts.models import Transcription
-from translations.models import Language, Translation, TranslationVersion
+from translations.models import Translation, TranslationVersion
 from translations.services import placeholder_segments, translate_jobs_by_language
 
 # Copied from the seed (max-database-schema.md, "Query Patterns"), unchanged.

@@ -10,12 +10,13 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from languages.models import Language
 from transcripts.models import Transcription
 from translations import services
-from translations.models import Language, Translation, VoiceOver
+from translations.models import Translation, VoiceOver
 from translations.queries import overview_rows
 from translations.services import source_segments, translation_latest
 from translations.terms import consistency_report
@@ -24,14 +25,6 @@ from translations.terms import consistency_report
 def _messages_from(request, exc: ValidationError) -> None:
     for message in exc.messages:
         messages.error(request, message)
-
-
-def _url_or_empty(name: str, *args) -> str:
-    """Another app's page, if it has been routed yet."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
 
 
 def _transcription(pk) -> Transcription:
@@ -70,7 +63,7 @@ def overview(request, transcription_pk):
             "final_version": transcription.final_version,
             "targets": [row.language for row in rows if row.language.active],
             "outdated_count": sum(1 for row in rows if row.is_outdated),
-            "transcript_url": _url_or_empty("transcripts:editor", transcription.pk),
+            "transcript_url": reverse("transcripts:editor", args=[transcription.pk]),
         },
     )
 

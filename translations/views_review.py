@@ -21,7 +21,8 @@ from docx.oxml.ns import qn
 
 from documents.views import DocumentEditor
 from jobs.models import Job
-from translations.models import Language, Translation, VoiceOver
+from languages.models import Language
+from translations.models import Translation, VoiceOver
 from translations.services import (
     TRANSLATION_DOCUMENT,
     VOICEOVER_KIND,

@@ -16,12 +16,13 @@ from accounts.services import activity_record
 from documents.services import document_save_version
 from glossary.models import DictionaryEntry
 from jobs.models import Job
+from languages.models import Language
 from media_files.models import AudioFile
 from projects.models import ProjectType
 from summaries.models import GeneratedSummary, PromptTemplate
 from transcripts.document import TRANSCRIPT_DOCUMENT
 from transcripts.tests.test_editor_helpers import make_transcription
-from translations.models import Language, Translation
+from translations.models import Translation
 
 pytestmark = pytest.mark.django_db
 
@@ -142,7 +143,7 @@ def targets(editor, transcription):
         "glossary.dictionaryentry": DictionaryEntry.objects.create(
             term_original="implane", term_corrected="implant", created_by=editor
         ),
-        "translations.language": Language.objects.get(code="de"),
+        "languages.language": Language.objects.get(code="de"),
         "jobs.job": Job.objects.create(
             kind="transcribe", task_name="transcripts.tasks.transcribe", target=project
         ),
@@ -167,7 +168,7 @@ TARGET_BY_PREFIX = {
     "dictionary": "glossary.dictionaryentry",
     "dictionaryentry": "glossary.dictionaryentry",
     "project_type": "projects.projecttype",
-    "language": "translations.language",
+    "language": "languages.language",
     "job": "jobs.job",
 }
 

@@ -21,8 +21,8 @@ from glossary.services import (
     glossary_terms,
 )
 from glossary.tests.factories import DictionaryEntryFactory, seed_entries
+from languages.models import Language
 from max_site.stale import StaleEdit, edit_token
-from translations.models import Language
 
 pytestmark = pytest.mark.django_db
 

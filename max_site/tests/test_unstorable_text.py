@@ -66,7 +66,7 @@ def test_project_search(editor_client):
 
 
 def test_transcript_search(editor_client):
-    response = editor_client.get(reverse("transcripts:search") + "?q=%00")
+    response = editor_client.get(reverse("search:page") + "?q=%00")
     assert_refused(response, "The parameter “q”")
 
 
@@ -141,7 +141,7 @@ def test_json_bodies_are_checked(editor_client):
 
 def test_text_that_only_looks_like_an_escape_is_accepted(editor_client, transcription):
     # A backslash followed by "u0000" is ordinary text, in a field and inside JSON.
-    response = editor_client.get(reverse("transcripts:search"), {"q": "\\u0000"})
+    response = editor_client.get(reverse("search:page"), {"q": "\\u0000"})
     assert response.status_code == 200
     response = editor_client.post(
         reverse("transcripts:save", args=[transcription.pk]),

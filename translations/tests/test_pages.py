@@ -6,8 +6,8 @@ from django.urls import reverse
 from documents.services import document_finalize
 from glossary.models import DictionaryEntry
 from jobs.models import Job
+from languages.models import Language
 from translations import services
-from translations.models import Language
 from translations.queries import all_translations
 from translations.tests.conftest import add_english_version
 

@@ -8,8 +8,9 @@ from django.core.exceptions import ValidationError
 from accounts.models import Activity
 from documents.services import document_finalize
 from jobs.models import Job
+from languages.models import Language
 from translations import services
-from translations.models import Language, Translation, TranslationVersion
+from translations.models import Translation, TranslationVersion
 from translations.tests.conftest import add_english_version
 
 pytestmark = pytest.mark.django_db

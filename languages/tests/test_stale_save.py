@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
+from languages import services
+from languages.models import Language
 from max_site.stale import StaleEdit, edit_token
-from translations import services
-from translations.models import Language
 
 pytestmark = pytest.mark.django_db
 
@@ -14,7 +14,7 @@ def test_a_stale_language_save_is_refused_showing_the_newer_values(
     admin_client_, staff_admin, editor
 ):
     spanish = Language.objects.get(code="es")
-    url = reverse("admin:translations_language_change", args=[spanish.pk])
+    url = reverse("admin:languages_language_change", args=[spanish.pk])
     shown = admin_client_.get(url).context["adminform"].form.initial["based_on"]
     assert f'name="based_on" value="{shown}"' in admin_client_.get(url).content.decode()
 

@@ -7,8 +7,7 @@ from django.urls import NoReverseMatch, reverse
 
 from media_files.models import AudioFile
 from projects.models import Project, ProjectType
-from transcripts.models import Transcription, TranscriptionVersion
-from transcripts.search import (
+from search.queries import (
     MARK_START,
     MARK_STOP,
     editor_link,
@@ -16,6 +15,7 @@ from transcripts.search import (
     safe_snippet,
     search,
 )
+from transcripts.models import Transcription, TranscriptionVersion
 from translations.models import Translation, TranslationVersion
 
 pytestmark = pytest.mark.django_db
@@ -230,7 +230,7 @@ def test_plain_snippet_escapes_and_marks_every_occurrence():
 
 def test_search_page_shows_ranked_highlighted_results(editor_client, project, editor):
     transcription = make_transcription(project, editor)
-    response = editor_client.get(reverse("transcripts:search"), {"q": "root canal"})
+    response = editor_client.get(reverse("search:page"), {"q": "root canal"})
     assert response.status_code == 200
     body = response.content.decode()
     assert "1 result for" in body
@@ -243,17 +243,17 @@ def test_search_page_shows_ranked_highlighted_results(editor_client, project, ed
 
 def test_search_page_renders_the_query_and_payloads_inert(editor_client, project, editor):
     make_transcription(project, editor, [(0.0, 2.0, XSS)])
-    response = editor_client.get(reverse("transcripts:search"), {"q": "<script>alert(1)</script>"})
+    response = editor_client.get(reverse("search:page"), {"q": "<script>alert(1)</script>"})
     assert b"<script>alert(1)</script>" not in response.content
-    response = editor_client.get(reverse("transcripts:search"), {"q": "molars"})
+    response = editor_client.get(reverse("search:page"), {"q": "molars"})
     assert b"<script>alert(1)</script>" not in response.content
     assert b"<img src=x" not in response.content
 
 
 def test_search_page_with_no_query_or_stop_words_only(editor_client, project, editor):
     make_transcription(project, editor)
-    assert editor_client.get(reverse("transcripts:search")).status_code == 200
-    response = editor_client.get(reverse("transcripts:search"), {"q": "the"})
+    assert editor_client.get(reverse("search:page")).status_code == 200
+    response = editor_client.get(reverse("search:page"), {"q": "the"})
     assert b"Nothing matches" in response.content
 
 
@@ -268,12 +268,10 @@ def test_search_page_query_count_is_pinned(
         )
     # session, user, languages, rank ×2, details ×2 (one page of 20 of the 50 hits)
     with django_assert_max_num_queries(8):
-        response = editor_client.get(reverse("transcripts:search"), {"q": "molars molares or"})
+        response = editor_client.get(reverse("search:page"), {"q": "molars molares or"})
     assert response.status_code == 200
     assert response.content.count(b'class="search-hit card"') == 20
-    response = editor_client.get(
-        reverse("transcripts:search"), {"q": "molars or molares", "page": 3}
-    )
+    response = editor_client.get(reverse("search:page"), {"q": "molars or molares", "page": 3})
     assert response.content.count(b'class="search-hit card"') == 10
 
 

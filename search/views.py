@@ -4,7 +4,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from transcripts.search import MAX_HITS_PER_KIND, search
+from search.queries import MAX_HITS_PER_KIND, search
 
 RESULTS_PER_PAGE = 20
 MAX_QUERY_CHARS = 200
@@ -19,7 +19,7 @@ def search_page(request):
     )
     return render(
         request,
-        "transcripts/search.html",
+        "search/search.html",
         {
             "q": query,
             "page_obj": page_obj,

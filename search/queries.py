@@ -35,12 +35,12 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Concat, Greatest, Lower, Replace, StrIndex, Substr
-from django.urls import NoReverseMatch
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from languages.models import Language
 from transcripts.models import Transcription, TranscriptionVersion
-from translations.models import Language, Translation, TranslationVersion
+from translations.models import Translation, TranslationVersion
 
 # PostgreSQL text-search configurations for the languages Max works in; others use "simple".
 SEARCH_CONFIGS = {
@@ -97,13 +97,6 @@ def editor_link(url: str, start_seconds: float | None) -> str:
         return url
     t = f"{start_seconds:.2f}".rstrip("0").rstrip(".")
     return f"{url}?t={t}#t={t}"
-
-
-def _absolute_url(obj) -> str:
-    try:
-        return obj.get_absolute_url()
-    except NoReverseMatch:
-        return ""
 
 
 # --- shared query pieces -----------------------------------------------------------------
@@ -427,7 +420,7 @@ class SearchResults:
             snippet=row.snippet,
             rank=rank,
             start_seconds=row.start_seconds,
-            url=editor_link(_absolute_url(row), row.start_seconds),
+            url=editor_link(row.get_absolute_url(), row.start_seconds),
         )
 
 
