@@ -6,8 +6,13 @@ from django.utils.html import format_html
 
 from max_site.admin_mixins import NoDeleteAdminMixin, ServiceSaveAdminMixin
 from max_site.stale import StaleSaveFormMixin
-from summaries import services
 from summaries.models import FeedbackLog, GeneratedSummary, PromptTemplate, PromptVersion
+from summaries.services.templates import (
+    prompt_template_create,
+    prompt_template_revert,
+    prompt_template_update,
+    prompt_template_validate,
+)
 
 
 class PromptTemplateAdminForm(StaleSaveFormMixin, forms.ModelForm):
@@ -26,7 +31,7 @@ class PromptTemplateAdminForm(StaleSaveFormMixin, forms.ModelForm):
     def clean_template_content(self):
         content = self.cleaned_data["template_content"]
         try:
-            services.prompt_template_validate(content)
+            prompt_template_validate(content)
         except ValidationError as exc:
             raise forms.ValidationError(exc.messages) from exc
         return content
@@ -67,14 +72,14 @@ class PromptTemplateAdmin(ServiceSaveAdminMixin, NoDeleteAdminMixin, admin.Model
         content = form.cleaned_data["template_content"]
         notes = form.cleaned_data.get("change_notes", "")
         if change:
-            return services.prompt_template_update(
+            return prompt_template_update(
                 template=obj,
                 content=content,
                 changed_by=request.user,
                 change_notes=notes,
                 based_on=form.cleaned_data.get("based_on") or None,
             )
-        return services.prompt_template_create(
+        return prompt_template_create(
             template_name=obj.template_name,
             content=content,
             created_by=request.user,
@@ -100,7 +105,7 @@ class PromptVersionAdmin(NoDeleteAdminMixin, admin.ModelAdmin):
             return
         version = versions[0]
         try:
-            template = services.prompt_template_revert(
+            template = prompt_template_revert(
                 template=version.template,
                 version_number=version.version_number,
                 changed_by=request.user,

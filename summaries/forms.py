@@ -2,8 +2,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from max_site.stale import StaleSaveFormMixin
-from summaries import services
 from summaries.models import GeneratedSummary, PromptTemplate
+from summaries.services.templates import prompt_template_validate
 
 
 class PromptTemplateEditForm(StaleSaveFormMixin, forms.Form):
@@ -28,7 +28,7 @@ class PromptTemplateEditForm(StaleSaveFormMixin, forms.Form):
     def clean_template_content(self):
         content = self.cleaned_data["template_content"].replace("\r\n", "\n")
         try:
-            services.prompt_template_validate(content)
+            prompt_template_validate(content)
         except ValidationError as exc:
             raise forms.ValidationError(exc.messages) from exc
         return content

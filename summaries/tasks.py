@@ -4,7 +4,8 @@ from celery import shared_task
 from django.conf import settings
 
 from jobs.services import run_job
-from summaries.services import feedback_analyse_run, summaries_generate_run
+from summaries.services.feedback import feedback_analyse_run
+from summaries.services.generation import summaries_generate_run
 
 
 @shared_task(

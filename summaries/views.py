@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from jobs.models import Job
 from max_site.stale import StaleEdit, form_status
-from summaries import services, texts
+from summaries import texts
 from summaries.forms import (
     GENERATE_ALL,
     FeedbackFilterForm,
@@ -24,7 +24,11 @@ from summaries.forms import (
     SummaryGenerateForm,
 )
 from summaries.models import FeedbackLog, GeneratedSummary, PromptTemplate, PromptVersion
-from summaries.queries import FEEDBACK_WINDOW_DAYS, feedback_dashboard, feedback_entries
+from summaries.selectors import FEEDBACK_WINDOW_DAYS, feedback_dashboard, feedback_entries
+from summaries.services import editing
+from summaries.services.feedback import ANALYSE_KIND
+from summaries.services.generation import SUMMARIZE_KIND, summary_generate_request
+from summaries.services.templates import prompt_template_revert, prompt_template_update
 from transcripts.models import Transcription
 
 FEEDBACK_PAGE_SIZE = 25
@@ -86,7 +90,7 @@ def transcript_summaries(request, transcription_pk):
         .prefetch_related("feedback_examples")
     }
     templates = {t.template_name: t for t in PromptTemplate.objects.all()}
-    job = Job.for_target(transcription, services.SUMMARIZE_KIND).order_by("-created_at").first()
+    job = Job.for_target(transcription, SUMMARIZE_KIND).order_by("-created_at").first()
     notes = _generation_notes(job)
     cards = [
         SummaryCard(
@@ -133,7 +137,7 @@ def summary_generate(request, transcription_pk):
     else:
         types = [choice]
     try:
-        services.summary_generate_request(
+        summary_generate_request(
             transcription=transcription,
             summary_types=types,
             requested_by=request.user,
@@ -168,7 +172,7 @@ def summary_edit(request, pk):
             finalize = request.POST.get("action") == "finalize"
             try:
                 if finalize:
-                    services.summary_finalize(
+                    editing.summary_finalize(
                         summary=summary,
                         text=form.cleaned_data["text"],
                         finalized_by=request.user,
@@ -176,7 +180,7 @@ def summary_edit(request, pk):
                         require_checks=not form.cleaned_data["accept_warnings"],
                     )
                 else:
-                    services.summary_save_edit(
+                    editing.summary_save_edit(
                         summary=summary,
                         text=form.cleaned_data["text"],
                         edited_by=request.user,
@@ -230,7 +234,7 @@ def summary_finalize(request, pk):
         messages.error(request, "The form was incomplete; reload the page and try again.")
         return back
     try:
-        services.summary_finalize(
+        editing.summary_finalize(
             summary=summary,
             finalized_by=request.user,
             based_on=form.cleaned_data["based_on"],
@@ -310,7 +314,7 @@ def feedback_detail(request, pk):
         "feedback": feedback,
         "summary": feedback.summary,
         "pieces": texts.diff_pieces(feedback.generated_text, feedback.user_edited_text),
-        "job": Job.for_target(feedback, services.ANALYSE_KIND).order_by("-created_at").first(),
+        "job": Job.for_target(feedback, ANALYSE_KIND).order_by("-created_at").first(),
         "used_in": feedback.used_as_example_in.count(),
         "can_edit_templates": request.user.has_perm("summaries.change_prompttemplate"),
     }
@@ -335,7 +339,7 @@ def template_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         before = template.version_number
         try:
-            template = services.prompt_template_update(
+            template = prompt_template_update(
                 template=template,
                 content=form.cleaned_data["template_content"],
                 changed_by=request.user,
@@ -400,7 +404,7 @@ def template_revert(request, pk):
         return redirect("summaries:template_history", pk=template.pk)
     number = form.cleaned_data["version_number"]
     try:
-        template = services.prompt_template_revert(
+        template = prompt_template_revert(
             template=template,
             version_number=number,
             changed_by=request.user,

@@ -337,7 +337,7 @@ def _stale_cases(editor):
     from glossary.services import entry_create, entry_update
     from projects import services as project_services
     from summaries.models import PromptTemplate
-    from summaries.services import prompt_template_update
+    from summaries.services.templates import prompt_template_update
 
     project = Project.objects.create(
         name="Implants 2025",

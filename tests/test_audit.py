@@ -137,7 +137,7 @@ def _translation_finalize(s):
 
 def _summary_edit(s):
     from summaries.models import GeneratedSummary
-    from summaries.services import summary_save_edit
+    from summaries.services.editing import summary_save_edit
 
     s["summary"] = GeneratedSummary.objects.create(
         transcription=s["t"], summary_type="email", generated_text="Dear all"
@@ -152,7 +152,7 @@ def _summary_edit(s):
 
 
 def _summary_finalize(s):
-    from summaries.services import summary_finalize
+    from summaries.services.editing import summary_finalize
 
     summary_finalize(summary=s["summary"], finalized_by=s["user"], based_on=s["summary"].edit_token)
 
@@ -184,7 +184,7 @@ def _dictionary_archive(s):
 
 def _template_update(s):
     from summaries.models import PromptTemplate
-    from summaries.services import prompt_template_update
+    from summaries.services.templates import prompt_template_update
 
     s["template"] = PromptTemplate.objects.get(template_name="email_summary")
     prompt_template_update(
@@ -196,7 +196,7 @@ def _template_update(s):
 
 
 def _template_revert(s):
-    from summaries.services import prompt_template_revert
+    from summaries.services.templates import prompt_template_revert
 
     prompt_template_revert(template=s["template"], version_number=1, changed_by=s["user"])
 

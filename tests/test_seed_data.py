@@ -66,7 +66,7 @@ def test_running_the_data_migrations_again_is_a_no_op():
 
 
 def test_data_migrations_leave_edited_seed_rows_alone(system_user):
-    from summaries.services import prompt_template_update
+    from summaries.services.templates import prompt_template_update
 
     template = PromptTemplate.objects.get(template_name="email_summary")
     prompt_template_update(

@@ -68,7 +68,10 @@ def use_engine(monkeypatch):
     """Make the summaries services use `engine` wherever they ask for the configured one."""
 
     def install(engine: ChatEngine) -> ChatEngine:
-        monkeypatch.setattr("summaries.services.get_chat_engine", lambda name=None: engine)
+        for module in ("generation", "feedback"):
+            monkeypatch.setattr(
+                f"summaries.services.{module}.get_chat_engine", lambda name=None: engine
+            )
         return engine
 
     return install

@@ -5,8 +5,11 @@ import pytest
 from integrations.llm_anthropic import AnthropicChatEngine
 from integrations.tests.llm_fakes import FakeAnthropic, error, refusal, text, tool
 from jobs.models import Job
-from summaries import services
 from summaries.models import GeneratedSummary
+from summaries.services.drafts import MAX_TOKENS
+from summaries.services.editing import summary_finalize
+from summaries.services.feedback import ANALYSIS_SCHEMA
+from summaries.services.generation import summary_generate_request
 from summaries.tests.conftest import FINAL_TEXT, make_final
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +30,7 @@ def claude(settings):
 
 def run(transcription, user, capture, types):
     with capture(execute=True):
-        job = services.summary_generate_request(
+        job = summary_generate_request(
             transcription=transcription, summary_types=types, requested_by=user
         )
     job.refresh_from_db()
@@ -69,7 +72,7 @@ def test_three_texts_are_written_by_claude(
     assert len(claude.requests) == 3
     first = claude.requests[0]
     assert first["model"] == "claude-test"
-    assert first["max_tokens"] == services.MAX_TOKENS["email"]
+    assert first["max_tokens"] == MAX_TOKENS["email"]
     assert FINAL_TEXT in claude.prompt_of(first)
     assert "Dr. Soto" in claude.system_of(first)
 
@@ -132,7 +135,7 @@ def test_finalize_asks_claude_for_tone_and_structure_through_a_tool(
         {"tone_changes": ["less formal"], "structure_changes": ["added a closing line"]}
     )
     with django_capture_on_commit_callbacks(execute=True):
-        feedback = services.summary_finalize(
+        feedback = summary_finalize(
             summary=summary,
             finalized_by=editor,
             based_on=summary.edit_token,
@@ -143,4 +146,4 @@ def test_finalize_asks_claude_for_tone_and_structure_through_a_tool(
     assert feedback.structure_changes == ["added a closing line"]
     request = claude.requests[0]
     assert request["tool_choice"] == {"type": "tool", "name": "record_edit_analysis"}
-    assert request["tools"][0]["input_schema"] == services.ANALYSIS_SCHEMA
+    assert request["tools"][0]["input_schema"] == ANALYSIS_SCHEMA

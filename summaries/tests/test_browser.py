@@ -8,8 +8,8 @@ from celery import current_app
 from playwright.sync_api import expect
 
 from jobs.models import Job
-from summaries import services
 from summaries.models import FeedbackLog, GeneratedSummary
+from summaries.services.generation import SUMMARIZE_KIND
 from summaries.tasks import generate_summary
 from summaries.tests.conftest import FINAL_TEXT, make_final
 
@@ -71,4 +71,4 @@ def test_generate_watch_edit_finalize(page, editor, transcription, queued_not_ru
     page.goto("/summaries/feedback/")
     expect(page.get_by_text(re.compile(r"No finalized email texts", re.IGNORECASE))).to_be_visible()
     expect(page.get_by_role("table", name="Email totals")).to_have_count(0)
-    assert job.kind == services.SUMMARIZE_KIND
+    assert job.kind == SUMMARIZE_KIND

@@ -9,8 +9,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from jobs.models import Job
-from summaries import services
 from summaries.models import FeedbackLog, GeneratedSummary
+from summaries.services.editing import summary_finalize
+from summaries.services.generation import SUMMARIZE_KIND, summary_generate_request
 from summaries.tests.conftest import ScriptedChatEngine, make_final
 from tests.concurrency import at_once
 
@@ -21,7 +22,7 @@ LONG_POST = "Root canals, demystified. " * 12  # LinkedIn's check is 150 charact
 
 def generate(transcription, user, capture, types):
     with capture(execute=True):
-        job = services.summary_generate_request(
+        job = summary_generate_request(
             transcription=transcription, summary_types=types, requested_by=user
         )
     job.refresh_from_db()
@@ -60,12 +61,12 @@ def test_finalize_refuses_an_offline_draft_unless_a_human_rewrote_it(
     summary = GeneratedSummary.objects.get()
 
     with pytest.raises(ValidationError, match="offline draft, not a summary") as refused:
-        services.summary_finalize(summary=summary, finalized_by=editor, based_on=summary.edit_token)
+        summary_finalize(summary=summary, finalized_by=editor, based_on=summary.edit_token)
     assert "Replace it with your own text" in refused.value.messages[0]
     assert "configure a language model" in refused.value.messages[0]
     # Adding a sign-off to the stand-in does not make it a summary.
     with pytest.raises(ValidationError, match="offline draft"):
-        services.summary_finalize(
+        summary_finalize(
             summary=summary,
             finalized_by=editor,
             based_on=summary.edit_token,
@@ -73,7 +74,7 @@ def test_finalize_refuses_an_offline_draft_unless_a_human_rewrote_it(
         )
     assert not FeedbackLog.objects.exists()
 
-    services.summary_finalize(
+    summary_finalize(
         summary=summary,
         finalized_by=editor,
         based_on=summary.edit_token,
@@ -187,18 +188,18 @@ def test_generate_pressed_again_while_the_job_waits_returns_that_job(
     final_transcription, editor, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False):
-        first = services.summary_generate_request(
+        first = summary_generate_request(
             transcription=final_transcription, summary_types=["email", "blog"], requested_by=editor
         )
-        again = services.summary_generate_request(
+        again = summary_generate_request(
             transcription=final_transcription, summary_types=["email"], requested_by=editor
         )
         assert again == first
         with pytest.raises(ValidationError, match="already being written"):
-            services.summary_generate_request(
+            summary_generate_request(
                 transcription=final_transcription, summary_types=["linkedin"], requested_by=editor
             )
-    assert Job.objects.filter(kind=services.SUMMARIZE_KIND).count() == 1
+    assert Job.objects.filter(kind=SUMMARIZE_KIND).count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
@@ -206,12 +207,12 @@ def test_two_generate_requests_at_once_start_one_job(transcription, editor, othe
     settings.CELERY_TASK_ALWAYS_EAGER = False  # keep the job queued: this is about starting
     make_final(transcription, "Welcome to the lecture on endodontics.", editor)
     jobs = at_once(
-        lambda user: services.summary_generate_request(
+        lambda user: summary_generate_request(
             transcription=transcription, summary_types=["email"], requested_by=user
         ),
         [editor, other_editor],
     )
-    assert Job.objects.filter(kind=services.SUMMARIZE_KIND).count() == 1
+    assert Job.objects.filter(kind=SUMMARIZE_KIND).count() == 1
     assert jobs[0].pk == jobs[1].pk
 
 

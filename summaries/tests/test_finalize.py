@@ -6,8 +6,9 @@ from django.core.exceptions import ValidationError
 from accounts.models import Activity
 from integrations.errors import VendorReplyError
 from jobs.models import Job
-from summaries import services
 from summaries.models import FeedbackLog, GeneratedSummary
+from summaries.services.editing import summary_finalize, summary_save_edit
+from summaries.services.feedback import ANALYSE_KIND
 from summaries.tests.conftest import ScriptedChatEngine
 
 pytestmark = pytest.mark.django_db
@@ -25,11 +26,11 @@ def summary(final_transcription):
 
 def finalize(summary, user, text=None, capture=None):
     if capture is None:
-        return services.summary_finalize(
+        return summary_finalize(
             summary=summary, finalized_by=user, based_on=summary.edit_token, text=text
         )
     with capture(execute=True):
-        feedback = services.summary_finalize(
+        feedback = summary_finalize(
             summary=summary, finalized_by=user, based_on=summary.edit_token, text=text
         )
     feedback.refresh_from_db()
@@ -82,7 +83,7 @@ def test_finalizing_the_draft_unchanged_leaves_user_edited_text_empty(summary, e
 
 
 def test_finalizing_saved_edits_without_new_text_uses_the_saved_edits(summary, editor):
-    summary = services.summary_save_edit(
+    summary = summary_save_edit(
         summary=summary, text=EDITED, edited_by=editor, based_on=summary.edit_token
     )
     feedback = finalize(summary, editor)
@@ -95,7 +96,7 @@ def test_a_finalized_text_can_never_be_changed_again(summary, editor, other_edit
     with pytest.raises(ValidationError, match="finalized texts can't be changed"):
         finalize(summary, other_editor, "Overwrite!")
     with pytest.raises(ValidationError, match="finalized texts can't be changed"):
-        services.summary_save_edit(
+        summary_save_edit(
             summary=summary, text="Overwrite!", edited_by=other_editor, based_on=summary.edit_token
         )
     summary.refresh_from_db()
@@ -105,15 +106,13 @@ def test_a_finalized_text_can_never_be_changed_again(summary, editor, other_edit
 
 def test_a_stale_save_is_refused_and_changes_nothing(summary, editor, other_editor):
     token = summary.edit_token
-    services.summary_save_edit(
-        summary=summary, text="First edit.", edited_by=editor, based_on=token
-    )
+    summary_save_edit(summary=summary, text="First edit.", edited_by=editor, based_on=token)
     with pytest.raises(ValidationError, match="changed while you were editing"):
-        services.summary_save_edit(
+        summary_save_edit(
             summary=summary, text="Second edit.", edited_by=other_editor, based_on=token
         )
     with pytest.raises(ValidationError, match="changed while you were editing"):
-        services.summary_finalize(
+        summary_finalize(
             summary=summary, finalized_by=other_editor, based_on=token, text="Second edit."
         )
     summary.refresh_from_db()
@@ -121,17 +120,17 @@ def test_a_stale_save_is_refused_and_changes_nothing(summary, editor, other_edit
 
 
 def test_saving_edits_keeps_the_previous_text_in_the_activity_log(summary, editor):
-    summary = services.summary_save_edit(
+    summary = summary_save_edit(
         summary=summary, text="One.\r\nTwo.", edited_by=editor, based_on=summary.edit_token
     )
     assert summary.user_edited_text == "One.\nTwo."
-    summary = services.summary_save_edit(
+    summary = summary_save_edit(
         summary=summary, text="Three.", edited_by=editor, based_on=summary.edit_token
     )
     latest = Activity.objects.filter(action="summary.edit").order_by("-created_at").first()
     assert latest.details["previous_user_edited_text"] == "One.\nTwo."
     # Saving the AI draft's own text means "no edits".
-    summary = services.summary_save_edit(
+    summary = summary_save_edit(
         summary=summary, text=DRAFT, edited_by=editor, based_on=summary.edit_token
     )
     assert summary.user_edited_text is None
@@ -139,7 +138,7 @@ def test_saving_edits_keeps_the_previous_text_in_the_activity_log(summary, edito
 
 def test_empty_text_is_refused(summary, editor):
     with pytest.raises(ValidationError, match="The text is empty"):
-        services.summary_save_edit(
+        summary_save_edit(
             summary=summary, text="  \n ", edited_by=editor, based_on=summary.edit_token
         )
     with pytest.raises(ValidationError, match="The text is empty"):
@@ -152,7 +151,7 @@ def test_without_a_model_tone_and_structure_stay_empty_and_no_job_runs(
     summary, editor, django_capture_on_commit_callbacks
 ):
     feedback = finalize(summary, editor, EDITED, django_capture_on_commit_callbacks)
-    assert not Job.objects.filter(kind=services.ANALYSE_KIND).exists()
+    assert not Job.objects.filter(kind=ANALYSE_KIND).exists()
     assert feedback.tone_changes == [] and feedback.structure_changes == []
 
 
@@ -168,7 +167,7 @@ def test_with_a_model_a_job_fills_tone_and_structure_changes(
         )
     )
     feedback = finalize(summary, editor, EDITED, django_capture_on_commit_callbacks)
-    job = Job.for_target(feedback, services.ANALYSE_KIND).get()
+    job = Job.for_target(feedback, ANALYSE_KIND).get()
     assert job.status == Job.Status.SUCCEEDED, job.error
     assert feedback.tone_changes == ["more casual", "removed technical jargon"]
     assert feedback.structure_changes == ["added bullet points"]
@@ -185,7 +184,7 @@ def test_a_malformed_analysis_fails_its_job_but_keeps_the_feedback(
 ):
     use_engine(ScriptedChatEngine(json_reply=lambda system, prompt: {"tone_changes": "casual"}))
     feedback = finalize(summary, editor, EDITED, django_capture_on_commit_callbacks)
-    job = Job.for_target(feedback, services.ANALYSE_KIND).get()
+    job = Job.for_target(feedback, ANALYSE_KIND).get()
     assert job.status == Job.Status.FAILED and "tone_changes" in job.error
     assert feedback.tone_changes == [] and len(feedback.changes) == 4
     summary.refresh_from_db()
@@ -197,7 +196,7 @@ def test_a_refused_analysis_fails_clearly(
 ):
     use_engine(ScriptedChatEngine(json_reply=lambda s, p: VendorReplyError("declined")))
     feedback = finalize(summary, editor, EDITED, django_capture_on_commit_callbacks)
-    job = Job.for_target(feedback, services.ANALYSE_KIND).get()
+    job = Job.for_target(feedback, ANALYSE_KIND).get()
     assert job.status == Job.Status.FAILED and job.error == "declined"
 
 
@@ -218,6 +217,6 @@ def test_a_misconfigured_engine_never_blocks_finalizing(
     feedback = finalize(summary, editor, EDITED, django_capture_on_commit_callbacks)
     summary.refresh_from_db()
     assert summary.is_finalized
-    job = Job.for_target(feedback, services.ANALYSE_KIND).get()
+    job = Job.for_target(feedback, ANALYSE_KIND).get()
     assert job.status == Job.Status.FAILED
     assert job.error == "Claude is not configured: set ANTHROPIC_API_KEY."

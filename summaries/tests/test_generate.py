@@ -5,8 +5,11 @@ from django.core.exceptions import ValidationError
 from accounts.models import Activity
 from integrations.errors import TransientError, VendorReplyError
 from jobs.models import Job
-from summaries import services
 from summaries.models import FeedbackLog, GeneratedSummary, PromptTemplate
+from summaries.services.editing import summary_finalize, summary_save_edit
+from summaries.services.feedback import ANALYSE_TASK
+from summaries.services.generation import GENERATE_TASK, summary_generate_request
+from summaries.services.templates import prompt_template_update
 from summaries.tests.conftest import FINAL_TEXT, ScriptedChatEngine, make_final
 from transcripts.models import TranscriptionVersion
 
@@ -17,7 +20,7 @@ ALL = ["email", "linkedin", "blog"]
 
 def generate(transcription, user, capture, types=ALL, **kwargs):
     with capture(execute=True):
-        job = services.summary_generate_request(
+        job = summary_generate_request(
             transcription=transcription, summary_types=types, requested_by=user, **kwargs
         )
     job.refresh_from_db()
@@ -29,9 +32,9 @@ def by_type(transcription):
 
 
 def test_summary_tasks_go_to_the_summaries_queue():
-    route = current_app.amqp.router.route({}, services.GENERATE_TASK)
+    route = current_app.amqp.router.route({}, GENERATE_TASK)
     assert route["queue"].name == "summaries"
-    assert current_app.amqp.router.route({}, services.ANALYSE_TASK)["queue"].name == "summaries"
+    assert current_app.amqp.router.route({}, ANALYSE_TASK)["queue"].name == "summaries"
 
 
 def test_generates_three_texts_from_the_final_transcript_with_the_latest_template(
@@ -39,7 +42,7 @@ def test_generates_three_texts_from_the_final_transcript_with_the_latest_templat
 ):
     engine = use_engine(ScriptedChatEngine(lambda system, prompt: f"Draft for: {prompt[:30]}"))
     email = PromptTemplate.objects.get(template_name="email_summary")
-    services.prompt_template_update(
+    prompt_template_update(
         template=email,
         content="Two sentences, JSON-free: no {{braces}}.\nContent: {transcription_text}",
         changed_by=editor,
@@ -96,7 +99,7 @@ def test_the_offline_engine_writes_labelled_drafts(
 
 def test_generating_without_a_final_transcript_is_refused(transcription, editor):
     with pytest.raises(ValidationError, match="no final version yet"):
-        services.summary_generate_request(
+        summary_generate_request(
             transcription=transcription, summary_types=ALL, requested_by=editor
         )
     assert not Job.objects.exists() and not GeneratedSummary.objects.exists()
@@ -106,7 +109,7 @@ def test_a_job_whose_final_version_went_away_fails_clearly(
     final_transcription, editor, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        job = services.summary_generate_request(
+        job = summary_generate_request(
             transcription=final_transcription, summary_types=["email"], requested_by=editor
         )
     final_transcription.final_version = None
@@ -121,7 +124,7 @@ def test_a_job_whose_final_version_went_away_fails_clearly(
 
 def test_unknown_types_are_refused(final_transcription, editor):
     with pytest.raises(ValidationError, match="Unknown summary type"):
-        services.summary_generate_request(
+        summary_generate_request(
             transcription=final_transcription, summary_types=["tweet"], requested_by=editor
         )
 
@@ -168,11 +171,11 @@ def test_a_template_without_the_placeholder_fails_with_a_clear_message(
 
 
 def test_a_second_request_while_one_runs_is_refused(final_transcription, editor):
-    services.summary_generate_request(
+    summary_generate_request(
         transcription=final_transcription, summary_types=["email"], requested_by=editor
     )  # queued; its on_commit never runs in this test
     with pytest.raises(ValidationError, match="already being written"):
-        services.summary_generate_request(
+        summary_generate_request(
             transcription=final_transcription, summary_types=["blog"], requested_by=editor
         )
     assert Job.objects.count() == 1
@@ -270,12 +273,12 @@ def test_an_edited_text_is_only_replaced_with_explicit_confirmation(
     use_engine(ScriptedChatEngine(lambda system, prompt: next(answers)))
     generate(final_transcription, editor, django_capture_on_commit_callbacks, ["email"])
     summary = by_type(final_transcription)["email"]
-    services.summary_save_edit(
+    summary_save_edit(
         summary=summary, text="My careful edit.", edited_by=editor, based_on=summary.edit_token
     )
 
     with pytest.raises(ValidationError, match="Replace my edits"):
-        services.summary_generate_request(
+        summary_generate_request(
             transcription=final_transcription, summary_types=["email"], requested_by=editor
         )
     assert by_type(final_transcription)["email"].user_edited_text == "My careful edit."
@@ -301,10 +304,10 @@ def test_a_finalized_text_is_never_regenerated(
     use_engine(ScriptedChatEngine(lambda system, prompt: "Draft."))
     generate(final_transcription, editor, django_capture_on_commit_callbacks, ["linkedin"])
     summary = by_type(final_transcription)["linkedin"]
-    services.summary_finalize(summary=summary, finalized_by=editor, based_on=summary.edit_token)
+    summary_finalize(summary=summary, finalized_by=editor, based_on=summary.edit_token)
     for replace in (False, True):
         with pytest.raises(ValidationError, match="finalized texts are never replaced"):
-            services.summary_generate_request(
+            summary_generate_request(
                 transcription=final_transcription,
                 summary_types=["linkedin"],
                 requested_by=editor,
@@ -319,11 +322,11 @@ def test_edits_made_while_the_job_waited_are_kept(
     use_engine(ScriptedChatEngine(lambda system, prompt: next(answers)))
     generate(final_transcription, editor, django_capture_on_commit_callbacks, ["email"])
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        job = services.summary_generate_request(
+        job = summary_generate_request(
             transcription=final_transcription, summary_types=["email"], requested_by=editor
         )
     summary = by_type(final_transcription)["email"]
-    services.summary_save_edit(
+    summary_save_edit(
         summary=summary,
         text="Edited meanwhile.",
         edited_by=other_editor,
@@ -370,7 +373,7 @@ def _finalized_feedback(transcription, editor, summary_type, draft, final):
     summary = GeneratedSummary.objects.create(
         transcription=transcription, summary_type=summary_type, generated_text=draft
     )
-    return services.summary_finalize(
+    return summary_finalize(
         summary=summary, finalized_by=editor, based_on=summary.edit_token, text=final
     )
 

@@ -2,8 +2,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from max_site.stale import edit_token
-from summaries import services
 from summaries.models import PromptTemplate
+from summaries.services.templates import prompt_template_revert, prompt_template_update
 
 pytestmark = pytest.mark.django_db
 
@@ -15,7 +15,7 @@ def email_template():
 
 def test_update_adds_a_version_and_keeps_the_old_content(email_template, editor):
     old = email_template.template_content
-    services.prompt_template_update(
+    prompt_template_update(
         template=email_template,
         content="Two sentences only.\n\n{transcription_text}",
         changed_by=editor,
@@ -31,10 +31,10 @@ def test_update_adds_a_version_and_keeps_the_old_content(email_template, editor)
 
 def test_revert_creates_a_new_version_with_the_old_content(email_template, editor):
     original = email_template.template_content
-    services.prompt_template_update(
+    prompt_template_update(
         template=email_template, content="B {transcription_text}", changed_by=editor
     )
-    services.prompt_template_revert(template=email_template, version_number=1, changed_by=editor)
+    prompt_template_revert(template=email_template, version_number=1, changed_by=editor)
     email_template.refresh_from_db()
     assert email_template.version_number == 3
     assert email_template.template_content == original
@@ -52,7 +52,7 @@ def test_revert_creates_a_new_version_with_the_old_content(email_template, edito
 )
 def test_bad_templates_are_refused_and_change_nothing(email_template, editor, content, message):
     with pytest.raises(ValidationError) as exc:
-        services.prompt_template_update(template=email_template, content=content, changed_by=editor)
+        prompt_template_update(template=email_template, content=content, changed_by=editor)
     assert message in " ".join(exc.value.messages)
     email_template.refresh_from_db()
     assert email_template.version_number == 1 and email_template.versions.count() == 1
@@ -120,7 +120,7 @@ def test_settings_page_edits_through_the_service(admin_client_, email_template):
 def test_settings_page_refuses_a_stale_save(admin_client_, email_template, editor):
     url = f"/summaries/settings/templates/{email_template.pk}/"
     shown = admin_client_.get(url).context["form"].initial["based_on"]
-    services.prompt_template_update(
+    prompt_template_update(
         template=email_template, content="Other {transcription_text}", changed_by=editor
     )
     response = admin_client_.post(
@@ -147,13 +147,13 @@ def test_settings_page_refuses_a_stale_save(admin_client_, email_template, edito
 def test_template_changes_are_recorded_in_the_activity_log(email_template, editor):
     from accounts.models import Activity
 
-    services.prompt_template_update(
+    prompt_template_update(
         template=email_template,
         content="A {transcription_text}",
         changed_by=editor,
         change_notes="why",
     )
-    services.prompt_template_revert(template=email_template, version_number=1, changed_by=editor)
+    prompt_template_revert(template=email_template, version_number=1, changed_by=editor)
     update, revert = Activity.objects.filter(target_id=email_template.pk).order_by("created_at")
     assert update.action == "prompt_template.update" and update.actor == editor
     assert update.details == {
@@ -168,7 +168,7 @@ def test_template_changes_are_recorded_in_the_activity_log(email_template, edito
 def test_an_unchanged_save_creates_no_version_and_no_activity(email_template, editor):
     from accounts.models import Activity
 
-    services.prompt_template_update(
+    prompt_template_update(
         template=email_template, content=email_template.template_content, changed_by=editor
     )
     email_template.refresh_from_db()
@@ -178,20 +178,16 @@ def test_an_unchanged_save_creates_no_version_and_no_activity(email_template, ed
 
 def test_a_placeholder_with_a_format_spec_is_refused(email_template, editor):
     with pytest.raises(ValidationError, match="exactly"):
-        services.prompt_template_update(
+        prompt_template_update(
             template=email_template, content="{transcription_text:>10}", changed_by=editor
         )
 
 
 def test_reverting_to_a_missing_or_identical_version_is_refused(email_template, editor):
     with pytest.raises(ValidationError, match="has no version 7"):
-        services.prompt_template_revert(
-            template=email_template, version_number=7, changed_by=editor
-        )
+        prompt_template_revert(template=email_template, version_number=7, changed_by=editor)
     with pytest.raises(ValidationError, match="nothing to revert"):
-        services.prompt_template_revert(
-            template=email_template, version_number=1, changed_by=editor
-        )
+        prompt_template_revert(template=email_template, version_number=1, changed_by=editor)
     email_template.refresh_from_db()
     assert email_template.version_number == 1
 
@@ -200,7 +196,7 @@ def test_history_page_diffs_any_two_versions(
     admin_client_, email_template, editor, django_assert_max_num_queries
 ):
     for text in ("Version two {transcription_text}", "Version three words {transcription_text}"):
-        services.prompt_template_update(
+        prompt_template_update(
             template=email_template, content=text, changed_by=editor, change_notes=text[:11]
         )
     url = f"/summaries/settings/templates/{email_template.pk}/history/"
@@ -218,7 +214,7 @@ def test_history_page_diffs_any_two_versions(
 
 def test_revert_from_the_history_page_creates_a_new_version(admin_client_, email_template, editor):
     original = email_template.template_content
-    services.prompt_template_update(
+    prompt_template_update(
         template=email_template, content="B {transcription_text}", changed_by=editor
     )
     response = admin_client_.post(
@@ -258,7 +254,7 @@ def test_a_user_with_only_the_permission_can_use_the_settings_page(client, edito
 
 def test_admin_reverts_through_the_service(admin_client_, email_template, staff_admin, editor):
     original = email_template.template_content
-    services.prompt_template_update(
+    prompt_template_update(
         template=email_template, content="B {transcription_text}", changed_by=editor
     )
     first = email_template.versions.get(version_number=1)

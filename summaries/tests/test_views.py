@@ -8,8 +8,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from jobs.models import Job
-from summaries import services
 from summaries.models import FeedbackLog, GeneratedSummary, PromptTemplate
+from summaries.services.drafts import _feedback_examples
+from summaries.services.editing import summary_finalize, summary_save_edit
+from summaries.services.generation import summary_generate_request
+from summaries.services.templates import prompt_template_update
 from summaries.tests.conftest import ScriptedChatEngine
 from summaries.tests.test_generate import new_transcription
 
@@ -78,12 +81,12 @@ def test_query_count_does_not_grow_with_feedback_examples_and_jobs(
         old = GeneratedSummary.objects.create(
             transcription=other, summary_type=summary_type, generated_text="Draft."
         )
-        feedback = services.summary_finalize(
+        feedback = summary_finalize(
             summary=old, finalized_by=editor, based_on=old.edit_token, text="Edited."
         )
         three[summary_type].feedback_examples.add(feedback)
     # A queued job (its task never runs here) is shown on the page too.
-    services.summary_generate_request(
+    summary_generate_request(
         transcription=final_transcription, summary_types=["email"], requested_by=editor
     )
     with django_assert_max_num_queries(8):
@@ -146,9 +149,7 @@ def test_regenerating_an_edited_text_needs_the_checkbox(
     editor_client, final_transcription, three, editor
 ):
     email = three["email"]
-    services.summary_save_edit(
-        summary=email, text="Mine.", edited_by=editor, based_on=email.edit_token
-    )
+    summary_save_edit(summary=email, text="Mine.", edited_by=editor, based_on=email.edit_token)
     html = text_of(editor_client.get(page_url(final_transcription)))
     assert 'name="replace_edits"' in html
     response = editor_client.post(
@@ -211,7 +212,7 @@ def test_finalize_from_the_edit_page_with_new_text(editor_client, three):
 def test_a_stale_edit_keeps_the_editors_text_and_explains(editor_client, three, other_editor):
     email = three["email"]
     stale = email.edit_token
-    services.summary_save_edit(
+    summary_save_edit(
         summary=email, text="Someone else's text.", edited_by=other_editor, based_on=stale
     )
     response = editor_client.post(
@@ -251,7 +252,7 @@ def finalized(transcription, editor, summary_type, draft, final, version):
         generated_text=draft,
         prompt_version=version,
     )
-    return services.summary_finalize(
+    return summary_finalize(
         summary=summary, finalized_by=editor, based_on=summary.edit_token, text=final
     )
 
@@ -260,7 +261,7 @@ def finalized(transcription, editor, summary_type, draft, final, version):
 def feedback_data(project, editor):
     template = PromptTemplate.objects.get(template_name="email_summary")
     v1 = template.versions.get(version_number=1)
-    template = services.prompt_template_update(
+    template = prompt_template_update(
         template=template, content="Better: {transcription_text}", changed_by=editor
     )
     v2 = template.versions.get(version_number=2)
@@ -398,7 +399,7 @@ def test_a_text_written_over_an_offline_stand_in_is_no_feedback_on_a_prompt(
         engine="offline",
         is_placeholder=True,
     )
-    services.summary_finalize(
+    summary_finalize(
         summary=stand_in,
         finalized_by=editor,
         based_on=stand_in.edit_token,
@@ -412,5 +413,5 @@ def test_a_text_written_over_an_offline_stand_in_is_no_feedback_on_a_prompt(
     assert "offline.mp3" not in html  # nor among the latest entries
     assert "offline.mp3" not in text_of(admin_client_.get(reverse("summaries:feedback_list")))
     settings.SUMMARY_FEEDBACK_EXAMPLES, settings.SUMMARY_FEEDBACK_EXAMPLE_COUNT = True, 10
-    examples = services._feedback_examples("email", budget=10**6)
+    examples = _feedback_examples("email", budget=10**6)
     assert examples and stand_in not in [e.summary for e in examples]

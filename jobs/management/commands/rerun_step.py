@@ -29,7 +29,7 @@ STEPS = ("transcribe", "translate", "summarize")
 SERVICES = {
     "transcribe": "transcripts.pipeline:transcription_start",
     "translate": "translations.services:translation_start",
-    "summarize": "summaries.services:summary_generate_request",
+    "summarize": "summaries.services.generation:summary_generate_request",
 }
 
 

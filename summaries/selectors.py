@@ -1,7 +1,8 @@
-"""Read-only queries for the feedback dashboard.
+"""Reads for summaries: the feedback dashboard, prompt versions, feedback examples.
 
-The seed's "Get Feedback Summary" runs as written; the breakdown by prompt version and
-the kinds of edit are our own, over the same rows (finalized, created in the last 30 days).
+The seed's "Get Feedback Summary" runs as written; the dashboard's breakdown by prompt
+version and the kinds of edit are our own, over the same rows (finalized, created in the
+last 30 days).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from django.db.models import Avg, Count, F, FloatField, Q
 from django.db.models.functions import Cast, Length
 from django.utils import timezone
 
-from summaries.models import FeedbackLog, GeneratedSummary
+from summaries.models import FeedbackLog, GeneratedSummary, PromptTemplate, PromptVersion
+from transcripts.models import Transcription
 
 FEEDBACK_WINDOW_DAYS = 30
 
@@ -253,3 +255,35 @@ def feedback_entries(*, summary_type: str = "", prompt_version_id: str = ""):
     if prompt_version_id:
         entries = entries.filter(summary__prompt_version_id=prompt_version_id)
     return entries
+
+
+def transcription_project_id(transcription_id):
+    """The project of a transcript's recording, for the activity log."""
+    return (
+        Transcription.objects.filter(pk=transcription_id)
+        .values_list("audio_file__project_id", flat=True)
+        .first()
+    )
+
+
+def prompt_version_current(template_name: str) -> PromptVersion | None:
+    """The version a template's current text was saved as (None if either is missing)."""
+    template = PromptTemplate.objects.filter(template_name=template_name).first()
+    if template is None:
+        return None
+    return (
+        PromptVersion.objects.select_related("template")
+        .filter(template=template, version_number=template.version_number)
+        .first()
+    )
+
+
+def feedback_example_candidates(summary_type: str, *, limit: int):
+    """The latest feedback of this type in which an editor changed a model's draft."""
+    return (
+        FeedbackLog.objects.filter(summary__summary_type=summary_type)
+        .exclude(user_edited_text=F("generated_text"))
+        # A text written over an offline stand-in is no correction of a model's draft.
+        .exclude(summary__is_placeholder=True)
+        .order_by("-created_at")[:limit]
+    )
