@@ -75,14 +75,14 @@ class PromptTemplateAdmin(ServiceSaveAdminMixin, NoDeleteAdminMixin, admin.Model
             return prompt_template_update(
                 template=obj,
                 content=content,
-                changed_by=request.user,
+                user=request.user,
                 change_notes=notes,
                 based_on=form.cleaned_data.get("based_on") or None,
             )
         return prompt_template_create(
             template_name=obj.template_name,
             content=content,
-            created_by=request.user,
+            user=request.user,
             change_notes=notes or "First version.",
         )
 
@@ -108,7 +108,7 @@ class PromptVersionAdmin(NoDeleteAdminMixin, admin.ModelAdmin):
             template = prompt_template_revert(
                 template=version.template,
                 version_number=version.version_number,
-                changed_by=request.user,
+                user=request.user,
             )
         except ValidationError as exc:
             self.message_user(request, " ".join(exc.messages), messages.ERROR)

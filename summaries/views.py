@@ -140,7 +140,7 @@ def summary_generate(request, transcription_pk):
         summary_generate_request(
             transcription=transcription,
             summary_types=types,
-            requested_by=request.user,
+            user=request.user,
             replace_edits=form.cleaned_data["replace_edits"],
         )
     except ValidationError as exc:
@@ -175,7 +175,7 @@ def summary_edit(request, pk):
                     editing.summary_finalize(
                         summary=summary,
                         text=form.cleaned_data["text"],
-                        finalized_by=request.user,
+                        user=request.user,
                         based_on=form.cleaned_data["based_on"],
                         require_checks=not form.cleaned_data["accept_warnings"],
                     )
@@ -183,7 +183,7 @@ def summary_edit(request, pk):
                     editing.summary_save_edit(
                         summary=summary,
                         text=form.cleaned_data["text"],
-                        edited_by=request.user,
+                        user=request.user,
                         based_on=form.cleaned_data["based_on"],
                     )
             except ValidationError as exc:
@@ -236,7 +236,7 @@ def summary_finalize(request, pk):
     try:
         editing.summary_finalize(
             summary=summary,
-            finalized_by=request.user,
+            user=request.user,
             based_on=form.cleaned_data["based_on"],
             require_checks=not form.cleaned_data["accept_warnings"],
         )
@@ -342,7 +342,7 @@ def template_edit(request, pk):
             template = prompt_template_update(
                 template=template,
                 content=form.cleaned_data["template_content"],
-                changed_by=request.user,
+                user=request.user,
                 change_notes=form.cleaned_data["change_notes"],
                 based_on=form.cleaned_data["based_on"],
             )
@@ -407,7 +407,7 @@ def template_revert(request, pk):
         template = prompt_template_revert(
             template=template,
             version_number=number,
-            changed_by=request.user,
+            user=request.user,
             change_notes=form.cleaned_data["change_notes"],
         )
     except ValidationError as exc:

@@ -389,7 +389,7 @@ def _stale_cases(editor):
                 "promptversion_set-INITIAL_FORMS": "0",
             },
             lambda: prompt_template_update(
-                template=template, content="Page: summarise {transcription_text}", changed_by=editor
+                template=template, content="Page: summarise {transcription_text}", user=editor
             ),
             lambda: PromptTemplate.objects.get(pk=template.pk).template_content,
             "Page: summarise {transcription_text}",

@@ -145,7 +145,7 @@ def _summary_edit(s):
     summary_save_edit(
         summary=s["summary"],
         text="Dear colleagues",
-        edited_by=s["user"],
+        user=s["user"],
         based_on=s["summary"].edit_token,
     )
     s["summary"].refresh_from_db()
@@ -154,7 +154,7 @@ def _summary_edit(s):
 def _summary_finalize(s):
     from summaries.services.editing import summary_finalize
 
-    summary_finalize(summary=s["summary"], finalized_by=s["user"], based_on=s["summary"].edit_token)
+    summary_finalize(summary=s["summary"], user=s["user"], based_on=s["summary"].edit_token)
 
 
 def _dictionary_create(s):
@@ -190,7 +190,7 @@ def _template_update(s):
     prompt_template_update(
         template=s["template"],
         content="Write an email about: {transcription_text}",
-        changed_by=s["user"],
+        user=s["user"],
         change_notes="shorter",
     )
 
@@ -198,7 +198,7 @@ def _template_update(s):
 def _template_revert(s):
     from summaries.services.templates import prompt_template_revert
 
-    prompt_template_revert(template=s["template"], version_number=1, changed_by=s["user"])
+    prompt_template_revert(template=s["template"], version_number=1, user=s["user"])
 
 
 def _archive_media(s):

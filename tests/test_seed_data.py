@@ -70,7 +70,7 @@ def test_data_migrations_leave_edited_seed_rows_alone(system_user):
 
     template = PromptTemplate.objects.get(template_name="email_summary")
     prompt_template_update(
-        template=template, content="Shorter: {transcription_text}", changed_by=system_user
+        template=template, content="Shorter: {transcription_text}", user=system_user
     )
     importlib.import_module("summaries.migrations.0002_seed_prompt_templates").seed(
         global_apps, None

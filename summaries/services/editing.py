@@ -40,7 +40,7 @@ def _check_open(summary: GeneratedSummary, based_on: str) -> None:
 
 
 def summary_save_edit(
-    *, summary: GeneratedSummary, text: str, edited_by, based_on: str
+    *, summary: GeneratedSummary, text: str, user, based_on: str
 ) -> GeneratedSummary:
     """Save the editor's text without finalizing. The previous text goes into the activity log."""
     text = _clean_text(text)
@@ -52,11 +52,11 @@ def summary_save_edit(
             return summary
         previous = summary.user_edited_text
         summary.user_edited_text = new_value
-        summary.edited_by = edited_by
+        summary.edited_by = user
         summary.edited_at = timezone.now()
         summary.save(update_fields=["user_edited_text", "edited_by", "edited_at"])
         activity_record(
-            actor=edited_by,
+            actor=user,
             action="summary.edit",
             target=summary,
             project_id=transcription_project_id(summary.transcription_id),
@@ -72,7 +72,7 @@ def summary_save_edit(
 def summary_finalize(
     *,
     summary: GeneratedSummary,
-    finalized_by,
+    user,
     based_on: str,
     text: str | None = None,
     require_checks: bool = False,
@@ -118,7 +118,7 @@ def summary_finalize(
             )
         now = timezone.now()
         summary.user_edited_text = None if final_text == summary.generated_text else final_text
-        summary.edited_by = finalized_by
+        summary.edited_by = user
         summary.edited_at = now
         summary.finalized_at = now
         summary.save(update_fields=["user_edited_text", "edited_by", "edited_at", "finalized_at"])
@@ -130,7 +130,7 @@ def summary_finalize(
             diff_analysis=json.dumps(analysis, ensure_ascii=False),
         )
         activity_record(
-            actor=finalized_by,
+            actor=user,
             action="summary.finalize",
             target=summary,
             project_id=transcription_project_id(summary.transcription_id),
@@ -143,5 +143,5 @@ def summary_finalize(
             },
         )
         if analysis["changes"]:
-            feedback_analysis_request(feedback=feedback, finalized_by=finalized_by)
+            feedback_analysis_request(feedback=feedback, user=user)
     return feedback

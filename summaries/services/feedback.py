@@ -28,14 +28,12 @@ def _analysis_wanted() -> bool:
         return True
 
 
-def feedback_analysis_request(*, feedback: FeedbackLog, finalized_by) -> Job | None:
+def feedback_analysis_request(*, feedback: FeedbackLog, user) -> Job | None:
     """Queue the tone-and-structure analysis of a finalized text's edits, unless no real
     model is configured (the lists then stay empty). Call it inside the finalize transaction."""
     if not _analysis_wanted():
         return None
-    return job_create(
-        kind=ANALYSE_KIND, task_name=ANALYSE_TASK, target=feedback, created_by=finalized_by
-    )
+    return job_create(kind=ANALYSE_KIND, task_name=ANALYSE_TASK, target=feedback, created_by=user)
 
 
 ANALYSIS_TOOL = "record_edit_analysis"

@@ -41,7 +41,7 @@ def summary_generate_request(
     *,
     transcription: Transcription,
     summary_types: list[str],
-    requested_by,
+    user,
     replace_edits: bool = False,
 ) -> Job:
     """Queue one job (summaries queue) that writes the given texts from the final transcript.
@@ -98,11 +98,11 @@ def summary_generate_request(
             kind=SUMMARIZE_KIND,
             task_name=GENERATE_TASK,
             target=transcription,
-            created_by=requested_by,
+            created_by=user,
             params=params,
         )
         activity_record(
-            actor=requested_by,
+            actor=user,
             action="summary.generate_request",
             target=transcription,
             project_id=transcription_project_id(transcription.pk),
@@ -162,7 +162,7 @@ def summaries_generate_run(job: Job) -> dict[str, Any]:
             draft=draft,
             engine=engine,
             replace_token=replace.get(summary_type) if isinstance(replace, dict) else None,
-            actor=job.created_by,
+            user=job.created_by,
             details={
                 "engine": engine.name,
                 "final_version": final.version_type,
@@ -181,7 +181,7 @@ def _summary_store(
     draft: Draft,
     engine: ChatEngine,
     replace_token: str | None,
-    actor,
+    user,
     details: dict[str, Any],
 ) -> GeneratedSummary:
     """Write a new draft into the one row per (transcript, type), never over human work.
@@ -236,7 +236,7 @@ def _summary_store(
             )
         summary.feedback_examples.set(draft.examples)
         activity_record(
-            actor=actor,
+            actor=user,
             action="summary.regenerate" if previous else "summary.generate",
             target=summary,
             project_id=transcription_project_id(transcription.pk),

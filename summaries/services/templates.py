@@ -51,7 +51,7 @@ def _template_save(
     *,
     template: PromptTemplate,
     content: str,
-    changed_by,
+    user,
     change_notes: str,
     action: str,
     details: dict[str, Any] | None = None,
@@ -71,11 +71,11 @@ def _template_save(
             template=template,
             version_number=template.version_number,
             template_content=content,
-            changed_by=changed_by,
+            changed_by=user,
             change_notes=change_notes or None,
         )
         activity_record(
-            actor=changed_by,
+            actor=user,
             action=action,
             target=template,
             details={
@@ -92,7 +92,7 @@ def prompt_template_update(
     *,
     template: PromptTemplate,
     content: str,
-    changed_by,
+    user,
     change_notes: str = "",
     based_on: str | None = None,
 ) -> PromptTemplate:
@@ -106,7 +106,7 @@ def prompt_template_update(
     return _template_save(
         template=template,
         content=content,
-        changed_by=changed_by,
+        user=user,
         change_notes=change_notes,
         action="prompt_template.update",
         based_on=based_on,
@@ -114,7 +114,7 @@ def prompt_template_update(
 
 
 def prompt_template_revert(
-    *, template: PromptTemplate, version_number: int, changed_by, change_notes: str = ""
+    *, template: PromptTemplate, version_number: int, user, change_notes: str = ""
 ) -> PromptTemplate:
     """Go back to an earlier version's content, as a new version (history is kept)."""
     old = PromptVersion.objects.filter(template=template, version_number=version_number).first()
@@ -130,7 +130,7 @@ def prompt_template_revert(
     return _template_save(
         template=template,
         content=old.template_content,
-        changed_by=changed_by,
+        user=user,
         change_notes=notes,
         action="prompt_template.revert",
         details={"reverted_to": version_number},
@@ -138,7 +138,7 @@ def prompt_template_revert(
 
 
 def prompt_template_create(
-    *, template_name: str, content: str, created_by, change_notes: str = "First version."
+    *, template_name: str, content: str, user, change_notes: str = "First version."
 ) -> PromptTemplate:
     prompt_template_validate(content)
     with transaction.atomic():
@@ -146,17 +146,17 @@ def prompt_template_create(
             template_name=template_name,
             template_content=content,
             version_number=1,
-            created_by=created_by,
+            created_by=user,
         )
         PromptVersion.objects.create(
             template=template,
             version_number=1,
             template_content=content,
-            changed_by=created_by,
+            changed_by=user,
             change_notes=change_notes,
         )
         activity_record(
-            actor=created_by,
+            actor=user,
             action="prompt_template.create",
             target=template,
             details={"template_name": template_name, "version_number": 1},

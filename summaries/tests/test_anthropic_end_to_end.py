@@ -30,9 +30,7 @@ def claude(settings):
 
 def run(transcription, user, capture, types):
     with capture(execute=True):
-        job = summary_generate_request(
-            transcription=transcription, summary_types=types, requested_by=user
-        )
+        job = summary_generate_request(transcription=transcription, summary_types=types, user=user)
     job.refresh_from_db()
     return job
 
@@ -137,7 +135,7 @@ def test_finalize_asks_claude_for_tone_and_structure_through_a_tool(
     with django_capture_on_commit_callbacks(execute=True):
         feedback = summary_finalize(
             summary=summary,
-            finalized_by=editor,
+            user=editor,
             based_on=summary.edit_token,
             text="We use modern techniques. See you there!",
         )

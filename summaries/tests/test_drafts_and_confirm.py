@@ -22,9 +22,7 @@ LONG_POST = "Root canals, demystified. " * 12  # LinkedIn's check is 150 charact
 
 def generate(transcription, user, capture, types):
     with capture(execute=True):
-        job = summary_generate_request(
-            transcription=transcription, summary_types=types, requested_by=user
-        )
+        job = summary_generate_request(transcription=transcription, summary_types=types, user=user)
     job.refresh_from_db()
     return job
 
@@ -61,14 +59,14 @@ def test_finalize_refuses_an_offline_draft_unless_a_human_rewrote_it(
     summary = GeneratedSummary.objects.get()
 
     with pytest.raises(ValidationError, match="offline draft, not a summary") as refused:
-        summary_finalize(summary=summary, finalized_by=editor, based_on=summary.edit_token)
+        summary_finalize(summary=summary, user=editor, based_on=summary.edit_token)
     assert "Replace it with your own text" in refused.value.messages[0]
     assert "configure a language model" in refused.value.messages[0]
     # Adding a sign-off to the stand-in does not make it a summary.
     with pytest.raises(ValidationError, match="offline draft"):
         summary_finalize(
             summary=summary,
-            finalized_by=editor,
+            user=editor,
             based_on=summary.edit_token,
             text=summary.generated_text + "\n\nBest, Dr. Soto",
         )
@@ -76,7 +74,7 @@ def test_finalize_refuses_an_offline_draft_unless_a_human_rewrote_it(
 
     summary_finalize(
         summary=summary,
-        finalized_by=editor,
+        user=editor,
         based_on=summary.edit_token,
         text="Join Dr. Soto's endodontics lecture. Seats are limited.",
     )
@@ -189,15 +187,15 @@ def test_generate_pressed_again_while_the_job_waits_returns_that_job(
 ):
     with django_capture_on_commit_callbacks(execute=False):
         first = summary_generate_request(
-            transcription=final_transcription, summary_types=["email", "blog"], requested_by=editor
+            transcription=final_transcription, summary_types=["email", "blog"], user=editor
         )
         again = summary_generate_request(
-            transcription=final_transcription, summary_types=["email"], requested_by=editor
+            transcription=final_transcription, summary_types=["email"], user=editor
         )
         assert again == first
         with pytest.raises(ValidationError, match="already being written"):
             summary_generate_request(
-                transcription=final_transcription, summary_types=["linkedin"], requested_by=editor
+                transcription=final_transcription, summary_types=["linkedin"], user=editor
             )
     assert Job.objects.filter(kind=SUMMARIZE_KIND).count() == 1
 
@@ -208,7 +206,7 @@ def test_two_generate_requests_at_once_start_one_job(transcription, editor, othe
     make_final(transcription, "Welcome to the lecture on endodontics.", editor)
     jobs = at_once(
         lambda user: summary_generate_request(
-            transcription=transcription, summary_types=["email"], requested_by=user
+            transcription=transcription, summary_types=["email"], user=user
         ),
         [editor, other_editor],
     )

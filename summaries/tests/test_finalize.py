@@ -26,12 +26,10 @@ def summary(final_transcription):
 
 def finalize(summary, user, text=None, capture=None):
     if capture is None:
-        return summary_finalize(
-            summary=summary, finalized_by=user, based_on=summary.edit_token, text=text
-        )
+        return summary_finalize(summary=summary, user=user, based_on=summary.edit_token, text=text)
     with capture(execute=True):
         feedback = summary_finalize(
-            summary=summary, finalized_by=user, based_on=summary.edit_token, text=text
+            summary=summary, user=user, based_on=summary.edit_token, text=text
         )
     feedback.refresh_from_db()
     return feedback
@@ -84,7 +82,7 @@ def test_finalizing_the_draft_unchanged_leaves_user_edited_text_empty(summary, e
 
 def test_finalizing_saved_edits_without_new_text_uses_the_saved_edits(summary, editor):
     summary = summary_save_edit(
-        summary=summary, text=EDITED, edited_by=editor, based_on=summary.edit_token
+        summary=summary, text=EDITED, user=editor, based_on=summary.edit_token
     )
     feedback = finalize(summary, editor)
     assert feedback.user_edited_text == EDITED
@@ -97,7 +95,7 @@ def test_a_finalized_text_can_never_be_changed_again(summary, editor, other_edit
         finalize(summary, other_editor, "Overwrite!")
     with pytest.raises(ValidationError, match="finalized texts can't be changed"):
         summary_save_edit(
-            summary=summary, text="Overwrite!", edited_by=other_editor, based_on=summary.edit_token
+            summary=summary, text="Overwrite!", user=other_editor, based_on=summary.edit_token
         )
     summary.refresh_from_db()
     assert summary.user_edited_text == EDITED and summary.edited_by == editor
@@ -106,41 +104,35 @@ def test_a_finalized_text_can_never_be_changed_again(summary, editor, other_edit
 
 def test_a_stale_save_is_refused_and_changes_nothing(summary, editor, other_editor):
     token = summary.edit_token
-    summary_save_edit(summary=summary, text="First edit.", edited_by=editor, based_on=token)
+    summary_save_edit(summary=summary, text="First edit.", user=editor, based_on=token)
     with pytest.raises(ValidationError, match="changed while you were editing"):
-        summary_save_edit(
-            summary=summary, text="Second edit.", edited_by=other_editor, based_on=token
-        )
+        summary_save_edit(summary=summary, text="Second edit.", user=other_editor, based_on=token)
     with pytest.raises(ValidationError, match="changed while you were editing"):
-        summary_finalize(
-            summary=summary, finalized_by=other_editor, based_on=token, text="Second edit."
-        )
+        summary_finalize(summary=summary, user=other_editor, based_on=token, text="Second edit.")
     summary.refresh_from_db()
     assert summary.user_edited_text == "First edit." and summary.finalized_at is None
 
 
 def test_saving_edits_keeps_the_previous_text_in_the_activity_log(summary, editor):
     summary = summary_save_edit(
-        summary=summary, text="One.\r\nTwo.", edited_by=editor, based_on=summary.edit_token
+        summary=summary, text="One.\r\nTwo.", user=editor, based_on=summary.edit_token
     )
     assert summary.user_edited_text == "One.\nTwo."
     summary = summary_save_edit(
-        summary=summary, text="Three.", edited_by=editor, based_on=summary.edit_token
+        summary=summary, text="Three.", user=editor, based_on=summary.edit_token
     )
     latest = Activity.objects.filter(action="summary.edit").order_by("-created_at").first()
     assert latest.details["previous_user_edited_text"] == "One.\nTwo."
     # Saving the AI draft's own text means "no edits".
     summary = summary_save_edit(
-        summary=summary, text=DRAFT, edited_by=editor, based_on=summary.edit_token
+        summary=summary, text=DRAFT, user=editor, based_on=summary.edit_token
     )
     assert summary.user_edited_text is None
 
 
 def test_empty_text_is_refused(summary, editor):
     with pytest.raises(ValidationError, match="The text is empty"):
-        summary_save_edit(
-            summary=summary, text="  \n ", edited_by=editor, based_on=summary.edit_token
-        )
+        summary_save_edit(summary=summary, text="  \n ", user=editor, based_on=summary.edit_token)
     with pytest.raises(ValidationError, match="The text is empty"):
         finalize(summary, editor, " ")
     summary.refresh_from_db()

@@ -21,7 +21,7 @@ ALL = ["email", "linkedin", "blog"]
 def generate(transcription, user, capture, types=ALL, **kwargs):
     with capture(execute=True):
         job = summary_generate_request(
-            transcription=transcription, summary_types=types, requested_by=user, **kwargs
+            transcription=transcription, summary_types=types, user=user, **kwargs
         )
     job.refresh_from_db()
     return job
@@ -45,7 +45,7 @@ def test_generates_three_texts_from_the_final_transcript_with_the_latest_templat
     prompt_template_update(
         template=email,
         content="Two sentences, JSON-free: no {{braces}}.\nContent: {transcription_text}",
-        changed_by=editor,
+        user=editor,
         change_notes="shorter",
     )
     # A later unfinalized edit must not be summarised: only the final version counts.
@@ -99,9 +99,7 @@ def test_the_offline_engine_writes_labelled_drafts(
 
 def test_generating_without_a_final_transcript_is_refused(transcription, editor):
     with pytest.raises(ValidationError, match="no final version yet"):
-        summary_generate_request(
-            transcription=transcription, summary_types=ALL, requested_by=editor
-        )
+        summary_generate_request(transcription=transcription, summary_types=ALL, user=editor)
     assert not Job.objects.exists() and not GeneratedSummary.objects.exists()
 
 
@@ -110,7 +108,7 @@ def test_a_job_whose_final_version_went_away_fails_clearly(
 ):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         job = summary_generate_request(
-            transcription=final_transcription, summary_types=["email"], requested_by=editor
+            transcription=final_transcription, summary_types=["email"], user=editor
         )
     final_transcription.final_version = None
     final_transcription.save(update_fields=["final_version"])
@@ -125,7 +123,7 @@ def test_a_job_whose_final_version_went_away_fails_clearly(
 def test_unknown_types_are_refused(final_transcription, editor):
     with pytest.raises(ValidationError, match="Unknown summary type"):
         summary_generate_request(
-            transcription=final_transcription, summary_types=["tweet"], requested_by=editor
+            transcription=final_transcription, summary_types=["tweet"], user=editor
         )
 
 
@@ -172,11 +170,11 @@ def test_a_template_without_the_placeholder_fails_with_a_clear_message(
 
 def test_a_second_request_while_one_runs_is_refused(final_transcription, editor):
     summary_generate_request(
-        transcription=final_transcription, summary_types=["email"], requested_by=editor
+        transcription=final_transcription, summary_types=["email"], user=editor
     )  # queued; its on_commit never runs in this test
     with pytest.raises(ValidationError, match="already being written"):
         summary_generate_request(
-            transcription=final_transcription, summary_types=["blog"], requested_by=editor
+            transcription=final_transcription, summary_types=["blog"], user=editor
         )
     assert Job.objects.count() == 1
 
@@ -274,12 +272,12 @@ def test_an_edited_text_is_only_replaced_with_explicit_confirmation(
     generate(final_transcription, editor, django_capture_on_commit_callbacks, ["email"])
     summary = by_type(final_transcription)["email"]
     summary_save_edit(
-        summary=summary, text="My careful edit.", edited_by=editor, based_on=summary.edit_token
+        summary=summary, text="My careful edit.", user=editor, based_on=summary.edit_token
     )
 
     with pytest.raises(ValidationError, match="Replace my edits"):
         summary_generate_request(
-            transcription=final_transcription, summary_types=["email"], requested_by=editor
+            transcription=final_transcription, summary_types=["email"], user=editor
         )
     assert by_type(final_transcription)["email"].user_edited_text == "My careful edit."
 
@@ -304,13 +302,13 @@ def test_a_finalized_text_is_never_regenerated(
     use_engine(ScriptedChatEngine(lambda system, prompt: "Draft."))
     generate(final_transcription, editor, django_capture_on_commit_callbacks, ["linkedin"])
     summary = by_type(final_transcription)["linkedin"]
-    summary_finalize(summary=summary, finalized_by=editor, based_on=summary.edit_token)
+    summary_finalize(summary=summary, user=editor, based_on=summary.edit_token)
     for replace in (False, True):
         with pytest.raises(ValidationError, match="finalized texts are never replaced"):
             summary_generate_request(
                 transcription=final_transcription,
                 summary_types=["linkedin"],
-                requested_by=editor,
+                user=editor,
                 replace_edits=replace,
             )
 
@@ -323,13 +321,13 @@ def test_edits_made_while_the_job_waited_are_kept(
     generate(final_transcription, editor, django_capture_on_commit_callbacks, ["email"])
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         job = summary_generate_request(
-            transcription=final_transcription, summary_types=["email"], requested_by=editor
+            transcription=final_transcription, summary_types=["email"], user=editor
         )
     summary = by_type(final_transcription)["email"]
     summary_save_edit(
         summary=summary,
         text="Edited meanwhile.",
-        edited_by=other_editor,
+        user=other_editor,
         based_on=summary.edit_token,
     )
     for callback in callbacks:
@@ -373,9 +371,7 @@ def _finalized_feedback(transcription, editor, summary_type, draft, final):
     summary = GeneratedSummary.objects.create(
         transcription=transcription, summary_type=summary_type, generated_text=draft
     )
-    return summary_finalize(
-        summary=summary, finalized_by=editor, based_on=summary.edit_token, text=final
-    )
+    return summary_finalize(summary=summary, user=editor, based_on=summary.edit_token, text=final)
 
 
 def new_transcription(project, editor, name):

@@ -18,7 +18,7 @@ def test_update_adds_a_version_and_keeps_the_old_content(email_template, editor)
     prompt_template_update(
         template=email_template,
         content="Two sentences only.\n\n{transcription_text}",
-        changed_by=editor,
+        user=editor,
         change_notes="Shorter emails",
     )
     email_template.refresh_from_db()
@@ -31,10 +31,8 @@ def test_update_adds_a_version_and_keeps_the_old_content(email_template, editor)
 
 def test_revert_creates_a_new_version_with_the_old_content(email_template, editor):
     original = email_template.template_content
-    prompt_template_update(
-        template=email_template, content="B {transcription_text}", changed_by=editor
-    )
-    prompt_template_revert(template=email_template, version_number=1, changed_by=editor)
+    prompt_template_update(template=email_template, content="B {transcription_text}", user=editor)
+    prompt_template_revert(template=email_template, version_number=1, user=editor)
     email_template.refresh_from_db()
     assert email_template.version_number == 3
     assert email_template.template_content == original
@@ -52,7 +50,7 @@ def test_revert_creates_a_new_version_with_the_old_content(email_template, edito
 )
 def test_bad_templates_are_refused_and_change_nothing(email_template, editor, content, message):
     with pytest.raises(ValidationError) as exc:
-        prompt_template_update(template=email_template, content=content, changed_by=editor)
+        prompt_template_update(template=email_template, content=content, user=editor)
     assert message in " ".join(exc.value.messages)
     email_template.refresh_from_db()
     assert email_template.version_number == 1 and email_template.versions.count() == 1
@@ -121,7 +119,7 @@ def test_settings_page_refuses_a_stale_save(admin_client_, email_template, edito
     url = f"/summaries/settings/templates/{email_template.pk}/"
     shown = admin_client_.get(url).context["form"].initial["based_on"]
     prompt_template_update(
-        template=email_template, content="Other {transcription_text}", changed_by=editor
+        template=email_template, content="Other {transcription_text}", user=editor
     )
     response = admin_client_.post(
         url, {"template_content": "Mine {transcription_text}", "based_on": shown}
@@ -150,10 +148,10 @@ def test_template_changes_are_recorded_in_the_activity_log(email_template, edito
     prompt_template_update(
         template=email_template,
         content="A {transcription_text}",
-        changed_by=editor,
+        user=editor,
         change_notes="why",
     )
-    prompt_template_revert(template=email_template, version_number=1, changed_by=editor)
+    prompt_template_revert(template=email_template, version_number=1, user=editor)
     update, revert = Activity.objects.filter(target_id=email_template.pk).order_by("created_at")
     assert update.action == "prompt_template.update" and update.actor == editor
     assert update.details == {
@@ -169,7 +167,7 @@ def test_an_unchanged_save_creates_no_version_and_no_activity(email_template, ed
     from accounts.models import Activity
 
     prompt_template_update(
-        template=email_template, content=email_template.template_content, changed_by=editor
+        template=email_template, content=email_template.template_content, user=editor
     )
     email_template.refresh_from_db()
     assert email_template.version_number == 1
@@ -179,15 +177,15 @@ def test_an_unchanged_save_creates_no_version_and_no_activity(email_template, ed
 def test_a_placeholder_with_a_format_spec_is_refused(email_template, editor):
     with pytest.raises(ValidationError, match="exactly"):
         prompt_template_update(
-            template=email_template, content="{transcription_text:>10}", changed_by=editor
+            template=email_template, content="{transcription_text:>10}", user=editor
         )
 
 
 def test_reverting_to_a_missing_or_identical_version_is_refused(email_template, editor):
     with pytest.raises(ValidationError, match="has no version 7"):
-        prompt_template_revert(template=email_template, version_number=7, changed_by=editor)
+        prompt_template_revert(template=email_template, version_number=7, user=editor)
     with pytest.raises(ValidationError, match="nothing to revert"):
-        prompt_template_revert(template=email_template, version_number=1, changed_by=editor)
+        prompt_template_revert(template=email_template, version_number=1, user=editor)
     email_template.refresh_from_db()
     assert email_template.version_number == 1
 
@@ -197,7 +195,7 @@ def test_history_page_diffs_any_two_versions(
 ):
     for text in ("Version two {transcription_text}", "Version three words {transcription_text}"):
         prompt_template_update(
-            template=email_template, content=text, changed_by=editor, change_notes=text[:11]
+            template=email_template, content=text, user=editor, change_notes=text[:11]
         )
     url = f"/summaries/settings/templates/{email_template.pk}/history/"
     with django_assert_max_num_queries(6):
@@ -214,9 +212,7 @@ def test_history_page_diffs_any_two_versions(
 
 def test_revert_from_the_history_page_creates_a_new_version(admin_client_, email_template, editor):
     original = email_template.template_content
-    prompt_template_update(
-        template=email_template, content="B {transcription_text}", changed_by=editor
-    )
+    prompt_template_update(template=email_template, content="B {transcription_text}", user=editor)
     response = admin_client_.post(
         f"/summaries/settings/templates/{email_template.pk}/revert/",
         {"version_number": "1", "change_notes": "B made emails worse"},
@@ -254,9 +250,7 @@ def test_a_user_with_only_the_permission_can_use_the_settings_page(client, edito
 
 def test_admin_reverts_through_the_service(admin_client_, email_template, staff_admin, editor):
     original = email_template.template_content
-    prompt_template_update(
-        template=email_template, content="B {transcription_text}", changed_by=editor
-    )
+    prompt_template_update(template=email_template, content="B {transcription_text}", user=editor)
     first = email_template.versions.get(version_number=1)
     response = admin_client_.post(
         "/admin/summaries/promptversion/",

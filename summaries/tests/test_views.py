@@ -82,12 +82,12 @@ def test_query_count_does_not_grow_with_feedback_examples_and_jobs(
             transcription=other, summary_type=summary_type, generated_text="Draft."
         )
         feedback = summary_finalize(
-            summary=old, finalized_by=editor, based_on=old.edit_token, text="Edited."
+            summary=old, user=editor, based_on=old.edit_token, text="Edited."
         )
         three[summary_type].feedback_examples.add(feedback)
     # A queued job (its task never runs here) is shown on the page too.
     summary_generate_request(
-        transcription=final_transcription, summary_types=["email"], requested_by=editor
+        transcription=final_transcription, summary_types=["email"], user=editor
     )
     with django_assert_max_num_queries(8):
         response = editor_client.get(page_url(final_transcription))
@@ -149,7 +149,7 @@ def test_regenerating_an_edited_text_needs_the_checkbox(
     editor_client, final_transcription, three, editor
 ):
     email = three["email"]
-    summary_save_edit(summary=email, text="Mine.", edited_by=editor, based_on=email.edit_token)
+    summary_save_edit(summary=email, text="Mine.", user=editor, based_on=email.edit_token)
     html = text_of(editor_client.get(page_url(final_transcription)))
     assert 'name="replace_edits"' in html
     response = editor_client.post(
@@ -212,9 +212,7 @@ def test_finalize_from_the_edit_page_with_new_text(editor_client, three):
 def test_a_stale_edit_keeps_the_editors_text_and_explains(editor_client, three, other_editor):
     email = three["email"]
     stale = email.edit_token
-    summary_save_edit(
-        summary=email, text="Someone else's text.", edited_by=other_editor, based_on=stale
-    )
+    summary_save_edit(summary=email, text="Someone else's text.", user=other_editor, based_on=stale)
     response = editor_client.post(
         reverse("summaries:edit", args=[email.pk]),
         {"text": "My own text.", "based_on": stale, "action": "save"},
@@ -252,9 +250,7 @@ def finalized(transcription, editor, summary_type, draft, final, version):
         generated_text=draft,
         prompt_version=version,
     )
-    return summary_finalize(
-        summary=summary, finalized_by=editor, based_on=summary.edit_token, text=final
-    )
+    return summary_finalize(summary=summary, user=editor, based_on=summary.edit_token, text=final)
 
 
 @pytest.fixture
@@ -262,7 +258,7 @@ def feedback_data(project, editor):
     template = PromptTemplate.objects.get(template_name="email_summary")
     v1 = template.versions.get(version_number=1)
     template = prompt_template_update(
-        template=template, content="Better: {transcription_text}", changed_by=editor
+        template=template, content="Better: {transcription_text}", user=editor
     )
     v2 = template.versions.get(version_number=2)
     t = [new_transcription(project, editor, f"rec-{i}.mp3") for i in range(6)]
@@ -401,7 +397,7 @@ def test_a_text_written_over_an_offline_stand_in_is_no_feedback_on_a_prompt(
     )
     summary_finalize(
         summary=stand_in,
-        finalized_by=editor,
+        user=editor,
         based_on=stand_in.edit_token,
         text="Join Dr. Soto's endodontics lecture on Thursday.",
     )

@@ -140,7 +140,7 @@ class Command(BaseCommand):
         job = start(
             transcription=transcription,
             summary_types=types,
-            requested_by=user,
+            user=user,
             replace_edits=replace_edits,
         )
         return [job], []
