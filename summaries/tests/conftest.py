@@ -1,4 +1,4 @@
-"""Fixtures for the summaries tests: a finalized transcript and a scripted chat engine."""
+"""Fixtures for the summaries tests: a finalized transcript, and Claude at a local server."""
 
 from __future__ import annotations
 
@@ -7,74 +7,80 @@ from typing import Any
 
 import pytest
 
-from integrations.llm import ChatEngine
+from integrations.llm_anthropic import AnthropicChatEngine
+from integrations.tests.llm_fakes import FakeAnthropic, Reply, text, tool
 from media_files.models import AudioFile
 from projects.models import Project, ProjectType
 from transcripts.models import Transcription, TranscriptionVersion
 
 
-class ScriptedChatEngine(ChatEngine):
-    """A test double for OUR logic: answers from a function of (system, prompt), records calls.
+class Claude:
+    """The real `anthropic` SDK and adapter, pointed at a local server that speaks the
+    Messages API (as the translations tests do). Its answers come from functions of
+    (system, prompt): `reply` for free text, `json_reply` for the forced tool call; each
+    returns the answer, or a scripted Reply (an HTTP error, a refusal) instead."""
 
-    The vendor adapters themselves are tested by their owner, and end to end in
-    test_anthropic_end_to_end.py against a local Messages API server.
-    """
+    def __init__(self, server: FakeAnthropic, monkeypatch):
+        self.server = server
+        self._monkeypatch = monkeypatch
+        self.reply: Callable[[str, str], str | Reply] = lambda system, prompt: "A drafted text."
+        self.json_reply: Callable[[str, str], dict[str, Any] | Reply] = lambda system, prompt: {
+            "tone_changes": [],
+            "structure_changes": [],
+        }
+        server.respond = self._respond
 
-    name = "scripted"
-    is_offline = False
-
-    def __init__(
-        self,
-        reply: Callable[[str, str], Any] | None = None,
-        *,
-        json_reply: Callable[[str, str], Any] | None = None,
-        max_input_chars: int = 400_000,
-    ):
-        self.reply = reply or (lambda system, prompt: "A drafted text.")
-        self.json_reply = json_reply or (
-            lambda system, prompt: {"tone_changes": [], "structure_changes": []}
-        )
-        self.max_input_chars = max_input_chars
-        self.calls: list[dict[str, Any]] = []
-        self.json_calls: list[dict[str, Any]] = []
-
-    def complete(self, *, system: str, prompt: str, max_tokens: int = 2048) -> str:
-        self.calls.append({"system": system, "prompt": prompt, "max_tokens": max_tokens})
+    def _respond(self, body: dict[str, Any]) -> Reply:
+        system, prompt = self.server.system_of(body), self.server.prompt_of(body)
+        if "tools" in body:
+            answer = self.json_reply(system, prompt)
+            return answer if isinstance(answer, Reply) else tool(answer)
         answer = self.reply(system, prompt)
-        if isinstance(answer, Exception):
-            raise answer
-        return answer
+        return answer if isinstance(answer, Reply) else text(answer)
 
-    def complete_json(
-        self,
-        *,
-        system: str,
-        prompt: str,
-        schema: dict[str, Any],
-        tool_name: str,
-        max_tokens: int = 4096,
-    ) -> dict[str, Any]:
-        self.json_calls.append(
-            {"system": system, "prompt": prompt, "schema": schema, "tool_name": tool_name}
-        )
-        answer = self.json_reply(system, prompt)
-        if isinstance(answer, Exception):
-            raise answer
-        return answer
+    def limit_input(self, chars: int) -> None:
+        """Give the model a context budget this small (prompts are split to fit it)."""
+        self._monkeypatch.setattr(AnthropicChatEngine, "max_input_chars", chars)
+
+    @property
+    def calls(self) -> list[dict[str, Any]]:
+        """The free-text requests the server received, as (system, prompt, max_tokens)."""
+        return [
+            {
+                "system": self.server.system_of(body),
+                "prompt": self.server.prompt_of(body),
+                "max_tokens": body["max_tokens"],
+            }
+            for body in self.server.requests
+            if "tools" not in body
+        ]
+
+    @property
+    def json_calls(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "system": self.server.system_of(body),
+                "prompt": self.server.prompt_of(body),
+                "schema": body["tools"][0]["input_schema"],
+                "tool_name": body["tool_choice"]["name"],
+            }
+            for body in self.server.requests
+            if "tools" in body
+        ]
 
 
 @pytest.fixture
-def use_engine(monkeypatch):
-    """Make the summaries services use `engine` wherever they ask for the configured one."""
-
-    def install(engine: ChatEngine) -> ChatEngine:
-        for module in ("generation", "feedback"):
-            monkeypatch.setattr(
-                f"summaries.services.{module}.get_chat_engine", lambda name=None: engine
-            )
-        return engine
-
-    return install
+def claude(settings, monkeypatch):
+    """The configured engine is Claude, at a local Messages API server."""
+    with FakeAnthropic() as server:
+        settings.LLM_ENGINE = "anthropic"
+        settings.ANTHROPIC_API_KEY = "sk-ant-test"
+        settings.ANTHROPIC_BASE_URL = server.url
+        settings.ANTHROPIC_MODEL = "claude-test"
+        # A fault goes back to the job, which retries it; the SDK must not retry too.
+        settings.VENDOR_MAX_RETRIES = 0
+        settings.VENDOR_TIMEOUT_SECONDS = 10
+        yield Claude(server, monkeypatch)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from jobs.models import Job
 from summaries.models import FeedbackLog, GeneratedSummary
 from summaries.services.editing import summary_finalize
 from summaries.services.generation import SUMMARIZE_KIND, summary_generate_request
-from summaries.tests.conftest import ScriptedChatEngine, make_final
+from summaries.tests.conftest import make_final
 from tests.concurrency import at_once
 
 pytestmark = pytest.mark.django_db
@@ -215,13 +215,13 @@ def test_two_generate_requests_at_once_start_one_job(transcription, editor, othe
 
 
 def test_a_real_engines_text_is_recorded_with_its_engine(
-    final_transcription, editor, use_engine, django_capture_on_commit_callbacks
+    final_transcription, editor, claude, django_capture_on_commit_callbacks
 ):
-    use_engine(ScriptedChatEngine(lambda system, prompt: "Join us. Seats are limited."))
+    claude.reply = lambda system, prompt: "Join us. Seats are limited."
     generate(final_transcription, editor, django_capture_on_commit_callbacks, ["email"])
     summary = GeneratedSummary.objects.get()
     assert (summary.engine, summary.is_placeholder, summary.is_offline_draft) == (
-        "scripted",
+        "anthropic",
         False,
         False,
     )

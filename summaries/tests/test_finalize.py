@@ -4,12 +4,11 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from accounts.models import Activity
-from integrations.errors import VendorReplyError
+from integrations.tests.llm_fakes import refusal
 from jobs.models import Job
 from summaries.models import FeedbackLog, GeneratedSummary
 from summaries.services.editing import summary_finalize, summary_save_edit
 from summaries.services.feedback import ANALYSE_KIND
-from summaries.tests.conftest import ScriptedChatEngine
 
 pytestmark = pytest.mark.django_db
 
@@ -148,22 +147,18 @@ def test_without_a_model_tone_and_structure_stay_empty_and_no_job_runs(
 
 
 def test_with_a_model_a_job_fills_tone_and_structure_changes(
-    summary, editor, use_engine, django_capture_on_commit_callbacks
+    summary, editor, claude, django_capture_on_commit_callbacks
 ):
-    engine = use_engine(
-        ScriptedChatEngine(
-            json_reply=lambda system, prompt: {
-                "tone_changes": ["more casual", "  removed   technical jargon "],
-                "structure_changes": ["added bullet points"],
-            }
-        )
-    )
+    claude.json_reply = lambda system, prompt: {
+        "tone_changes": ["more casual", "  removed   technical jargon "],
+        "structure_changes": ["added bullet points"],
+    }
     feedback = finalize(summary, editor, EDITED, django_capture_on_commit_callbacks)
     job = Job.for_target(feedback, ANALYSE_KIND).get()
     assert job.status == Job.Status.SUCCEEDED, job.error
     assert feedback.tone_changes == ["more casual", "removed technical jargon"]
     assert feedback.structure_changes == ["added bullet points"]
-    call = engine.json_calls[0]
+    (call,) = claude.json_calls
     assert call["tool_name"] == "record_edit_analysis"
     assert DRAFT in call["prompt"] and EDITED in call["prompt"]
     assert set(call["schema"]["properties"]) == {"tone_changes", "structure_changes"}
@@ -172,9 +167,9 @@ def test_with_a_model_a_job_fills_tone_and_structure_changes(
 
 
 def test_a_malformed_analysis_fails_its_job_but_keeps_the_feedback(
-    summary, editor, use_engine, django_capture_on_commit_callbacks
+    summary, editor, claude, django_capture_on_commit_callbacks
 ):
-    use_engine(ScriptedChatEngine(json_reply=lambda system, prompt: {"tone_changes": "casual"}))
+    claude.json_reply = lambda system, prompt: {"tone_changes": "casual"}
     feedback = finalize(summary, editor, EDITED, django_capture_on_commit_callbacks)
     job = Job.for_target(feedback, ANALYSE_KIND).get()
     assert job.status == Job.Status.FAILED and "tone_changes" in job.error
@@ -184,20 +179,20 @@ def test_a_malformed_analysis_fails_its_job_but_keeps_the_feedback(
 
 
 def test_a_refused_analysis_fails_clearly(
-    summary, editor, use_engine, django_capture_on_commit_callbacks
+    summary, editor, claude, django_capture_on_commit_callbacks
 ):
-    use_engine(ScriptedChatEngine(json_reply=lambda s, p: VendorReplyError("declined")))
+    claude.json_reply = lambda system, prompt: refusal()
     feedback = finalize(summary, editor, EDITED, django_capture_on_commit_callbacks)
     job = Job.for_target(feedback, ANALYSE_KIND).get()
-    assert job.status == Job.Status.FAILED and job.error == "declined"
+    assert job.status == Job.Status.FAILED
+    assert job.error == "Anthropic declined to answer this request."
 
 
 def test_an_unchanged_finalize_needs_no_analysis(
-    summary, editor, use_engine, django_capture_on_commit_callbacks
+    summary, editor, claude, django_capture_on_commit_callbacks
 ):
-    engine = use_engine(ScriptedChatEngine())
     finalize(summary, editor, None, django_capture_on_commit_callbacks)
-    assert engine.json_calls == []
+    assert claude.server.requests == []
     assert not Job.objects.exists()
 
 

@@ -3,14 +3,14 @@ from celery import current_app
 from django.core.exceptions import ValidationError
 
 from accounts.models import Activity
-from integrations.errors import TransientError, VendorReplyError
+from integrations.tests.llm_fakes import error, refusal
 from jobs.models import Job
 from summaries.models import FeedbackLog, GeneratedSummary, PromptTemplate
 from summaries.services.editing import summary_finalize, summary_save_edit
 from summaries.services.feedback import ANALYSE_TASK
 from summaries.services.generation import GENERATE_TASK, summary_generate_request
 from summaries.services.templates import prompt_template_update
-from summaries.tests.conftest import FINAL_TEXT, ScriptedChatEngine, make_final
+from summaries.tests.conftest import FINAL_TEXT, make_final
 from transcripts.models import TranscriptionVersion
 
 pytestmark = pytest.mark.django_db
@@ -38,9 +38,9 @@ def test_summary_tasks_go_to_the_summaries_queue():
 
 
 def test_generates_three_texts_from_the_final_transcript_with_the_latest_template(
-    final_transcription, editor, use_engine, django_capture_on_commit_callbacks
+    final_transcription, editor, claude, django_capture_on_commit_callbacks
 ):
-    engine = use_engine(ScriptedChatEngine(lambda system, prompt: f"Draft for: {prompt[:30]}"))
+    claude.reply = lambda system, prompt: f"Draft for: {prompt[:30]}"
     email = PromptTemplate.objects.get(template_name="email_summary")
     prompt_template_update(
         template=email,
@@ -64,14 +64,14 @@ def test_generates_three_texts_from_the_final_transcript_with_the_latest_templat
     assert job.status == Job.Status.SUCCEEDED, job.error
     summaries = by_type(final_transcription)
     assert set(summaries) == set(ALL)
-    assert len(engine.calls) == 3
-    email_prompt = next(c for c in engine.calls if c["prompt"].startswith("Two sentences"))
+    assert len(claude.calls) == 3
+    email_prompt = next(c for c in claude.calls if c["prompt"].startswith("Two sentences"))
     assert (
         email_prompt["prompt"] == f"Two sentences, JSON-free: no {{braces}}.\nContent: {FINAL_TEXT}"
     )
     assert "Dr. Soto" in email_prompt["system"]
-    assert all("Work in progress" not in c["prompt"] for c in engine.calls)
-    assert all("Machine text" not in c["prompt"] for c in engine.calls)
+    assert all("Work in progress" not in c["prompt"] for c in claude.calls)
+    assert all("Machine text" not in c["prompt"] for c in claude.calls)
     assert summaries["email"].prompt_version == email.versions.get(version_number=2)
     blog = PromptTemplate.objects.get(template_name="blog_summary")
     assert summaries["blog"].prompt_version == blog.versions.get(version_number=1)
@@ -130,35 +130,35 @@ def test_unknown_types_are_refused(final_transcription, editor):
 @pytest.mark.parametrize(
     ("reply", "message"),
     [
-        ("   ", "The language model returned an empty Email text. Nothing was saved"),
-        (VendorReplyError("Anthropic declined to answer this request."), "declined to answer"),
+        ("   ", "gave no usable Email text (Anthropic sent an empty reply"),
+        (refusal(), "gave no usable Email text (Anthropic declined to answer this request"),
     ],
 )
 def test_an_empty_or_refused_reply_fails_the_job_and_saves_nothing(
-    final_transcription, editor, use_engine, django_capture_on_commit_callbacks, reply, message
+    final_transcription, editor, claude, django_capture_on_commit_callbacks, reply, message
 ):
-    use_engine(ScriptedChatEngine(lambda system, prompt: reply))
+    claude.reply = lambda system, prompt: reply
     job = generate(final_transcription, editor, django_capture_on_commit_callbacks, ["email"])
     assert job.status == Job.Status.FAILED
-    assert message in job.error
+    assert message in job.error and "Nothing was saved" in job.error
     assert job.can_retry
     assert not GeneratedSummary.objects.exists()
 
 
 def test_a_transient_fault_is_retried(
-    final_transcription, editor, use_engine, django_capture_on_commit_callbacks
+    final_transcription, editor, claude, django_capture_on_commit_callbacks
 ):
-    answers = [TransientError("Anthropic had a server problem (529)", retry_after=0), "Fine."]
-    use_engine(ScriptedChatEngine(lambda system, prompt: answers.pop(0)))
+    answers = [error(529, "Overloaded", headers={"retry-after": "0"}), "Fine."]
+    claude.reply = lambda system, prompt: answers.pop(0)
     job = generate(final_transcription, editor, django_capture_on_commit_callbacks, ["email"])
     assert job.status == Job.Status.SUCCEEDED and job.attempts == 2
+    assert len(claude.calls) == 2
     assert by_type(final_transcription)["email"].generated_text == "Fine."
 
 
 def test_a_template_without_the_placeholder_fails_with_a_clear_message(
-    final_transcription, editor, use_engine, django_capture_on_commit_callbacks
+    final_transcription, editor, claude, django_capture_on_commit_callbacks
 ):
-    use_engine(ScriptedChatEngine())
     template = PromptTemplate.objects.get(template_name="blog_summary")
     # Someone bypassed the service (raw SQL); generation must still refuse it clearly.
     template.versions.filter(version_number=1).update(template_content="Write a blog post.")
@@ -183,7 +183,7 @@ def test_a_second_request_while_one_runs_is_refused(final_transcription, editor)
 
 
 def test_a_transcript_longer_than_the_budget_is_summarised_in_pieces_then_combined(
-    transcription, editor, use_engine, django_capture_on_commit_callbacks
+    transcription, editor, claude, django_capture_on_commit_callbacks
 ):
     lines = [
         f"Segment {i:03d}: the speaker discusses case number {i} in detail." for i in range(120)
@@ -196,15 +196,16 @@ def test_a_transcript_longer_than_the_budget_is_summarised_in_pieces_then_combin
             return f"notes on {seen[0]}..{seen[-1]}"
         return "The combined email."
 
-    engine = use_engine(ScriptedChatEngine(reply, max_input_chars=2500))
+    claude.reply = reply
+    claude.limit_input(2500)
     job = generate(transcription, editor, django_capture_on_commit_callbacks, ["email"])
 
     assert job.status == Job.Status.SUCCEEDED, job.error
-    note_calls = [c for c in engine.calls if c["prompt"].startswith("Part ")]
-    final_call = engine.calls[-1]
+    note_calls = [c for c in claude.calls if c["prompt"].startswith("Part ")]
+    final_call = claude.calls[-1]
     assert len(note_calls) >= 3
     # Every prompt stays within the budget, and every segment went into exactly one piece.
-    assert all(len(c["system"]) + len(c["prompt"]) <= 2500 for c in engine.calls)
+    assert all(len(c["system"]) + len(c["prompt"]) <= 2500 for c in claude.calls)
     sent = [line for c in note_calls for line in c["prompt"].splitlines() if line.startswith("Seg")]
     assert sent == lines
     # The template is filled with the notes, not with (part of) the transcript.
@@ -219,7 +220,7 @@ def test_a_transcript_longer_than_the_budget_is_summarised_in_pieces_then_combin
 
 
 def test_notes_that_are_still_too_long_are_condensed_again(
-    transcription, editor, use_engine, django_capture_on_commit_callbacks
+    transcription, editor, claude, django_capture_on_commit_callbacks
 ):
     make_final(transcription, "\n".join(f"Line {i} " + "x" * 60 for i in range(200)), editor)
 
@@ -229,18 +230,20 @@ def test_notes_that_are_still_too_long_are_condensed_again(
             return "short" if "[Part" in prompt else "n" * 600
         return "Blog text."
 
-    engine = use_engine(ScriptedChatEngine(reply, max_input_chars=3000))
+    claude.reply = reply
+    claude.limit_input(3000)
     job = generate(transcription, editor, django_capture_on_commit_callbacks, ["blog"])
     assert job.status == Job.Status.SUCCEEDED, job.error
     assert job.result["summaries"]["blog"]["condense_rounds"] >= 1
-    assert all(len(c["system"]) + len(c["prompt"]) <= 3000 for c in engine.calls)
+    assert all(len(c["system"]) + len(c["prompt"]) <= 3000 for c in claude.calls)
 
 
 def test_notes_that_never_shrink_fail_instead_of_being_cut(
-    transcription, editor, use_engine, django_capture_on_commit_callbacks
+    transcription, editor, claude, django_capture_on_commit_callbacks
 ):
     make_final(transcription, "\n".join("y" * 70 for _ in range(100)), editor)
-    use_engine(ScriptedChatEngine(lambda system, prompt: "z" * 2000, max_input_chars=3000))
+    claude.reply = lambda system, prompt: "z" * 2000
+    claude.limit_input(3000)
     job = generate(transcription, editor, django_capture_on_commit_callbacks, ["blog"])
     assert job.status == Job.Status.FAILED
     assert "too long to summarise" in job.error
@@ -251,10 +254,10 @@ def test_notes_that_never_shrink_fail_instead_of_being_cut(
 
 
 def test_regenerating_an_unedited_draft_replaces_it_and_logs_the_old_text(
-    final_transcription, editor, use_engine, django_capture_on_commit_callbacks
+    final_transcription, editor, claude, django_capture_on_commit_callbacks
 ):
     answers = iter(["First draft.", "Second draft."])
-    use_engine(ScriptedChatEngine(lambda system, prompt: next(answers)))
+    claude.reply = lambda system, prompt: next(answers)
     generate(final_transcription, editor, django_capture_on_commit_callbacks, ["email"])
     first = by_type(final_transcription)["email"]
     generate(final_transcription, editor, django_capture_on_commit_callbacks, ["email"])
@@ -265,10 +268,10 @@ def test_regenerating_an_unedited_draft_replaces_it_and_logs_the_old_text(
 
 
 def test_an_edited_text_is_only_replaced_with_explicit_confirmation(
-    final_transcription, editor, use_engine, django_capture_on_commit_callbacks
+    final_transcription, editor, claude, django_capture_on_commit_callbacks
 ):
     answers = iter(["First draft.", "Second draft."])
-    use_engine(ScriptedChatEngine(lambda system, prompt: next(answers)))
+    claude.reply = lambda system, prompt: next(answers)
     generate(final_transcription, editor, django_capture_on_commit_callbacks, ["email"])
     summary = by_type(final_transcription)["email"]
     summary_save_edit(
@@ -297,9 +300,9 @@ def test_an_edited_text_is_only_replaced_with_explicit_confirmation(
 
 
 def test_a_finalized_text_is_never_regenerated(
-    final_transcription, editor, use_engine, django_capture_on_commit_callbacks
+    final_transcription, editor, claude, django_capture_on_commit_callbacks
 ):
-    use_engine(ScriptedChatEngine(lambda system, prompt: "Draft."))
+    claude.reply = lambda system, prompt: "Draft."
     generate(final_transcription, editor, django_capture_on_commit_callbacks, ["linkedin"])
     summary = by_type(final_transcription)["linkedin"]
     summary_finalize(summary=summary, user=editor, based_on=summary.edit_token)
@@ -314,10 +317,10 @@ def test_a_finalized_text_is_never_regenerated(
 
 
 def test_edits_made_while_the_job_waited_are_kept(
-    final_transcription, editor, other_editor, use_engine, django_capture_on_commit_callbacks
+    final_transcription, editor, other_editor, claude, django_capture_on_commit_callbacks
 ):
     answers = iter(["First draft.", "Second draft."])
-    use_engine(ScriptedChatEngine(lambda system, prompt: next(answers)))
+    claude.reply = lambda system, prompt: next(answers)
     generate(final_transcription, editor, django_capture_on_commit_callbacks, ["email"])
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         job = summary_generate_request(
@@ -339,26 +342,26 @@ def test_edits_made_while_the_job_waited_are_kept(
 
 
 def test_a_retry_does_not_rewrite_texts_the_job_already_wrote(
-    final_transcription, editor, use_engine, django_capture_on_commit_callbacks
+    final_transcription, editor, claude, django_capture_on_commit_callbacks
 ):
     def reply(system, prompt):
         return "" if "blog post excerpt" in prompt else "Good text."
 
-    engine = use_engine(ScriptedChatEngine(reply))
+    claude.reply = reply
     job = generate(final_transcription, editor, django_capture_on_commit_callbacks, ALL)
-    assert job.status == Job.Status.FAILED and "empty Blog text" in job.error
+    assert job.status == Job.Status.FAILED and "no usable Blog text" in job.error
     written = by_type(final_transcription)
     assert set(written) == {"email", "linkedin"}
 
-    engine.reply = lambda system, prompt: "Blog text now."
-    calls_before = len(engine.calls)
+    claude.reply = lambda system, prompt: "Blog text now."
+    calls_before = len(claude.calls)
     from jobs.services import job_retry
 
     with django_capture_on_commit_callbacks(execute=True):
         job_retry(job=job)
     job.refresh_from_db()
     assert job.status == Job.Status.SUCCEEDED, job.error
-    assert len(engine.calls) == calls_before + 1  # only the blog
+    assert len(claude.calls) == calls_before + 1  # only the blog
     after = by_type(final_transcription)
     assert after["email"].generated_at == written["email"].generated_at
     assert after["blog"].generated_text == "Blog text now."
@@ -392,7 +395,7 @@ def other_transcription(project, editor):
 
 
 def test_recent_human_edits_of_the_same_type_go_into_the_prompt_and_are_recorded(
-    final_transcription, other_transcription, editor, use_engine, django_capture_on_commit_callbacks
+    final_transcription, other_transcription, editor, claude, django_capture_on_commit_callbacks
 ):
     linkedin_edit = _finalized_feedback(
         other_transcription,
@@ -402,11 +405,11 @@ def test_recent_human_edits_of_the_same_type_go_into_the_prompt_and_are_recorded
         "Use our webinar! #dentistry",
     )
     _finalized_feedback(other_transcription, editor, "email", "Email draft.", "Email draft.")
-    engine = use_engine(ScriptedChatEngine(lambda system, prompt: "New post."))
+    claude.reply = lambda system, prompt: "New post."
 
     generate(final_transcription, editor, django_capture_on_commit_callbacks, ["linkedin", "email"])
 
-    linkedin_call, email_call = engine.calls[1], engine.calls[0]
+    linkedin_call, email_call = claude.calls[1], claude.calls[0]
     assert "Editors corrected earlier AI drafts" in linkedin_call["system"]
     assert "Utilize our webinar!" in linkedin_call["system"]
     assert "Use our webinar! #dentistry" in linkedin_call["system"]
@@ -418,7 +421,7 @@ def test_recent_human_edits_of_the_same_type_go_into_the_prompt_and_are_recorded
 
 
 def test_at_most_the_configured_number_of_latest_examples_is_used(
-    final_transcription, project, editor, use_engine, settings, django_capture_on_commit_callbacks
+    final_transcription, project, editor, claude, settings, django_capture_on_commit_callbacks
 ):
     settings.SUMMARY_FEEDBACK_EXAMPLE_COUNT = 2
     made = [
@@ -431,9 +434,9 @@ def test_at_most_the_configured_number_of_latest_examples_is_used(
         )
         for i in range(3)
     ]
-    engine = use_engine(ScriptedChatEngine(lambda system, prompt: "Blog."))
+    claude.reply = lambda system, prompt: "Blog."
     generate(final_transcription, editor, django_capture_on_commit_callbacks, ["blog"])
-    system = engine.calls[0]["system"]
+    system = claude.calls[0]["system"]
     assert "Edited 2." in system and "Edited 1." in system and "Edited 0." not in system
     blog = by_type(final_transcription)["blog"]
     assert set(blog.feedback_examples.all()) == {made[2], made[1]}
@@ -443,26 +446,26 @@ def test_examples_can_be_switched_off(
     final_transcription,
     other_transcription,
     editor,
-    use_engine,
+    claude,
     settings,
     django_capture_on_commit_callbacks,
 ):
     settings.SUMMARY_FEEDBACK_EXAMPLES = False
     _finalized_feedback(other_transcription, editor, "email", "Old.", "New.")
-    engine = use_engine(ScriptedChatEngine(lambda system, prompt: "Mail."))
+    claude.reply = lambda system, prompt: "Mail."
     generate(final_transcription, editor, django_capture_on_commit_callbacks, ["email"])
-    assert "Editors corrected" not in engine.calls[0]["system"]
+    assert "Editors corrected" not in claude.calls[0]["system"]
     assert not by_type(final_transcription)["email"].feedback_examples.exists()
     assert FeedbackLog.objects.count() == 1
 
 
 def test_a_job_queued_directly_with_one_summary_type_works(
-    final_transcription, editor, use_engine, django_capture_on_commit_callbacks
+    final_transcription, editor, claude, django_capture_on_commit_callbacks
 ):
     """Other apps may queue the task themselves with the single-type params shape."""
     from jobs.services import job_create
 
-    use_engine(ScriptedChatEngine(lambda system, prompt: "Post."))
+    claude.reply = lambda system, prompt: "Post."
     with django_capture_on_commit_callbacks(execute=True):
         job = job_create(
             kind="summarize",

@@ -13,7 +13,6 @@ from summaries.services.drafts import _feedback_examples
 from summaries.services.editing import summary_finalize, summary_save_edit
 from summaries.services.generation import summary_generate_request
 from summaries.services.templates import prompt_template_update
-from summaries.tests.conftest import ScriptedChatEngine
 from summaries.tests.test_generate import new_transcription
 
 pytestmark = pytest.mark.django_db
@@ -103,9 +102,9 @@ def test_summary_page_without_a_final_transcript_explains_and_offers_no_generate
 
 
 def test_generate_all_missing_from_the_page(
-    editor_client, final_transcription, use_engine, django_capture_on_commit_callbacks
+    editor_client, final_transcription, claude, django_capture_on_commit_callbacks
 ):
-    use_engine(ScriptedChatEngine(lambda system, prompt: "Drafted."))
+    claude.reply = lambda system, prompt: "Drafted."
     html = text_of(editor_client.get(page_url(final_transcription)))
     assert "Generate Email, LinkedIn, Blog" in html
     with django_capture_on_commit_callbacks(execute=True):
@@ -133,15 +132,16 @@ def test_generating_without_a_final_transcript_shows_a_clear_message(editor_clie
 
 
 def test_a_failed_job_shows_its_error_and_retry(
-    editor_client, final_transcription, use_engine, django_capture_on_commit_callbacks
+    editor_client, final_transcription, claude, django_capture_on_commit_callbacks
 ):
-    use_engine(ScriptedChatEngine(lambda system, prompt: ""))
+    claude.reply = lambda system, prompt: ""
     with django_capture_on_commit_callbacks(execute=True):
         editor_client.post(
             reverse("summaries:generate", args=[final_transcription.pk]), {"summary_type": "email"}
         )
     html = text_of(editor_client.get(page_url(final_transcription)))
-    assert "The language model returned an empty Email text. Nothing was saved" in html
+    assert "gave no usable Email text (Anthropic sent an empty reply" in html
+    assert "Nothing was saved" in html
     assert ">Retry</button>" in html
 
 
