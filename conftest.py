@@ -164,3 +164,15 @@ def browser_type_launch_args(browser_type_launch_args):
 def base_url(live_server):
     # pytest-playwright's own fallback warns under pytest 9, which fails with -W error.
     return live_server.url
+
+
+@pytest.fixture
+def sonix(settings):
+    """A local Sonix API; SONIX_API_KEY and SONIX_BASE_URL point at it."""
+    from integrations.tests.sonix_fake import API_KEY, SonixServer
+
+    with SonixServer() as fake:
+        settings.SONIX_API_KEY = API_KEY
+        settings.SONIX_BASE_URL = fake.base_url
+        settings.VENDOR_TIMEOUT_SECONDS = 5
+        yield fake

@@ -272,6 +272,8 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 # Anything not listed (Sonix sync, the stuck-job sweep) runs on the quick `default` queue,
 # never behind hour-long transcriptions.
 CELERY_TASK_ROUTES = {
+    # Exact names first: the Sonix sync is a quick status check, not a transcription.
+    "transcripts.tasks.sonix_sync": {"queue": "default"},
     "transcripts.tasks.*": {"queue": "transcription"},
     "translations.tasks.*": {"queue": "translation"},
     "summaries.tasks.*": {"queue": "summaries"},
@@ -279,10 +281,10 @@ CELERY_TASK_ROUTES = {
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULE = {}
-# media_files: refresh Sonix imports (status, finished transcripts → T-1) every few minutes.
+# transcripts: refresh Sonix imports (status, finished transcripts → T-1) every few minutes.
 SONIX_SYNC_SECONDS = env.int("SONIX_SYNC_SECONDS", default=300)
-CELERY_BEAT_SCHEDULE["media_files.sonix_sync"] = {
-    "task": "media_files.tasks.sonix_sync",
+CELERY_BEAT_SCHEDULE["transcripts.sonix_sync"] = {
+    "task": "transcripts.tasks.sonix_sync",
     "schedule": SONIX_SYNC_SECONDS,
 }
 # jobs: the stuck-job sweep (`status_report --fail-stuck`), so no job stays "running" after

@@ -11,6 +11,4 @@ urlpatterns = [
     path("<uuid:pk>/restore/", views.audio_file_restore, name="restore"),
     path("statuses/", views.recording_statuses, name="statuses"),
     path("upload/<uuid:project_pk>/", views.audio_file_upload, name="upload"),
-    path("sonix/", views.sonix_import, name="sonix_import"),
-    path("sonix/sync/", views.sonix_sync_now, name="sonix_sync"),
 ]

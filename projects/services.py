@@ -44,7 +44,7 @@ def project_create(
             metadata=_clean_metadata(metadata),
             created_by=user,
         )
-        activity_record(actor=user, action="project.create", target=project, project_id=project.pk)
+        activity_record(user=user, action="project.create", target=project, project_id=project.pk)
     return project
 
 
@@ -80,7 +80,7 @@ def project_update(
             return project  # nothing changed: no write, no audit noise
         project.save()
         activity_record(
-            actor=user,
+            user=user,
             action="project.update",
             target=project,
             project_id=project.pk,
@@ -90,11 +90,11 @@ def project_update(
 
 
 def project_archive(*, project: Project, user) -> Project:
-    return set_archived(obj=project, archived=True, actor=user, project_id=project.pk)
+    return set_archived(obj=project, archived=True, user=user, project_id=project.pk)
 
 
 def project_restore(*, project: Project, user) -> Project:
-    return set_archived(obj=project, archived=False, actor=user, project_id=project.pk)
+    return set_archived(obj=project, archived=False, user=user, project_id=project.pk)
 
 
 # -- project types (admin only) ----------------------------------------------------------
@@ -126,7 +126,7 @@ def project_type_create(*, user, name: str, slug: str) -> ProjectType:
     with transaction.atomic():
         project_type = ProjectType.objects.create(name=name, slug=slug, created_by=user)
         activity_record(
-            actor=user,
+            user=user,
             action="project_type.create",
             target=project_type,
             details={"name": name, "slug": slug},
@@ -146,7 +146,7 @@ def project_type_update(*, project_type: ProjectType, user, name: str, slug: str
         project_type.name, project_type.slug = name, slug
         project_type.save(update_fields=["name", "slug"])
         activity_record(
-            actor=user,
+            user=user,
             action="project_type.update",
             target=project_type,
             details={"before": before, "after": after},
@@ -156,8 +156,8 @@ def project_type_update(*, project_type: ProjectType, user, name: str, slug: str
 
 def project_type_archive(*, project_type: ProjectType, user) -> ProjectType:
     """Its projects stay as they are; no new recordings or projects of this type."""
-    return set_archived(obj=project_type, archived=True, actor=user)
+    return set_archived(obj=project_type, archived=True, user=user)
 
 
 def project_type_restore(*, project_type: ProjectType, user) -> ProjectType:
-    return set_archived(obj=project_type, archived=False, actor=user)
+    return set_archived(obj=project_type, archived=False, user=user)

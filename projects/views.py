@@ -9,10 +9,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from max_site.stale import StaleEdit, form_status
 from media_files.models import AudioFile
 from media_files.selectors import audio_files_with_status, status_poll
-from media_files.services import sonix_configured
 from projects import services
 from projects.forms import ProjectForm
 from projects.models import Project, ProjectType
+from transcripts.sonix import sonix_configured
 
 MEDIA_PER_PAGE = 50
 

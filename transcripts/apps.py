@@ -9,4 +9,4 @@ class TranscriptsConfig(AppConfig):
         # Register the Celery tasks in every process (web included): jobs.services looks
         # them up by name in the local registry to queue them (Transcribe, Retry), and
         # Celery's own autodiscovery only runs inside a worker.
-        from transcripts import tasks  # noqa: F401
+        from transcripts import receivers, tasks  # noqa: F401

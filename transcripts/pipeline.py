@@ -192,7 +192,7 @@ def transcription_start(*, audio_file: AudioFile, user: User | None, replace: bo
             params=params,
         )
         activity_record(
-            actor=user,
+            user=user,
             action="transcription.start",
             target=locked,
             project_id=locked.project_id,
@@ -355,7 +355,7 @@ def _store_t1(
         AudioFile.objects.select_for_update().filter(pk=audio_file.pk).first()
         live = Transcription.objects.filter(audio_file=audio_file, archived=False).first()
         if live is not None and replaces and str(live.pk) == replaces:
-            set_archived(obj=live, archived=True, actor=user, project_id=audio_file.project_id)
+            set_archived(obj=live, archived=True, user=user, project_id=audio_file.project_id)
         return transcription_create_t1(
             audio_file=audio_file,
             json_with_timestamps=json_with_timestamps,

@@ -55,7 +55,7 @@ def transcription_create_t1(
             created_by=created_by,
         )
         activity_record(
-            actor=created_by,
+            user=created_by,
             action="transcription.create",
             target=transcription,
             project_id=audio_file.project_id,
@@ -123,7 +123,7 @@ def transcription_archive(*, transcription: Transcription, user) -> Transcriptio
     return set_archived(
         obj=transcription,
         archived=True,
-        actor=user,
+        user=user,
         project_id=transcription.audio_file.project_id,
     )
 
@@ -146,5 +146,5 @@ def transcription_restore(*, transcription: Transcription, user) -> Transcriptio
                 "first, then restore this one."
             )
         return set_archived(
-            obj=transcription, archived=False, actor=user, project_id=audio_file.project_id
+            obj=transcription, archived=False, user=user, project_id=audio_file.project_id
         )

@@ -5,6 +5,7 @@ from django.conf import settings
 
 from jobs.services import run_job
 from transcripts.pipeline import transcription_run
+from transcripts.sonix import sonix_sync_pending
 
 
 @shared_task(
@@ -16,3 +17,12 @@ from transcripts.pipeline import transcription_run
 def transcribe(self, job_id: str):
     """Transcribe a recording and store its T-1 (see transcripts.pipeline)."""
     return run_job(self, job_id, transcription_run)
+
+
+@shared_task(name="transcripts.tasks.sonix_sync", acks_late=True, ignore_result=True)
+def sonix_sync(audio_file_ids: list[str] | None = None) -> dict:
+    """Refresh Sonix imports (all pending ones, or the given ids) and store finished
+    transcripts as T-1. Runs every few minutes from CELERY_BEAT_SCHEDULE and on
+    "Sync now"; safe to run twice (T-1 creation is idempotent). Faults are left to
+    the next run rather than retried here: a 429 must not be hammered."""
+    return sonix_sync_pending(audio_file_ids=audio_file_ids).as_dict()

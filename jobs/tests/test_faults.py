@@ -82,7 +82,7 @@ def test_every_task_has_the_soft_and_hard_time_limits_of_its_queue():
         "transcripts.tasks.transcribe": "transcription",
         "translations.tasks.translate": "translation",
         "summaries.tasks.generate_summary": "summaries",
-        "media_files.tasks.sonix_sync": "default",
+        "transcripts.tasks.sonix_sync": "default",
         "jobs.tasks.sweep_stuck": "default",
     }
     for name, queue in expected.items():
@@ -98,7 +98,7 @@ def test_every_task_has_the_soft_and_hard_time_limits_of_its_queue():
 
 
 def test_sonix_sync_runs_on_the_quick_default_queue():
-    route = app.amqp.router.route({}, "media_files.tasks.sonix_sync")
+    route = app.amqp.router.route({}, "transcripts.tasks.sonix_sync")
     assert route["queue"].name == "default"
 
 

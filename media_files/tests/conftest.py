@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from integrations.tests.sonix_fake import API_KEY, SonixServer
 from media_files.tests import media_factory
 
 BUCKET = "max-audio"
@@ -97,16 +96,6 @@ def upload(project, editor):
 
 def stored_files(root: Path) -> list[str]:
     return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
-
-
-@pytest.fixture
-def sonix(settings):
-    """A local Sonix API; SONIX_API_KEY and SONIX_BASE_URL point at it."""
-    with SonixServer() as fake:
-        settings.SONIX_API_KEY = API_KEY
-        settings.SONIX_BASE_URL = fake.base_url
-        settings.VENDOR_TIMEOUT_SECONDS = 5
-        yield fake
 
 
 @pytest.fixture(scope="session")

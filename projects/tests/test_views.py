@@ -387,7 +387,7 @@ def test_detail_of_a_project_whose_type_is_archived_offers_no_upload(editor_clie
 def test_import_from_sonix_link_is_offered_while_recordings_can_be_added(
     settings, editor_client, editor, project
 ):
-    link = f"{reverse('media_files:sonix_import')}?project={project.pk}"
+    link = f"{reverse('transcripts:sonix_import')}?project={project.pk}"
     settings.SONIX_API_KEY = ""
     html = editor_client.get(project.get_absolute_url()).content.decode()
     assert link in html and "Sonix is not connected yet" in html

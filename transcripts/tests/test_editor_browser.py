@@ -239,11 +239,29 @@ def test_a_three_hour_lecture_renders_in_pieces_and_follows_playback(page_for, e
     rendered = page.locator(".seg").count()
     assert 0 < rendered < 400, rendered  # only what is near the viewport is in the page
 
-    # Playback near the end: the spoken word is highlighted and scrolled into view.
-    page.evaluate("maxEditor.player.seek(11998.5)")
+    # Scrolled to the end, the last segment's time plays from there: its first word is the
+    # one being spoken.
+    transcript = page.locator("[data-transcript]")
+    transcript.hover()
+    last = page.locator('.seg[data-i="2999"]')
+    while not last.count():
+        page.mouse.wheel(0, 20_000)
+        page.wait_for_timeout(50)
+    expect(last).to_contain_text("The very last words")
+    last.locator("[data-seek]").click()
     current = page.locator(".seg__text span.is-current")
+    expect(current).to_have_text("The")
+    assert page.locator(".seg").count() < 400
+
+    # Back at the top, playback moves on near the end (forward 5 s): the word spoken then is
+    # highlighted and scrolled into view.
+    while not segment(page, 0).count() or not transcript.evaluate("box => box.scrollTop === 0"):
+        page.mouse.wheel(0, -20_000)
+        page.wait_for_timeout(50)
+    expect(current).not_to_be_in_viewport()
+    page.keyboard.press("Control+.")
+    expect(current).to_have_text("lecture.")
     expect(current).to_be_in_viewport()
-    expect(page.locator('.seg[data-i="2999"]')).to_contain_text("The very last words")
     assert page.locator(".seg").count() < 400
 
     # Typing stays local to one segment and is counted once.

@@ -28,7 +28,7 @@ def url(name, transcription):
 
 def retranscribe(transcription, user):
     """What re-transcription does: archive the live transcript, store a new T-1."""
-    set_archived(obj=transcription, archived=True, actor=user)
+    set_archived(obj=transcription, archived=True, user=user)
     return transcription_create_t1(
         audio_file=transcription.audio_file,
         json_with_timestamps=timed_json(SEGMENTS),

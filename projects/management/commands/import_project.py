@@ -313,7 +313,7 @@ class _Importer:
         new_pid = self.ids["projects.project"][self.manifest["project_id"]]
         project = project_model._base_manager.get(pk=new_pid)
         activity_record(
-            actor=actor,
+            user=actor,
             action="project.import",
             target=project,
             project_id=project.pk,

@@ -6,13 +6,27 @@ from django.urls import reverse
 
 from accounts.models import Activity
 from media_files.models import AudioFile
-from media_files.services import sonix_import, sonix_pending, sonix_sync_pending
-from media_files.tasks import sonix_sync
 from transcripts.models import Transcription
+from transcripts.sonix import sonix_import, sonix_pending, sonix_sync_pending
+from transcripts.tasks import sonix_sync
 
 pytestmark = pytest.mark.django_db
 
-PAGE = reverse("media_files:sonix_import")
+
+@pytest.fixture
+def project(editor):
+    from projects.models import ProjectType
+    from projects.services import project_create
+
+    return project_create(
+        user=editor,
+        name="Endodontics 101",
+        project_type=ProjectType.objects.get(slug="lecture"),
+        metadata={"location": "Madrid", "date": "2026-03-01", "misc": "Spring series"},
+    )
+
+
+PAGE = reverse("transcripts:sonix_import")
 
 
 def test_without_a_key_the_page_explains_what_to_set(settings, editor_client):
@@ -177,7 +191,7 @@ def test_sync_now_button_runs_the_sync(
     sonix.media["m1"]["status"] = "completed"
     with django_capture_on_commit_callbacks(execute=True):
         response = editor_client.post(
-            reverse("media_files:sonix_sync"),
+            reverse("transcripts:sonix_sync"),
             {"audio_file": audio_file.pk, "next": audio_file.get_absolute_url()},
         )
     assert response["Location"] == audio_file.get_absolute_url()
@@ -186,7 +200,7 @@ def test_sync_now_button_runs_the_sync(
 
 def test_sync_now_ignores_a_foreign_next_url(sonix, editor_client):
     response = editor_client.post(
-        reverse("media_files:sonix_sync"), {"next": "https://evil.example/"}
+        reverse("transcripts:sonix_sync"), {"next": "https://evil.example/"}
     )
     assert response["Location"] == PAGE
 
@@ -269,8 +283,8 @@ def test_sonix_only_recordings_cannot_be_opened_for_decoding(sonix, project, edi
 
 
 def test_sync_is_scheduled_every_few_minutes():
-    entry = django_settings.CELERY_BEAT_SCHEDULE["media_files.sonix_sync"]
-    assert entry["task"] == "media_files.tasks.sonix_sync"
+    entry = django_settings.CELERY_BEAT_SCHEDULE["transcripts.sonix_sync"]
+    assert entry["task"] == "transcripts.tasks.sonix_sync"
     assert 60 <= entry["schedule"] <= 900
 
 
