@@ -535,7 +535,7 @@ class DocumentEditor:
                 page_loaded=page_loaded,
             )
         except drafts.DraftUnavailable as error:
-            # The page keeps the text and sends it again (documents/static/documents/js/autosave.js); 503 so it
+            # The page keeps the text and sends it again (autosave.js); 503 so it
             # reads as "try again", never as a refusal of the edits.
             response = JsonResponse(
                 {"status": "unavailable", "message": _message(error)}, status=503
