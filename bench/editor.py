@@ -23,9 +23,6 @@ import os
 import statistics
 import time
 
-from documents.services import document_save_version
-from transcripts.document import TRANSCRIPT_DOCUMENT
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "max_site.test_settings")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -95,8 +92,10 @@ def report(name: str, samples: list[float], target: float | None = None) -> None
 
 def setup_data():
     from accounts.models import User
+    from documents.services import document_save_version
     from media_files.models import AudioFile
     from projects.models import Project, ProjectType
+    from transcripts.document import TRANSCRIPT_DOCUMENT
     from transcripts.services import transcription_create_t1
 
     user = User.objects.create_user(email="bench-editor@example.com", password=None)
@@ -144,6 +143,8 @@ def bench_render(user, transcription) -> None:
 
 
 def bench_save(user, other, transcription) -> None:
+    from documents.services import document_save_version
+    from transcripts.document import TRANSCRIPT_DOCUMENT
     from transcripts.services import transcript_latest
 
     def save(as_user, based_on, segments):
