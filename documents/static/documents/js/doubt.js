@@ -7,6 +7,9 @@
 // Wired by [data-doubt] (buttons [data-doubt-next], [data-doubt-confirm], [data-doubt-count]),
 // which the page only has when the engine gave confidences.
 
+import { select } from "./segments.js";
+import { wordBounds } from "./text.js";
+
 const WORD_TAIL = 0.35; // seconds played after the word, so its end is heard
 
 export class DoubtReview {
@@ -110,8 +113,8 @@ export class DoubtReview {
     const editor = this.editor;
     const seg = editor.realignSegment(i);
     this.visited(i, k);
-    const [start, end] = editor.wordBounds(i)[k];
-    editor.select(i, start, end);
+    const [start, end] = wordBounds(seg.text)[k];
+    select(editor, i, start, end);
     const from = seg.starts[k];
     if (from != null) editor.player?.playSpan(from + 0.001, (seg.ends[k] ?? from) + WORD_TAIL);
   }
