@@ -12,7 +12,6 @@ finalized (or --type). Jobs run on the Celery workers; --wait follows them to th
 Refusals (archived recording, no final version, …) are printed and exit with status 1.
 """
 
-import importlib
 import time
 import uuid
 
@@ -22,31 +21,21 @@ from django.core.management.base import BaseCommand, CommandError
 from accounts.models import User
 from jobs.models import Job
 from media_files.models import AudioFile
+from summaries.services.generation import summary_generate_request
+from transcripts.pipeline import transcription_start
+from translations.services import translation_start
 
 STEPS = ("transcribe", "translate", "summarize")
-# The service each step calls, as "module:function"; looked up at run time so this command
-# says clearly which part is missing instead of failing to import.
+# The service each step calls: the same ones the pages call.
 SERVICES = {
-    "transcribe": "transcripts.pipeline:transcription_start",
-    "translate": "translations.services:translation_start",
-    "summarize": "summaries.services.generation:summary_generate_request",
+    "transcribe": transcription_start,
+    "translate": translation_start,
+    "summarize": summary_generate_request,
 }
 
 
 def service(step: str):
-    module_name, _, function = SERVICES[step].partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise CommandError(
-            f"The {step} step is not available in this build ({module_name} is missing)."
-        ) from exc
-    found = getattr(module, function, None)
-    if found is None:
-        raise CommandError(
-            f"The {step} step is not available in this build ({SERVICES[step]} is missing)."
-        )
-    return found
+    return SERVICES[step]
 
 
 class Command(BaseCommand):

@@ -178,14 +178,3 @@ def test_bad_arguments_are_refused(audio, editor):
         rerun(audio.pk, "--step", "transcribe", "--actor", "nobody@example.com")
     with pytest.raises(CommandError, match="invalid choice"):
         rerun(audio.pk, "--step", "voiceover")
-
-
-def test_a_step_whose_service_is_missing_is_reported_clearly(audio, monkeypatch):
-    from jobs.management.commands import rerun_step
-
-    monkeypatch.setitem(rerun_step.SERVICES, "translate", "translations.nowhere:translation_start")
-    with pytest.raises(CommandError, match=r"translate step is not available.*nowhere"):
-        rerun(audio.pk, "--step", "translate")
-    monkeypatch.setitem(rerun_step.SERVICES, "translate", "translations.services:no_such_fn")
-    with pytest.raises(CommandError, match="no_such_fn is missing"):
-        rerun(audio.pk, "--step", "translate")

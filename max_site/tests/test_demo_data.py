@@ -8,10 +8,10 @@ from django.apps import apps
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 
-from accounts.management.commands.demo_data import DEMO
 from accounts.models import User
 from glossary.models import DictionaryEntry
 from jobs.models import Job
+from max_site.management.commands.demo_data import DEMO
 from media_files.models import AudioFile
 from projects.models import Project
 from transcripts.models import Transcription
