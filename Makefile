@@ -35,6 +35,7 @@ run: $(RUN_STAMP)
 test: $(TEST_STAMP) system-test-deps services
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # Headless Chromium for browser tests (Playwright cannot download browsers here).
@@ -50,9 +51,11 @@ system-bench-deps: system-test-deps
 services:
 	@bin/services-up
 
+## make lint: ruff, the import layers (ARCHITECTURE.md) and types
 lint: $(TEST_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: $(TEST_STAMP)
 	$(VENV)/bin/ruff check --fix .

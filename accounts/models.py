@@ -3,7 +3,7 @@ import json
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 
-from max_site.db import created_at, updated_at, uuid_pk
+from core.db import created_at, updated_at, uuid_pk
 
 SYSTEM_USER_EMAIL = "system@max.invalid"
 

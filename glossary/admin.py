@@ -2,14 +2,14 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
+from core.admin_mixins import ArchivableAdminMixin, ServiceSaveAdminMixin
+from core.stale import StaleSaveFormMixin
 from glossary import services
 from glossary.models import DictionaryEntry
-from max_site.admin_mixins import ArchivableAdminMixin, ServiceSaveAdminMixin
-from max_site.stale import StaleSaveFormMixin
 
 
 class DictionaryEntryAdminForm(StaleSaveFormMixin, forms.ModelForm):
-    """Also refuses a stale save (`max_site.stale`), as the entry's edit page does."""
+    """Also refuses a stale save (`core.stale`), as the entry's edit page does."""
 
     class Meta:
         model = DictionaryEntry

@@ -3,10 +3,10 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
 
+from core.stale import StaleSaveFormMixin
 from glossary.models import DictionaryEntry
 from glossary.services import file_too_large_message
 from languages.models import Language
-from max_site.stale import StaleSaveFormMixin
 
 SORTS = {
     "name": ("Name (A–Z)", (Lower("term_original"), "language_code")),

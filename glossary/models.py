@@ -2,8 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 
+from core.db import ArchivableQuerySet, archived, created_at, updated_at, uuid_pk
 from glossary.matcher import fold
-from max_site.db import ArchivableQuerySet, archived, created_at, updated_at, uuid_pk
 
 
 class DictionaryEntry(models.Model):

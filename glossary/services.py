@@ -33,12 +33,12 @@ from django.utils import timezone
 
 from accounts.models import Activity, User
 from accounts.services import activity_record, set_archived
+from core.stale import refuse_stale
 from glossary.exchange import ImportFileError, ImportRow, detect_format, parse_csv, parse_tbx
 from glossary.matcher import Match, fold
 from glossary.models import DictionaryEntry
 from glossary.registry import matcher_for, matcher_invalidate
 from languages.models import Language
-from max_site.stale import refuse_stale
 
 TERM_LABELS = {"term_original": "original term", "term_corrected": "correct term"}
 
@@ -229,7 +229,7 @@ def entry_create(
                 created_by=user,
             )
             activity_record(
-                actor=user,
+                user=user,
                 action="dictionary.create",
                 target=entry,
                 details={"term_original": term_original, "term_corrected": term_corrected},
@@ -253,7 +253,7 @@ def entry_update(
     based_on: str | None = None,
 ) -> DictionaryEntry:
     """Change an entry. `based_on` is the edit token the editor's form showed
-    (`max_site.stale`): if the entry changed since, StaleEdit is raised rather than
+    (`core.stale`): if the entry changed since, StaleEdit is raised rather than
     silently overwriting the other change."""
     term_original = clean_term(term_original, "term_original")
     term_corrected = clean_term(term_corrected, "term_corrected")
@@ -281,7 +281,7 @@ def entry_update(
             entry.context = context
             entry.save()
             activity_record(
-                actor=user, action="dictionary.update", target=entry, details={"before": before}
+                user=user, action="dictionary.update", target=entry, details={"before": before}
             )
             matcher_invalidate(language_code, before["language_code"], entry_ids=[entry.pk])
     except IntegrityError as exc:
@@ -306,7 +306,7 @@ def entry_set_archived(*, entry: DictionaryEntry, archived: bool, user: User) ->
                     f"“{entry.term_original}” cannot be restored: “{other.term_original}” is "
                     f"already an active {entry.language_code} entry, and the glossary ignores case."
                 )
-        entry = set_archived(obj=entry, archived=archived, actor=user)
+        entry = set_archived(obj=entry, archived=archived, user=user)
         matcher_invalidate(entry.language_code, entry_ids=[entry.pk])
     return entry
 

@@ -8,11 +8,11 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.stale import StaleEdit, form_status
 from glossary import services
 from glossary.exchange import write_csv, write_tbx
 from glossary.forms import EntryFilterForm, EntryForm, ImportForm
 from glossary.models import DictionaryEntry
-from max_site.stale import StaleEdit, form_status
 
 PAGE_SIZE = 50
 REPORT_ROWS = 100  # rows of each kind an import report lists

@@ -1,8 +1,8 @@
 from django.contrib import admin
 
+from core.admin_mixins import NoDeleteAdminMixin
 from jobs import services
 from jobs.models import Job
-from max_site.admin_mixins import NoDeleteAdminMixin
 
 
 @admin.register(Job)

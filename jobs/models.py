@@ -7,7 +7,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from max_site.db import created_at, updated_at, uuid_pk
+from core.db import created_at, updated_at, uuid_pk
 
 
 class Job(models.Model):

@@ -2,15 +2,15 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
+from core.admin_mixins import NoDeleteAdminMixin, ServiceSaveAdminMixin
+from core.stale import StaleSaveFormMixin
 from languages import services
 from languages.models import Language
-from max_site.admin_mixins import NoDeleteAdminMixin, ServiceSaveAdminMixin
-from max_site.stale import StaleSaveFormMixin
 
 
 class LanguageAdminForm(StaleSaveFormMixin, forms.ModelForm):
     """The change form and the list's inline edits (`active`) check the service's rules;
-    the change form also refuses a stale save (`max_site.stale`)."""
+    the change form also refuses a stale save (`core.stale`)."""
 
     class Meta:
         model = Language

@@ -2,7 +2,7 @@
 
 from django.db import models
 
-from max_site.db import created_at, updated_at, uuid_pk
+from core.db import created_at, updated_at, uuid_pk
 
 
 class LanguageQuerySet(models.QuerySet):

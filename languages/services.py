@@ -11,8 +11,8 @@ from django.db import transaction
 
 from accounts.models import User
 from accounts.services import activity_record
+from core.stale import refuse_stale
 from languages.models import Language
-from max_site.stale import refuse_stale
 
 LANGUAGE_CODE_PATTERN = r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$"
 SOURCE_LANGUAGE = "en"
@@ -51,7 +51,7 @@ def language_create(*, user: User, code: str, **fields: Any) -> Language:
     with transaction.atomic():
         language = Language.objects.create(code=code, **fields)
         activity_record(
-            actor=user,
+            user=user,
             action="language.create",
             target=language,
             details={"code": code, **{k: fields[k] for k in sorted(fields)}},
@@ -63,7 +63,7 @@ def language_update(
     *, language: Language, user: User, based_on: str | None = None, **changes: Any
 ) -> Language:
     """Change a language's name, direction, word boundaries or whether it is offered.
-    `based_on` is the edit token the admin's form showed (`max_site.stale`): StaleEdit if
+    `based_on` is the edit token the admin's form showed (`core.stale`): StaleEdit if
     someone saved the language since."""
     with transaction.atomic():
         language = Language.objects.select_for_update().get(pk=language.pk)
@@ -77,7 +77,7 @@ def language_update(
             setattr(language, key, changes[key])
         language.save(update_fields=[*changed, "updated_at"])
         activity_record(
-            actor=user,
+            user=user,
             action="language.update",
             target=language,
             details={

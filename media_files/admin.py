@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
-from max_site.admin_mixins import ArchivableAdminMixin, ServiceSaveAdminMixin
+from core.admin_mixins import ArchivableAdminMixin, ServiceSaveAdminMixin
 from media_files import services
 from media_files.models import AudioFile
 

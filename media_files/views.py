@@ -12,10 +12,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from media_files import services
 from media_files.models import AudioFile
-from media_files.selectors import audio_files_with_status, status_poll
 from media_files.streaming import content_type_for, stream_response
 from media_files.upload_handlers import SizeLimitUploadHandler
 from projects.models import Project
+from transcripts.selectors import audio_files_with_status, status_poll
 
 
 @require_http_methods(["GET"])

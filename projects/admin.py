@@ -2,8 +2,8 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
-from max_site.admin_mixins import ArchivableAdminMixin, ServiceSaveAdminMixin
-from max_site.stale import StaleSaveFormMixin
+from core.admin_mixins import ArchivableAdminMixin, ServiceSaveAdminMixin
+from core.stale import StaleSaveFormMixin
 from projects import services
 from projects.models import Project, ProjectType
 
@@ -51,7 +51,7 @@ class ProjectTypeAdmin(ServiceSaveAdminMixin, ArchivableAdminMixin, admin.ModelA
 
 
 class ProjectAdminForm(StaleSaveFormMixin, forms.ModelForm):
-    """Also refuses a stale save (`max_site.stale`), as the project's edit page does."""
+    """Also refuses a stale save (`core.stale`), as the project's edit page does."""
 
     class Meta:
         model = Project

@@ -3,7 +3,7 @@ import datetime
 from django import forms
 from django.db.models import Q
 
-from max_site.stale import StaleSaveFormMixin
+from core.stale import StaleSaveFormMixin
 from projects.models import Project, ProjectType
 
 

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from max_site.db import ArchivableQuerySet, archived, created_at, updated_at, uuid_pk
+from core.db import ArchivableQuerySet, archived, created_at, updated_at, uuid_pk
 
 
 class ProjectType(models.Model):

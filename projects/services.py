@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from accounts.services import activity_record, set_archived
-from max_site.stale import refuse_stale
+from core.stale import refuse_stale
 from projects.models import Project, ProjectType
 
 METADATA_KEYS = ("location", "date", "misc")
@@ -58,7 +58,7 @@ def project_update(
     based_on: str | None = None,
 ) -> Project:
     """Rename, retype or change the metadata. `based_on` is the edit token the editor's
-    form showed (`max_site.stale`): StaleEdit if someone saved the project since."""
+    form showed (`core.stale`): StaleEdit if someone saved the project since."""
     with transaction.atomic():
         project = Project.objects.select_for_update().get(pk=project.pk)
         refuse_stale(current=project, based_on=based_on, what="project")

@@ -6,13 +6,12 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from max_site.stale import StaleEdit, form_status
+from core.stale import StaleEdit, form_status
 from media_files.models import AudioFile
-from media_files.selectors import audio_files_with_status, status_poll
 from projects import services
 from projects.forms import ProjectForm
 from projects.models import Project, ProjectType
-from transcripts.sonix import sonix_configured
+from transcripts.selectors import audio_files_with_status, status_poll
 
 MEDIA_PER_PAGE = 50
 
@@ -140,7 +139,7 @@ def project_detail(request, pk):
             "archived_count": counts["archived"],
             "can_add_media": not project.archived and not project.project_type.archived,
             "max_upload_bytes": settings.MAX_UPLOAD_BYTES,
-            "sonix_configured": sonix_configured(),
+            "sonix_configured": bool(settings.SONIX_API_KEY),
         },
     )
 

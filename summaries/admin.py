@@ -4,8 +4,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
 
-from max_site.admin_mixins import NoDeleteAdminMixin, ServiceSaveAdminMixin
-from max_site.stale import StaleSaveFormMixin
+from core.admin_mixins import NoDeleteAdminMixin, ServiceSaveAdminMixin
+from core.stale import StaleSaveFormMixin
 from summaries.models import FeedbackLog, GeneratedSummary, PromptTemplate, PromptVersion
 from summaries.services.templates import (
     prompt_template_create,
@@ -16,7 +16,7 @@ from summaries.services.templates import (
 
 
 class PromptTemplateAdminForm(StaleSaveFormMixin, forms.ModelForm):
-    """Also refuses a stale save (`max_site.stale`), as the Settings page does."""
+    """Also refuses a stale save (`core.stale`), as the Settings page does."""
 
     change_notes = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),

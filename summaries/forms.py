@@ -1,7 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from max_site.stale import StaleSaveFormMixin
+from core.stale import StaleSaveFormMixin
 from summaries.models import GeneratedSummary, PromptTemplate
 from summaries.services.templates import prompt_template_validate
 

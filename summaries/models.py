@@ -7,9 +7,9 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from core.db import created_at, updated_at, uuid_pk
 from integrations.llm import chat_engine_label
 from integrations.llm_offline import OFFLINE_LABEL
-from max_site.db import created_at, updated_at, uuid_pk
 
 
 class PromptTemplate(models.Model):

@@ -10,8 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.stale import StaleEdit, form_status
 from jobs.models import Job
-from max_site.stale import StaleEdit, form_status
 from summaries import texts
 from summaries.forms import (
     GENERATE_ALL,

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from max_site.admin_mixins import ArchivableAdminMixin, NoDeleteAdminMixin
+from core.admin_mixins import ArchivableAdminMixin, NoDeleteAdminMixin
 from transcripts import services
 from transcripts.models import Transcription, TranscriptionVersion
 

@@ -106,13 +106,10 @@ def transcript_is_outdated_for(translation) -> bool:
 
 def transcript_outdated_translations(transcription: Transcription):
     """The translations of this transcript that no longer match its final version."""
-    from translations.models import Translation
-
     if transcription.final_version_id is None:
-        return Translation.objects.none()
-    return Translation.objects.filter(transcription=transcription).exclude(
-        source_version_id=transcription.final_version_id
-    )
+        return transcription.translations.none()
+    # Through the reverse relation: transcripts sits below translations and does not import it.
+    return transcription.translations.exclude(source_version_id=transcription.final_version_id)
 
 
 # -- archive and restore (the admin's actions) ----------------------------------------------

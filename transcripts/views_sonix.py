@@ -10,9 +10,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from integrations.errors import PermanentError, TransientError
 from media_files.models import AudioFile
-from media_files.selectors import audio_files_with_status
 from projects.models import Project
 from transcripts import sonix
+from transcripts.selectors import audio_files_with_status
 
 
 @require_http_methods(["GET", "POST"])

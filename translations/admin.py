@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from max_site.admin_mixins import NoDeleteAdminMixin
+from core.admin_mixins import NoDeleteAdminMixin
 from translations.models import Translation, TranslationVersion, VoiceOver
 
 

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from accounts.models import Activity
+from core.stale import StaleEdit, edit_token
 from glossary import registry
 from glossary.models import DictionaryEntry
 from glossary.services import (
@@ -22,7 +23,6 @@ from glossary.services import (
 )
 from glossary.tests.factories import DictionaryEntryFactory, seed_entries
 from languages.models import Language
-from max_site.stale import StaleEdit, edit_token
 
 pytestmark = pytest.mark.django_db
 

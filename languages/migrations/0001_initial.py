@@ -8,7 +8,7 @@ import uuid
 import django.utils.timezone
 from django.db import migrations, models
 
-import max_site.db
+import core.db
 
 
 def move_content_type(apps, schema_editor):
@@ -65,14 +65,14 @@ class Migration(migrations.Migration):
                         (
                             "created_at",
                             models.DateTimeField(
-                                db_default=max_site.db.SqlNow(),
+                                db_default=core.db.SqlNow(),
                                 default=django.utils.timezone.now,
                                 editable=False,
                             ),
                         ),
                         (
                             "updated_at",
-                            models.DateTimeField(auto_now=True, db_default=max_site.db.SqlNow()),
+                            models.DateTimeField(auto_now=True, db_default=core.db.SqlNow()),
                         ),
                     ],
                     options={

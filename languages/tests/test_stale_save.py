@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
+from core.stale import StaleEdit, edit_token
 from languages import services
 from languages.models import Language
-from max_site.stale import StaleEdit, edit_token
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Activity
+from core.stale import edit_token
 from jobs.models import Job
-from max_site.stale import edit_token
 from media_files.models import AudioFile
 from projects.models import Project, ProjectType
 from projects.services import project_archive, project_create

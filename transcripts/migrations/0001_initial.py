@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import max_site.db
+import core.db
 import uuid
 from django.conf import settings
 from django.db import migrations, models
@@ -33,14 +33,14 @@ class Migration(migrations.Migration):
                 (
                     "created_at",
                     models.DateTimeField(
-                        db_default=max_site.db.SqlNow(),
+                        db_default=core.db.SqlNow(),
                         default=django.utils.timezone.now,
                         editable=False,
                     ),
                 ),
                 (
                     "updated_at",
-                    models.DateTimeField(auto_now=True, db_default=max_site.db.SqlNow()),
+                    models.DateTimeField(auto_now=True, db_default=core.db.SqlNow()),
                 ),
                 (
                     "source",
@@ -92,7 +92,7 @@ class Migration(migrations.Migration):
                 (
                     "created_at",
                     models.DateTimeField(
-                        db_default=max_site.db.SqlNow(),
+                        db_default=core.db.SqlNow(),
                         default=django.utils.timezone.now,
                         editable=False,
                     ),

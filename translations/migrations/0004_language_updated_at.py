@@ -3,7 +3,7 @@ language is refused instead of silently undoing someone else's change."""
 
 from django.db import migrations, models
 
-import max_site.db
+import core.db
 
 
 class Migration(migrations.Migration):
@@ -15,6 +15,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="language",
             name="updated_at",
-            field=models.DateTimeField(auto_now=True, db_default=max_site.db.SqlNow()),
+            field=models.DateTimeField(auto_now=True, db_default=core.db.SqlNow()),
         ),
     ]
