@@ -43,6 +43,25 @@ ERROR_BODY_BYTES = 64 * 1024
 USER_AGENT = "Max/1.0"
 
 
+def vendor_timeout(timeout: float | None = None) -> float:
+    """Seconds one vendor request may take: `timeout`, else VENDOR_TIMEOUT_SECONDS."""
+    if timeout is not None:
+        return timeout
+    from django.conf import settings
+
+    return settings.VENDOR_TIMEOUT_SECONDS
+
+
+def chat_sdk_retries(max_retries: int | None = None) -> int:
+    """How often a chat SDK resends a failed request itself: `max_retries`, else
+    VENDOR_MAX_RETRIES (see the module's note on retries)."""
+    if max_retries is not None:
+        return max_retries
+    from django.conf import settings
+
+    return settings.VENDOR_MAX_RETRIES
+
+
 def is_transient_status(status: int) -> bool:
     return status in TRANSIENT_STATUSES or status >= 500
 
@@ -162,11 +181,7 @@ class HTTPVendor:
     timeout: float
 
     def __init__(self, *, timeout: float | None = None):
-        if timeout is None:
-            from django.conf import settings
-
-            timeout = settings.VENDOR_TIMEOUT_SECONDS
-        self.timeout = timeout
+        self.timeout = vendor_timeout(timeout)
 
     def auth_headers(self) -> dict[str, str]:
         return {}

@@ -13,7 +13,7 @@ from typing import Any
 import openai
 from django.conf import settings
 
-from integrations.base import sdk_error
+from integrations.base import chat_sdk_retries, sdk_error, vendor_timeout
 from integrations.errors import PermanentError, VendorReplyError
 from integrations.llm import ChatEngine
 
@@ -47,8 +47,8 @@ class OpenAIChatEngine(ChatEngine):
         self.client = openai.OpenAI(
             api_key=api_key,
             base_url=base_url,
-            timeout=timeout if timeout is not None else settings.VENDOR_TIMEOUT_SECONDS,
-            max_retries=max_retries if max_retries is not None else settings.VENDOR_MAX_RETRIES,
+            timeout=vendor_timeout(timeout),
+            max_retries=chat_sdk_retries(max_retries),
         )
 
     def _create(self, **kwargs: Any):

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import numpy as np
 import openai
 
-from integrations.base import sdk_error
+from integrations.base import sdk_error, vendor_timeout
 from integrations.errors import VendorReplyError
 from integrations.transcription.audio import write_piece
 from integrations.transcription.base import (
@@ -73,7 +73,7 @@ class OpenAITranscriptionEngine(TranscriptionEngine):
             api_key=settings.OPENAI_API_KEY,
             base_url=settings.OPENAI_BASE_URL,
             model=settings.OPENAI_TRANSCRIPTION_MODEL,
-            timeout=settings.VENDOR_TIMEOUT_SECONDS,
+            timeout=vendor_timeout(),
         )
 
     @property
