@@ -58,7 +58,7 @@ def test_transcript_json_is_fetched(sonix, client):
 
 def test_the_bearer_key_is_sent(settings, sonix):
     sonix.add_media("abc", "Lecture")
-    with pytest.raises(PermanentError, match="Sonix refused the API key.*Check SONIX_API_KEY"):
+    with pytest.raises(PermanentError, match=r"Sonix refused the API key.*Check SONIX_API_KEY"):
         SonixClient(api_key="wrong-key").get_media("abc")
     assert SonixClient(api_key=API_KEY).get_media("abc")["id"] == "abc"
 
