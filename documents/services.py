@@ -188,18 +188,21 @@ def _patched_json(doc: VersionedDocument, previous, segments: dict[int, dict]) -
 VERSION_ACTIONS = {"edit": "edit", "restore": "restore", "finalize": "keep_machine_text"}
 
 
-def _create_version(
+def version_append(
     *,
     doc: VersionedDocument,
     parent,
-    locked,
     user,
     previous: Snapshot,
     texts: list[str],
-    data: dict | None,
+    data: Any,
     origin: str,
-    details: dict[str, Any],
+    label: str | None = None,
 ):
+    """Add version N+1 after `previous` (the latest), with its diff record: the one place
+    version numbers are allocated. The caller holds the parent's row lock (`_lock`) and
+    records the activity. `label` overrides the document's own (a machine re-translation is
+    T-2-es, not H-n-es)."""
     number = _next_number(doc, parent)
     text = join_segments(texts)
     now = timezone.now()
@@ -215,7 +218,7 @@ def _create_version(
     version = doc.version_model.objects.create(
         **{doc.parent_field: parent},
         version_number=number,
-        version_type=doc.version_label(parent, number),
+        version_type=label or doc.version_label(parent, number),
         edited_text=text,
         json_with_timestamps=_json_literal(data),
         diff_from_previous=json.dumps(record, ensure_ascii=False),
@@ -228,8 +231,28 @@ def _create_version(
         version.__dict__.pop("json_with_timestamps", None)
     else:
         version.json_with_timestamps = data
+    return version
+
+
+def _create_version(
+    *,
+    doc: VersionedDocument,
+    parent,
+    locked,
+    user,
+    previous: Snapshot,
+    texts: list[str],
+    data: dict | None,
+    origin: str,
+    details: dict[str, Any],
+):
+    version = version_append(
+        doc=doc, parent=parent, user=user, previous=previous, texts=texts, data=data, origin=origin
+    )
+    number = version.version_number
+    record = json.loads(version.diff_from_previous)
     activity_record(
-        actor=user,
+        user=user,
         action=f"{doc.activity_prefix}.{VERSION_ACTIONS[origin]}",
         target=parent,
         project_id=doc.project_id(parent),
@@ -253,7 +276,7 @@ def _set_final(doc: VersionedDocument, parent, locked, version, user, *, reason:
     locked.final_version_id = version.pk
     parent.final_version_id = version.pk
     activity_record(
-        actor=user,
+        user=user,
         action=f"{doc.activity_prefix}.finalize",
         target=parent,
         project_id=doc.project_id(parent),

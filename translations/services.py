@@ -21,21 +21,19 @@ Versions and labels (DESIGN.md "Versions and labels")
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
-from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import activity_record
-from documents.diffs import diff_record
 from documents.document import VersionedDocument
 from documents.realign import PLACEHOLDER_KEY
+from documents.selectors import document_snapshot
+from documents.services import version_append
 from documents.text import document_segments, split_lines
 from integrations.errors import PermanentError
 from integrations.llm import get_chat_engine
@@ -242,7 +240,7 @@ def translation_start(
             result.started.append(_queue_translate_job(transcription, language.code, user))
         if result.started:
             activity_record(
-                actor=user,
+                user=user,
                 action="translation.start",
                 target=transcription,
                 project_id=transcription.audio_file.project_id,
@@ -338,13 +336,17 @@ def translation_store_machine_text(
             )
             label = f"T-{machine_runs + 1}-{language_code}"
             data = _machine_json(segments, language_code, source, engine, label, user)
-            version = _add_version(
-                translation=translation,
-                label=label,
-                text=text,
-                data=data,
+            version = version_append(
+                doc=TRANSLATION_DOCUMENT,
+                parent=translation,
                 user=user,
+                previous=document_snapshot(
+                    doc=TRANSLATION_DOCUMENT, parent=translation, with_json=False
+                ),
+                texts=split_lines(text),
+                data=data,
                 origin=TranslationVersion.Origin.MACHINE,
+                label=label,
             )
             translation.source_version = source
             translation.dictionary_corrections_applied = [
@@ -357,7 +359,7 @@ def translation_store_machine_text(
         if record_usage is not None:
             record_usage(corrections)
         activity_record(
-            actor=user,
+            user=user,
             action="translation.machine",
             target=translation,
             project_id=transcription.audio_file.project_id,
@@ -396,43 +398,6 @@ def _machine_json(segments, language_code, source, engine, label, user) -> dict[
             "requested_by": user.get_full_name() if user else "",
         },
     }
-
-
-def _add_version(
-    *,
-    translation: Translation,
-    label: str,
-    text: str,
-    data: dict[str, Any],
-    user: User,
-    origin: str,
-    diff: str | None = None,
-) -> TranslationVersion:
-    """Append version N+1; the caller holds the lock on the translation row."""
-    previous = translation_latest(translation)
-    number = (translation.versions.aggregate(n=Max("version_number"))["n"] or 0) + 1
-    now = timezone.now()
-    if diff is None:
-        record = diff_record(
-            previous.text,
-            text,
-            user_id=user.pk,
-            timestamp=now.isoformat(),
-            old_segments=split_lines(previous.text),
-            new_segments=split_lines(text),
-        )
-        diff = json.dumps(record, ensure_ascii=False)
-    return TranslationVersion.objects.create(
-        translation=translation,
-        version_number=number,
-        version_type=label,
-        edited_text=text,
-        json_with_timestamps=data,
-        diff_from_previous=diff,
-        edited_by=user,
-        origin=origin,
-        created_at=now,
-    )
 
 
 # --- offline drafts ------------------------------------------------------------------------
@@ -608,7 +573,7 @@ def voiceover_store(
             created_by=user,
         )
         activity_record(
-            actor=user,
+            user=user,
             action="translation.voiceover",
             target=translation,
             project_id=translation.transcription.audio_file.project_id,

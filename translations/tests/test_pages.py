@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from documents.services import document_finalize
+from documents.services import document_finalize, document_save_version
 from glossary.models import DictionaryEntry
 from jobs.models import Job
 from languages.models import Language
@@ -55,13 +55,12 @@ def test_overview_lists_every_language_with_its_status(
     fr = machine(final_transcription, editor, "fr")
     de = machine(final_transcription, editor, "de")
     document_finalize(doc=services.TRANSLATION_DOCUMENT, parent=de, user=other_editor)
-    services._add_version(
-        translation=fr,
-        label="H-1-fr",
-        text="Bonjour.",
-        data=fr.json_with_timestamps,
+    document_save_version(
+        doc=services.TRANSLATION_DOCUMENT,
+        parent=fr,
         user=other_editor,
-        origin="edit",
+        based_on_version_number=0,
+        segments_text={0: "Bonjour."},
     )
     Job.objects.create(
         kind="translate",
