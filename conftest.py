@@ -11,6 +11,9 @@ from hypothesis import settings as hypothesis_settings
 # per-example deadline only measures the machine. HYPOTHESIS_PROFILE=thorough runs more examples.
 hypothesis_settings.register_profile(
     "default-suite",
+    # Enough to find the edge cases these properties have found so far, within the suite's
+    # three minutes; `thorough` is for a change to the code under property test.
+    max_examples=50,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     print_blob=True,
@@ -30,29 +33,45 @@ def system_user(db):
 
 @pytest.fixture
 def editor(db):
-    from accounts.models import User
+    from tests.factories import UserFactory
 
-    return User.objects.create_user(
+    return UserFactory(
         email="editor@example.com", password="editor-pass-123", full_name="Erin Editor"
     )
 
 
 @pytest.fixture
 def other_editor(db):
-    from accounts.models import User
+    from tests.factories import UserFactory
 
-    return User.objects.create_user(
+    return UserFactory(
         email="second@example.com", password="second-pass-123", full_name="Sam Second"
     )
 
 
 @pytest.fixture
 def staff_admin(db):
-    from accounts.models import User
+    from tests.factories import UserFactory
 
-    return User.objects.create_superuser(
-        email="boss@example.com", password="boss-pass-123", full_name="Ada Admin"
+    return UserFactory(
+        admin=True, email="boss@example.com", password="boss-pass-123", full_name="Ada Admin"
     )
+
+
+@pytest.fixture
+def project(editor):
+    """A lecture project, "Endo week" (apps that need other metadata override it)."""
+    from tests.factories import ProjectFactory
+
+    return ProjectFactory(created_by=editor)
+
+
+@pytest.fixture
+def transcription(editor):
+    """A machine transcript (T-1) of four timed segments, in a project of its own."""
+    from tests.factories import TranscriptionFactory
+
+    return TranscriptionFactory(created_by=editor)
 
 
 @pytest.fixture

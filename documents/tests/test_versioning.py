@@ -11,7 +11,7 @@ import json
 
 import pytest
 from diff_match_patch import diff_match_patch
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from documents.diffs import change_summary, diff_record, patch_rebuild, word_diff
@@ -201,7 +201,6 @@ def edited_segment(draw):
     return seg_start, seg_end, words, tokens
 
 
-@settings(max_examples=300)
 @given(edited_segment())
 def test_any_series_of_edits_keeps_untouched_words_exact_and_times_in_order(case):
     seg_start, seg_end, words, tokens = case
@@ -228,7 +227,6 @@ def rewritten_segment(draw):
     return seg_start, seg_end, words, new_tokens
 
 
-@settings(max_examples=200)
 @given(rewritten_segment())
 def test_a_full_rewrite_leaves_no_word_without_time_or_outside_its_segment(case):
     seg_start, seg_end, words, new_tokens = case
@@ -372,7 +370,6 @@ def apply_operations(old_text: str, operations: list[dict]) -> str:
     return text
 
 
-@settings(max_examples=300)
 @given(document_edit())
 def test_the_patch_and_the_operations_rebuild_the_new_text_from_the_previous(edit):
     old, new = edit

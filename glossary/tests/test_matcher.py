@@ -239,14 +239,13 @@ dictionaries = st.lists(
 ).map(lambda pairs: [(o, c or o) for o, c in pairs])  # "" → canonical entry
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(suppress_health_check=[HealthCheck.too_slow])
 @given(dictionaries, st.text(LATIN + TRICKY + SEPARATORS, max_size=40), st.booleans())
 def test_matches_equal_the_reference_rules(pairs, text, boundaries):
     found = matcher(pairs, word_boundaries=boundaries).find(text)
     assert spans(found) == reference_find(pairs, text, boundaries)
 
 
-@settings(max_examples=300)
 @given(dictionaries, st.text(LATIN + TRICKY + SEPARATORS, max_size=60), st.booleans())
 def test_positions_point_at_the_match_and_nothing_overlaps(pairs, text, boundaries):
     found = matcher(pairs, word_boundaries=boundaries).find(text)
@@ -265,7 +264,6 @@ def _starts_and_ends_with_a_letter(term: str) -> bool:
     return term[0].isalpha() and term[-1].isalpha()
 
 
-@settings(max_examples=300)
 @given(
     st.lists(
         st.tuples(
@@ -297,7 +295,6 @@ scripts = st.sampled_from(
 )
 
 
-@settings(max_examples=200)
 @given(st.data())
 def test_non_latin_scripts_follow_the_same_rules(data):
     _, letters, boundaries = data.draw(scripts)
@@ -367,7 +364,7 @@ def dumped_and_loaded(built: Matcher) -> Matcher:
     return Matcher.load(buffer)
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@settings(suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(
         st.tuples(st.sampled_from([*WORDS, "ﬁle", "İzmir", "ß", "a.b"]), st.sampled_from(WORDS)),

@@ -214,7 +214,7 @@ word = st.tuples(
 )
 
 
-@hsettings(max_examples=150, deadline=None)
+@hsettings(deadline=None)
 @given(st.lists(st.lists(word, min_size=1, max_size=60), min_size=1, max_size=5))
 def test_conversion_keeps_every_word_in_order_with_sane_times(paragraphs):
     transcript = []

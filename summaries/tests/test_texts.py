@@ -59,7 +59,7 @@ def test_an_unspaced_run_longer_than_the_budget_keeps_every_character():
     assert "".join(pieces) == text
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)
 @given(
     st.lists(
         st.text(alphabet=st.sampled_from("abc .!?\n"), min_size=0, max_size=60),

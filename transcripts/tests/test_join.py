@@ -50,7 +50,7 @@ def all_words(segments):
     return [w["word"] for seg in segments for w in seg["words"]]
 
 
-@settings(database=None, max_examples=300)
+@settings(database=None)
 @given(pieces())
 def test_joined_ids_run_0_to_n_and_no_segment_or_word_is_lost_or_repeated(parts):
     joined = join_pieces(parts)
@@ -61,7 +61,7 @@ def test_joined_ids_run_0_to_n_and_no_segment_or_word_is_lost_or_repeated(parts)
     assert [s["text"] for s in joined] == [s["text"] for p in in_order for s in p.segments]
 
 
-@settings(database=None, max_examples=300)
+@settings(database=None)
 @given(pieces())
 def test_joined_times_are_offset_into_their_piece_and_never_go_backwards(parts):
     joined = join_pieces(parts)
@@ -78,7 +78,7 @@ def test_joined_times_are_offset_into_their_piece_and_never_go_backwards(parts):
     assert word_starts == sorted(word_starts)
 
 
-@settings(database=None, max_examples=200)
+@settings(database=None)
 @given(pieces())
 def test_a_well_behaved_transcript_keeps_its_exact_times(parts):
     """When the vendor's times are sane, joining only adds the offset."""
@@ -104,7 +104,7 @@ def test_a_well_behaved_transcript_keeps_its_exact_times(parts):
     assert [w["start"] for s in joined for w in s["words"]] == expected
 
 
-@settings(database=None, max_examples=300)
+@settings(database=None)
 @given(segment_lists())
 def test_normalised_engine_output_is_seed_shaped(segments):
     out = normalize_segments(segments)
