@@ -209,7 +209,9 @@ class HTTPVendor:
                 return VendorReply(response.status, response.headers, response.read())
         except urllib.error.HTTPError as exc:
             with exc:
-                raise self.status_error(exc.code, _read_error_body(exc), exc.headers) from exc
+                # An email Message, not a Mapping; the last of repeated headers wins, as before.
+                said = dict(exc.headers.items()) if exc.headers is not None else {}
+                raise self.status_error(exc.code, _read_error_body(exc), said) from exc
         except TimeoutError as exc:
             raise timeout_error(self.label, self.timeout) from exc
         except urllib.error.URLError as exc:

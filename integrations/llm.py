@@ -248,11 +248,13 @@ class ChatEngine(ABC):
         A single segment that still comes back wrong raises VendorReplyError naming it.
         Transient and permanent vendor faults propagate unchanged.
         """
-        cleaned = [{"id": int(s["id"]), "text": str(s["text"])} for s in segments]
+        cleaned: list[dict[str, Any]] = [
+            {"id": int(s["id"]), "text": str(s["text"])} for s in segments
+        ]
         if len({s["id"] for s in cleaned}) != len(cleaned):
             raise ValueError("Segment ids must be unique.")
         # Blank segments need no model: they stay blank (validation refuses empty replies).
-        result = {s["id"]: s["text"] for s in cleaned if not s["text"].strip()}
+        result: dict[int, str] = {s["id"]: s["text"] for s in cleaned if not s["text"].strip()}
         todo = [s for s in cleaned if s["text"].strip()]
         if todo:
             result.update(self._translate_batch(todo, source_language, target_language, glossary))
@@ -353,7 +355,9 @@ class ChatEngine(ABC):
         for item in items:
             if not isinstance(item, dict):
                 raise VendorReplyError("a translation is not an object")
-            raw_id, text = item.get("id"), item.get("text")
+            # Whatever the model sent; int() below refuses what is not an id.
+            raw_id: Any = item.get("id")
+            text = item.get("text")
             try:
                 seg_id = int(raw_id)
             except (TypeError, ValueError):

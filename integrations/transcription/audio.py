@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import wave
-from collections.abc import Iterator
+from collections.abc import Generator
 from typing import BinaryIO
 
 import av
@@ -43,7 +43,9 @@ def probe_duration(path: Source) -> float | None:
     return None
 
 
-def iter_pcm(path: Source, *, block_samples: int = BLOCK_SAMPLES) -> Iterator[np.ndarray]:
+def iter_pcm(
+    path: Source, *, block_samples: int = BLOCK_SAMPLES
+) -> Generator[np.ndarray, None, None]:
     """16 kHz mono int16 samples of the file's first audio track, in blocks."""
     try:
         with _open(path) as container:
@@ -101,7 +103,7 @@ def read_pcm(path: Source) -> np.ndarray:
 
 def write_piece(pcm: np.ndarray, target: str | os.PathLike | BinaryIO, fmt: str) -> None:
     """Encode samples as `fmt` ("flac" or "wav") into a file path or a binary file."""
-    if not hasattr(target, "write"):
+    if isinstance(target, str | os.PathLike):
         target = os.fspath(target)
     if fmt == "wav":
         with wave.open(target, "wb") as out:

@@ -278,10 +278,13 @@ def time_every_word(words: Sequence[Word], start: float, end: float) -> list[Wor
     out: list[Word] = []
     timed: list[bool] = []
     for w in words:
-        s, e = w.get("start"), w.get("end")
-        ok = isinstance(s, int | float) and isinstance(e, int | float)
-        s = min(max(float(s), start), end) if ok else start
-        e = min(max(float(e), start), end) if ok else start
+        raw_start, raw_end = w.get("start"), w.get("end")
+        if isinstance(raw_start, int | float) and isinstance(raw_end, int | float):
+            ok = True
+            s = min(max(float(raw_start), start), end)
+            e = min(max(float(raw_end), start), end)
+        else:
+            ok, s, e = False, start, start
         out.append({**w, "start": s, "end": e})
         timed.append(ok and e - s >= MIN_WORD_SECONDS)
     # Timed words that go backwards in time are not trusted either.

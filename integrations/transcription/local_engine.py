@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -85,7 +85,7 @@ VAD_OPTIONS = {
     "min_silence_duration_ms": 500,
     "speech_pad_ms": 300,
 }
-DECODING = {
+DECODING: dict[str, Any] = {
     "beam_size": 5,
     "best_of": 5,
     # Greedy first; sampling only when the greedy text is a loop or unlikely.
@@ -299,7 +299,7 @@ def speech_windows(speech: list[dict[str, int]]) -> list[list[dict[str, int]]]:
     return windows
 
 
-def _speech_passes(decoded: Iterator[Any], window_seconds: float) -> list[Any]:
+def _speech_passes(decoded: Generator[Any, None, None], window_seconds: float) -> list[Any]:
     """The window's decoding passes, up to its last words.
 
     One pass (without timestamps, one segment) usually reads the whole window. But

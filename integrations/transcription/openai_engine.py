@@ -16,7 +16,7 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -99,6 +99,7 @@ class OpenAITranscriptionEngine(TranscriptionEngine):
             extra["prompt"] = prompt
         if language:
             extra["language"] = language
+        handle: IO[bytes]
         if isinstance(audio, np.ndarray):
             name, handle = "audio.wav", io.BytesIO()
             write_piece(audio, handle, "wav")

@@ -26,7 +26,7 @@ from typing import Any
 
 from integrations.errors import PermanentError, TransientError
 from integrations.transcription.audio import SAMPLE_RATE, iter_pcm, probe_duration, write_piece
-from integrations.transcription.base import Segment, TranscriptionEngine
+from integrations.transcription.base import Audio, Segment, TranscriptionEngine
 from integrations.transcription.chunking import (
     MEAN_FILL,
     SPLIT_VERSION,
@@ -301,6 +301,7 @@ class _PieceRun:
         if self.error is not None:
             return
         info = _PieceInfo(piece.index, piece.start_sample, piece.pcm.size)
+        payload: Audio
         if self.engine.piece_format == "pcm":
             payload, file = piece.pcm, None
         else:

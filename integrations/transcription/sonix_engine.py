@@ -15,6 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from integrations.errors import PermanentError, TransientError, VendorReplyError
 from integrations.transcription.audio import probe_duration
 from integrations.transcription.base import Audio, Segment, TranscriptionEngine
@@ -75,6 +77,8 @@ class SonixTranscriptionEngine(TranscriptionEngine):
     ) -> list[Segment]:
         from integrations.sonix import SonixNotFound, sonix_json_to_seed
 
+        if isinstance(audio, np.ndarray):
+            raise TypeError("Sonix takes the whole recording as a file, not samples.")
         path = Path(os.fspath(audio))
         media_id = state.get("sonix_media_id")
         media = None
