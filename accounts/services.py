@@ -10,7 +10,7 @@ from accounts.models import Activity, User
 
 def activity_record(
     *,
-    actor: User | None,
+    user: User | None,
     action: str,
     target: models.Model,
     project_id=None,
@@ -18,7 +18,7 @@ def activity_record(
 ) -> Activity:
     """Append one audit row. Call it inside the service's transaction, so both land or neither."""
     return Activity.objects.create(
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=user if user is not None and user.is_authenticated else None,
         action=action,
         target_type=ContentType.objects.get_for_model(target),
         target_id=target.pk,
@@ -29,7 +29,7 @@ def activity_record(
 
 
 def set_archived(
-    *, obj: models.Model, archived: bool, actor: User | None, project_id=None
+    *, obj: models.Model, archived: bool, user: User | None, project_id=None
 ) -> models.Model:
     """Soft delete or restore any archivable row, recording who did it."""
     with transaction.atomic():
@@ -42,7 +42,7 @@ def set_archived(
             locked.save(update_fields=fields)
             label = type(obj)._meta.model_name
             activity_record(
-                actor=actor,
+                user=user,
                 action=f"{label}.{'archive' if archived else 'restore'}",
                 target=locked,
                 project_id=project_id,

@@ -284,7 +284,7 @@ def job_retry(*, job: Job, user=None) -> Job:
 def _record(job: Job, user, action: str) -> None:
     """Who retried or cancelled a job, in the audit trail (its status alone says only what)."""
     activity_record(
-        actor=user,
+        user=user,
         action=action,
         target=job,
         # The recording's project when the job works on one (jobs know no other apps).

@@ -214,7 +214,7 @@ def _restore_media(s):
 
 
 def _archive_transcription(s):
-    set_archived(obj=s["t"], archived=True, actor=s["user"], project_id=s["project"].pk)
+    set_archived(obj=s["t"], archived=True, user=s["user"], project_id=s["project"].pk)
 
 
 def _archive_project(s):

@@ -204,7 +204,7 @@ def world(db, settings, tmp_path) -> World:
     )
     for target in (project, audio, transcription, entry):
         activity_record(
-            actor=author,
+            user=author,
             action=f"test.{type(target).__name__.lower()}",
             target=target,
             project_id=project.pk,

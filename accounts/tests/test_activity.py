@@ -31,7 +31,7 @@ def entry(editor):
 
 def record(actor, action, target, project_id=None, **details):
     return activity_record(
-        actor=actor, action=action, target=target, project_id=project_id, details=details
+        user=actor, action=action, target=target, project_id=project_id, details=details
     )
 
 
@@ -80,8 +80,8 @@ def test_new_rows_with_a_preset_id_are_inserted_never_updated(editor, project):
 
 
 def test_services_leave_a_trail_and_archive_restore_is_recorded(editor, project):
-    set_archived(obj=project, archived=True, actor=editor, project_id=project.pk)
-    set_archived(obj=project, archived=False, actor=editor, project_id=project.pk)
+    set_archived(obj=project, archived=True, user=editor, project_id=project.pk)
+    set_archived(obj=project, archived=False, user=editor, project_id=project.pk)
     actions = list(
         Activity.objects.filter(project_id=project.pk)
         .order_by("created_at")

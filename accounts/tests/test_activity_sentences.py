@@ -304,7 +304,7 @@ def test_every_sentence_names_things_and_shows_no_code_json_or_id(editor_client,
         target = target_for(code, targets)
         project = targets["projects.project"]
         activity_record(
-            actor=editor,
+            user=editor,
             action=code,
             target=target,
             project_id=project.pk,
@@ -334,7 +334,7 @@ def test_every_sentence_names_things_and_shows_no_code_json_or_id(editor_client,
 def test_unknown_action_codes_still_read_as_words(editor_client, editor, targets):
     project = targets["projects.project"]
     activity_record(
-        actor=editor, action="project.brand_new_thing", target=project, project_id=project.pk
+        user=editor, action="project.brand_new_thing", target=project, project_id=project.pk
     )
     text = visible_text(editor_client.get(reverse("accounts:activity")).content)
     assert "Erin Editor recorded “Project: brand new thing” for Endo week." in text
@@ -353,7 +353,7 @@ def test_the_activity_page_makes_a_fixed_number_of_queries(
                 ("audio_file.upload", "media_files.audiofile"),
             ):
                 activity_record(
-                    actor=editor if i % 2 else other_editor,
+                    user=editor if i % 2 else other_editor,
                     action=code,
                     target=targets[label],
                     project_id=targets["projects.project"].pk,
@@ -377,7 +377,7 @@ def test_a_plain_finalize_reads_without_its_reason_code(editor_client, editor, t
     transcription = targets["transcripts.transcription"]
     for reason in ("finalize", "restored H-1"):
         activity_record(
-            actor=editor,
+            user=editor,
             action="transcription.finalize",
             target=transcription,
             project_id=transcription.audio_file.project_id,

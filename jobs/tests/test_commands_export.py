@@ -71,7 +71,7 @@ def build_project(editor, other_editor, *, name="Endo week"):
         created_by=editor,
         metadata={"location": "Lisbon", "date": "2026-03-01", "misc": "ñ ✓"},
     )
-    activity_record(actor=editor, action="project.create", target=project, project_id=project.pk)
+    activity_record(user=editor, action="project.create", target=project, project_id=project.pk)
     audio = AudioFile.objects.create(
         project=project,
         file_name="Día 1.mp3",
@@ -121,13 +121,13 @@ def build_project(editor, other_editor, *, name="Endo week"):
     )
     Transcription.objects.filter(pk=t1.pk).update(final_version=h1)
     activity_record(
-        actor=other_editor,
+        user=other_editor,
         action="transcription.save_version",
         target=h1,
         project_id=project.pk,
         details={"version": "H-1"},
     )
-    activity_record(actor=editor, action="transcription.archive", target=old)  # no project_id
+    activity_record(user=editor, action="transcription.archive", target=old)  # no project_id
     es = Translation.objects.create(
         transcription=t1,
         language_code="es",

@@ -56,7 +56,7 @@ def summary_save_edit(
         summary.edited_at = timezone.now()
         summary.save(update_fields=["user_edited_text", "edited_by", "edited_at"])
         activity_record(
-            actor=user,
+            user=user,
             action="summary.edit",
             target=summary,
             project_id=transcription_project_id(summary.transcription_id),
@@ -130,7 +130,7 @@ def summary_finalize(
             diff_analysis=json.dumps(analysis, ensure_ascii=False),
         )
         activity_record(
-            actor=user,
+            user=user,
             action="summary.finalize",
             target=summary,
             project_id=transcription_project_id(summary.transcription_id),

@@ -102,7 +102,7 @@ def summary_generate_request(
             params=params,
         )
         activity_record(
-            actor=user,
+            user=user,
             action="summary.generate_request",
             target=transcription,
             project_id=transcription_project_id(transcription.pk),
@@ -236,7 +236,7 @@ def _summary_store(
             )
         summary.feedback_examples.set(draft.examples)
         activity_record(
-            actor=user,
+            user=user,
             action="summary.regenerate" if previous else "summary.generate",
             target=summary,
             project_id=transcription_project_id(transcription.pk),

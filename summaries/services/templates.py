@@ -75,7 +75,7 @@ def _template_save(
             change_notes=change_notes or None,
         )
         activity_record(
-            actor=user,
+            user=user,
             action=action,
             target=template,
             details={
@@ -156,7 +156,7 @@ def prompt_template_create(
             change_notes=change_notes,
         )
         activity_record(
-            actor=user,
+            user=user,
             action="prompt_template.create",
             target=template,
             details={"template_name": template_name, "version_number": 1},
