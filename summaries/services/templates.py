@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import F
 
 from accounts.services import activity_record
-from max_site.stale import refuse_stale
+from core.stale import refuse_stale
 from summaries import texts
 from summaries.models import PromptTemplate, PromptVersion
 
@@ -101,7 +101,7 @@ def prompt_template_update(
     Every version, including the first, has its own prompt_versions row, so a summary
     can point at exactly the text that produced it. Saving unchanged content is a no-op
     (no new version); callers compare version numbers to tell. `based_on` is the edit
-    token the editor's form showed (`max_site.stale`): StaleEdit if someone saved since.
+    token the editor's form showed (`core.stale`): StaleEdit if someone saved since.
     """
     return _template_save(
         template=template,

@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from max_site.stale import edit_token
+from core.stale import edit_token
 from summaries.models import PromptTemplate
 from summaries.services.templates import prompt_template_revert, prompt_template_update
 
