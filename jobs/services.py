@@ -93,7 +93,7 @@ def job_create(
     kind: str,
     task_name: str,
     target: models.Model,
-    created_by=None,
+    user=None,
     params: dict[str, Any] | None = None,
     per_params: bool = False,
 ) -> Job:
@@ -120,7 +120,7 @@ def job_create(
             target_type=target_type,
             target_id=target.pk,
             params=params or {},
-            created_by=created_by,
+            created_by=user,
             message="Waiting for a worker…",
         )
         _enqueue(job)

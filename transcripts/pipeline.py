@@ -188,7 +188,7 @@ def transcription_start(*, audio_file: AudioFile, user: User | None, replace: bo
             kind=JOB_KIND,
             task_name=TASK_NAME,
             target=locked,
-            created_by=user if user is not None and user.is_authenticated else None,
+            user=user if user is not None and user.is_authenticated else None,
             params=params,
         )
         activity_record(

@@ -257,7 +257,7 @@ def _queue_translate_job(transcription: Transcription, code: str, user: User) ->
         kind=TRANSLATE_KIND,
         task_name=TRANSLATE_TASK,
         target=transcription,
-        created_by=user,
+        user=user,
         params={"language": code},
         per_params=True,
     )
@@ -545,7 +545,7 @@ def voiceover_start(*, translation: Translation, user: User) -> Job:
         kind=VOICEOVER_KIND,
         task_name=VOICEOVER_TASK,
         target=translation,
-        created_by=user,
+        user=user,
         params={"version_id": str(translation.final_version_id)},
     )
 

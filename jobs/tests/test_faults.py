@@ -346,7 +346,7 @@ def test_a_job_the_broker_cannot_take_is_failed_with_retry_not_left_queued(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         job = services.job_create(
-            kind="sample", task_name="jobs.tests.sample", target=project, created_by=editor
+            kind="sample", task_name="jobs.tests.sample", target=project, user=editor
         )
     job.refresh_from_db()
     assert job.status == Job.Status.FAILED and job.enqueue_failed and job.can_retry

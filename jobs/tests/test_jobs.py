@@ -22,7 +22,7 @@ def start(project, editor, django_capture_on_commit_callbacks, **params):
             kind="sample",
             task_name="jobs.tests.sample",
             target=project,
-            created_by=editor,
+            user=editor,
             params=params,
         )
     job.refresh_from_db()
@@ -66,10 +66,10 @@ def test_cancel_stops_a_running_job(project, editor, django_capture_on_commit_ca
 
 def test_a_second_click_returns_the_active_job(project, editor):
     first = services.job_create(
-        kind="sample", task_name="jobs.tests.sample", target=project, created_by=editor
+        kind="sample", task_name="jobs.tests.sample", target=project, user=editor
     )
     second = services.job_create(
-        kind="sample", task_name="jobs.tests.sample", target=project, created_by=editor
+        kind="sample", task_name="jobs.tests.sample", target=project, user=editor
     )
     assert first.pk == second.pk
     assert Job.objects.count() == 1
@@ -97,7 +97,7 @@ def test_retry_and_cancel_from_the_page(
     assert job.status == Job.Status.FAILED and job.attempts == 2  # ran again, failed again
 
     queued = services.job_create(
-        kind="other", task_name="jobs.tests.sample", target=project, created_by=editor
+        kind="other", task_name="jobs.tests.sample", target=project, user=editor
     )
     fragment = editor_client.post(reverse("jobs:cancel", args=[queued.pk]), HTTP_HX_REQUEST="true")
     assert b'data-job-status="cancelled"' in fragment.content
@@ -105,7 +105,7 @@ def test_retry_and_cancel_from_the_page(
 
 def test_active_job_fragment_polls(editor_client, project, editor):
     job = services.job_create(
-        kind="sample", task_name="jobs.tests.sample", target=project, created_by=editor
+        kind="sample", task_name="jobs.tests.sample", target=project, user=editor
     )
     fragment = editor_client.get(reverse("jobs:detail", args=[job.pk]), HTTP_HX_REQUEST="true")
     assert b'hx-trigger="every 1s"' in fragment.content
@@ -124,7 +124,7 @@ def test_jobs_with_different_params_run_side_by_side_when_asked(project, editor)
             kind="sample",
             task_name="jobs.tests.sample",
             target=project,
-            created_by=editor,
+            user=editor,
             params={"language": language},
             per_params=True,
         )

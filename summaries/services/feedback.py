@@ -33,7 +33,7 @@ def feedback_analysis_request(*, feedback: FeedbackLog, user) -> Job | None:
     model is configured (the lists then stay empty). Call it inside the finalize transaction."""
     if not _analysis_wanted():
         return None
-    return job_create(kind=ANALYSE_KIND, task_name=ANALYSE_TASK, target=feedback, created_by=user)
+    return job_create(kind=ANALYSE_KIND, task_name=ANALYSE_TASK, target=feedback, user=user)
 
 
 ANALYSIS_TOOL = "record_edit_analysis"

@@ -98,7 +98,7 @@ def summary_generate_request(
             kind=SUMMARIZE_KIND,
             task_name=GENERATE_TASK,
             target=transcription,
-            created_by=user,
+            user=user,
             params=params,
         )
         activity_record(

@@ -471,7 +471,7 @@ def test_a_job_queued_directly_with_one_summary_type_works(
             kind="summarize",
             task_name="summaries.tasks.generate_summary",
             target=final_transcription,
-            created_by=editor,
+            user=editor,
             params={"summary_type": "linkedin"},
         )
     job.refresh_from_db()
