@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from django.db import models
 
 # ---------------------------------------------------------------------------------------------
 # The document description (what translations supply for their own models)
@@ -22,7 +25,7 @@ class VersionedDocument:
     """
 
     kind: str  # "transcript", "translation": cache keys, audit actions, CSS hooks
-    version_model: type
+    version_model: type[models.Model]
     parent_field: str  # the version model's foreign key to its parent
     base_text: Callable[[Any], str]
     base_json: Callable[[Any], dict | None]

@@ -59,7 +59,7 @@ def _ordinal(n: int) -> str:
 
 
 def version_label_explained(
-    label: str,
+    label: str | None,
     *,
     human: bool | None = None,
     language: str = "",

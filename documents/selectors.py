@@ -43,7 +43,7 @@ class Snapshot:
 
 
 def versions_of(doc: VersionedDocument, parent):
-    return doc.version_model.objects.filter(**{doc.parent_field: parent})
+    return doc.version_model._default_manager.filter(**{doc.parent_field: parent})
 
 
 def base_snapshot(doc: VersionedDocument, parent) -> Snapshot:

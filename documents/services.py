@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import JSONField, Max, Value
+from django.db.models import Field, JSONField, Max, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -118,6 +118,7 @@ def _mine_from_input(
                 "Keep one line per segment."
             )
         return dict(enumerate(lines))
+    assert segments_text is not None  # exactly one of the two, checked above
     if isinstance(segments_text, Mapping):
         mine = {int(i): str(t) for i, t in segments_text.items()}
     else:
@@ -149,7 +150,10 @@ def _json_column(doc: VersionedDocument) -> tuple[str, str]:
     # Quoted names from the model's own metadata: the only text put into the SQL below.
     qn = connection.ops.quote_name
     model = doc.version_model
-    return qn(model._meta.db_table), qn(model._meta.get_field("json_with_timestamps").column)
+    json_field = model._meta.get_field("json_with_timestamps")
+    # A concrete column on every version model (VersionedDocument's contract).
+    assert isinstance(json_field, Field) and json_field.column
+    return qn(model._meta.db_table), qn(json_field.column)
 
 
 def _stored_segments(doc: VersionedDocument, version, indexes: list[int]) -> dict[int, dict]:
@@ -215,7 +219,8 @@ def version_append(
         new_segments=texts,
     )
     extra = doc.version_fields(origin) if doc.version_fields else {}
-    version = doc.version_model.objects.create(
+    # Any version model (VersionedDocument's contract); the stubs know it only as a Model.
+    version: Any = doc.version_model._default_manager.create(
         **{doc.parent_field: parent},
         version_number=number,
         version_type=label or doc.version_label(parent, number),
@@ -242,7 +247,7 @@ def _create_version(
     user,
     previous: Snapshot,
     texts: list[str],
-    data: dict | None,
+    data: dict | RawSQL | None,
     origin: str,
     details: dict[str, Any],
 ):
@@ -356,6 +361,7 @@ def document_save_version(
                 )
             touched = sorted(set(changed) | set(confirmed))
             old_segments = _stored_segments(doc, latest.version, touched) if server_side else None
+            data: dict | RawSQL | None
             if old_segments is not None and len(old_segments) == len(touched):
                 new_segments = {
                     i: realign_segment(old_segments[i], merge.texts[i]) for i in touched

@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.conf import settings
 from django.core.cache import cache
@@ -33,7 +33,7 @@ from django.db.models.fields.json import KT
 from accounts.models import User
 from accounts.services import activity_record, set_archived
 from documents.labels import engine_label
-from glossary.services import glossary_terms
+from glossary.selectors import glossary_terms
 from integrations.errors import PermanentError
 from integrations.transcription import get_transcription_engine
 from integrations.transcription.join import PieceTranscript
@@ -44,6 +44,11 @@ from media_files.models import AudioFile
 from media_files.services import audio_file_local_path, is_sonix_only
 from transcripts.models import Transcription
 from transcripts.services import transcription_create_t1
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from django_stubs_ext import WithAnnotations
 
 JOB_KIND = "transcribe"
 TASK_NAME = "transcripts.tasks.transcribe"
@@ -108,6 +113,20 @@ class PanelState:
         return self.live is not None and self.can_transcribe
 
 
+class _PanelFacts(TypedDict):
+    human_versions: int
+    last_version: int | None
+    meta_engine: str | None
+    meta_model: str | None
+    meta_engine_label: str | None
+    meta_duration: str | None
+
+
+if TYPE_CHECKING:
+    # A transcript with what the panel reads of it inside the database.
+    PanelTranscription: TypeAlias = WithAnnotations[Transcription, _PanelFacts]
+
+
 def transcription_panel_state(audio_file: AudioFile) -> PanelState:
     """Everything the panel needs, in a fixed number of queries (the long JSON and
     text columns are not loaded; metadata is read inside the database)."""
@@ -138,11 +157,14 @@ def transcription_panel_state(audio_file: AudioFile) -> PanelState:
     )
 
 
-def _summary(transcription: Transcription) -> TranscriptSummary:
-    try:
-        duration = float(transcription.meta_duration)
-    except (TypeError, ValueError):
-        duration = None
+def _summary(transcription: PanelTranscription) -> TranscriptSummary:
+    raw_duration = transcription.meta_duration
+    duration: float | None = None
+    if raw_duration is not None:
+        try:
+            duration = float(raw_duration)
+        except ValueError:
+            duration = None
     last = transcription.last_version
     return TranscriptSummary(
         transcription=transcription,

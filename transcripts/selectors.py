@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypedDict, cast
 from urllib.parse import urlencode
 
 from django.contrib.contenttypes.models import ContentType
@@ -42,13 +43,36 @@ class TranscriptionStatus:
         return self.poll_seconds > 0
 
 
-def audio_files_with_status(audio_files: Iterable[AudioFile]) -> list[AudioFile]:
+class _WithStatus(TypedDict):
+    transcription_status: TranscriptionStatus
+
+
+class _LiveFacts(TypedDict):
+    last_version: int | None
+    final_label: str | None
+    meta_engine: str | None
+    meta_model: str | None
+    meta_engine_label: str | None
+
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from django_stubs_ext import WithAnnotations
+
+    # A recording as the lists show it; its live transcript with what the list knows of it.
+    AudioFileWithStatus: TypeAlias = WithAnnotations[AudioFile, _WithStatus]
+    LiveTranscription: TypeAlias = WithAnnotations[Transcription, _LiveFacts]
+
+
+def audio_files_with_status(audio_files: Iterable[AudioFile]) -> list[AudioFileWithStatus]:
     """The recordings, each with `.transcription_status` (three queries for any number)."""
-    files = list(audio_files)
+    # The same objects, given the attribute below.
+    files = cast("list[AudioFileWithStatus]", list(audio_files))
     if not files:
         return files
     ids = [f.pk for f in files]
-    live = {
+    live: dict[object, LiveTranscription] = {
         t.audio_file_id: t
         for t in Transcription.objects.filter(audio_file_id__in=ids, archived=False)
         .only("id", "audio_file_id", "source", "final_version_id", "created_at")
@@ -78,7 +102,7 @@ def _editor_url(transcription: Transcription) -> str:
     return reverse("transcripts:editor", args=[transcription.pk])
 
 
-def _machine_by(live: Transcription) -> str:
+def _machine_by(live: LiveTranscription) -> str:
     """Who made the T-1: the engine and model the pipeline recorded, else the source."""
     return (
         engine_label(live.meta_engine, live.meta_model, live.meta_engine_label)
@@ -86,7 +110,9 @@ def _machine_by(live: Transcription) -> str:
     )
 
 
-def _status(audio_file: AudioFile, live: Transcription | None, job: Job | None):
+def _status(
+    audio_file: AudioFile, live: LiveTranscription | None, job: Job | None
+) -> TranscriptionStatus:
     job_line = ""
     job_poll = 0
     if job is not None and job.is_active:
@@ -164,7 +190,7 @@ class StatusPoll:
         return f"{reverse('media_files:statuses')}?{query}"
 
 
-def status_poll(audio_files: Iterable[AudioFile], *, watch: bool = False) -> StatusPoll:
+def status_poll(audio_files: Iterable[AudioFileWithStatus], *, watch: bool = False) -> StatusPoll:
     """Poll the recordings whose status can still change, as often as the quickest needs."""
     files = list(audio_files)
     active = [a for a in files if a.transcription_status.is_active]
