@@ -7,6 +7,7 @@ from django.conf import settings as django_settings
 from django.test import Client
 
 from documents.services import document_finalize
+from tests.factories import TranslationFactory
 from transcripts.document import TRANSCRIPT_DOCUMENT
 
 
@@ -35,20 +36,6 @@ def page_for(browser, live_server):
 @pytest.fixture
 def spanish(editor, lecture):
     """A Spanish machine translation of the module's `lecture`, for the review page."""
-    from translations import services as translation_services
-
     document_finalize(doc=TRANSCRIPT_DOCUMENT, parent=lecture, user=editor)
     lecture.refresh_from_db()
-    segments = [
-        {"id": seg["id"], "start": seg["start"], "end": seg["end"], "text": f"Texto {i}."}
-        for i, seg in enumerate(lecture.json_with_timestamps["segments"])
-    ]
-    return translation_services.translation_store_machine_text(
-        transcription=lecture,
-        language_code="es",
-        source=lecture.final_version,
-        segments=segments,
-        corrections=[],
-        engine="anthropic",
-        user=editor,
-    ).translation
+    return TranslationFactory(transcription=lecture, user=editor)

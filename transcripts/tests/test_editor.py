@@ -22,11 +22,6 @@ from transcripts.tests.test_editor_helpers import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def transcription(editor):
-    return make_transcription(editor)
-
-
 def url(name, transcription, **query):
     base = reverse(f"transcripts:{name}", args=[transcription.pk])
     if query:

@@ -12,14 +12,9 @@ from accounts.services import set_archived
 from documents import drafts
 from transcripts.models import TranscriptionVersion
 from transcripts.services import transcription_create_t1
-from transcripts.tests.test_editor_helpers import SEGMENTS, make_transcription, timed_json
+from transcripts.tests.test_editor_helpers import SEGMENTS, timed_json
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def transcription(editor):
-    return make_transcription(editor)
 
 
 def url(name, transcription):

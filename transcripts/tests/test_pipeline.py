@@ -19,7 +19,6 @@ from integrations.transcription.runner import plan_pieces
 from jobs.models import Job
 from jobs.services import job_retry
 from media_files.services import audio_file_upload
-from projects.models import Project, ProjectType
 from transcripts import pipeline
 from transcripts.models import Transcription, TranscriptionVersion
 from transcripts.services import transcription_create_t1
@@ -41,15 +40,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _own_storage(settings, tmp_path):
     isolate_storage(settings, tmp_path / "media")
-
-
-@pytest.fixture
-def project(editor):
-    return Project.objects.create(
-        name="Spring lectures",
-        project_type=ProjectType.objects.get(slug="lecture"),
-        created_by=editor,
-    )
 
 
 @pytest.fixture

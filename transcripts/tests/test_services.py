@@ -40,11 +40,6 @@ from translations.models import Translation
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def transcription(editor):
-    return make_transcription(editor)
-
-
 def texts(transcription) -> list[str]:
     return document_snapshot(doc=TRANSCRIPT_DOCUMENT, parent=transcription).texts
 

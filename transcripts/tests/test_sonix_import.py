@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from accounts.models import Activity
 from media_files.models import AudioFile
+from tests.factories import ProjectFactory
 from transcripts.models import Transcription
 from transcripts.sonix import sonix_import, sonix_pending, sonix_sync_pending
 from transcripts.tasks import sonix_sync
@@ -15,15 +16,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def project(editor):
-    from projects.models import ProjectType
-    from projects.services import project_create
-
-    return project_create(
-        user=editor,
-        name="Endodontics 101",
-        project_type=ProjectType.objects.get(slug="lecture"),
-        metadata={"location": "Madrid", "date": "2026-03-01", "misc": "Spring series"},
-    )
+    return ProjectFactory(created_by=editor, spring_series=True)
 
 
 PAGE = reverse("transcripts:sonix_import")
