@@ -53,7 +53,8 @@ from documents.services import (
     document_save_version,
 )
 from documents.text import BASE_VERSION, format_timestamp, join_segments, parse_segment_fields
-from glossary.services import entry_create, glossary_find
+from glossary.selectors import glossary_find
+from glossary.services import entry_create
 
 MAX_DRAFT_SEGMENTS = 100_000
 

@@ -3,9 +3,9 @@
 Called by other apps (keep these names and signatures):
 
     glossary_apply(text=, language_code=, record_usage=True) -> (new_text, corrections)
-    glossary_find(text=, language_code=) -> [Match]            # no side effects
-    glossary_terms(language_code=) -> [(original, corrected)]   # active entries
     glossary_record_usage(corrections=)                         # count usage later
+
+The reads (`glossary_find`, `glossary_terms`) are in glossary.selectors.
 
 Two originals that differ only in case ("Implane", "implane") in one language are
 the same entry to the matcher, so they are refused as duplicates. Writes in one
@@ -35,7 +35,7 @@ from accounts.models import Activity, User
 from accounts.services import activity_record, set_archived
 from core.stale import refuse_stale
 from glossary.exchange import ImportFileError, ImportRow, detect_format, parse_csv, parse_tbx
-from glossary.matcher import Match, fold
+from glossary.matcher import fold
 from glossary.models import DictionaryEntry
 from glossary.registry import matcher_for, matcher_invalidate
 from languages.models import Language
@@ -314,16 +314,6 @@ def entry_set_archived(*, entry: DictionaryEntry, archived: bool, user: User) ->
 # --- applying the dictionary ------------------------------------------------------------
 
 
-def glossary_find(*, text: str, language_code: str) -> list[Match]:
-    """Where the language's active entries occur in `text` (for the editor's suggestions).
-
-    Each `Match` has `start`/`end` (into `text`), `text` (as written there),
-    `replacement` (the correction in the matched text's case), `term_original`,
-    `term_corrected`, `entry_id` and `canonical`. Nothing is written.
-    """
-    return matcher_for(language_code).find(text)
-
-
 def glossary_apply(
     *, text: str, language_code: str, record_usage: bool = True
 ) -> tuple[str, list[dict]]:
@@ -364,16 +354,6 @@ def glossary_record_usage(*, corrections: Iterable[dict[str, Any]]) -> int:
                 default=Value(0),
             )
         )
-
-
-def glossary_terms(*, language_code: str) -> list[tuple[str, str]]:
-    """The language's active entries as (original, corrected), most used first: what
-    prompts and transcription vocabularies are built from."""
-    return list(
-        DictionaryEntry.objects.filter(language_code=language_code, archived=False)
-        .order_by("-usage_count", "term_original")
-        .values_list("term_original", "term_corrected")
-    )
 
 
 # --- import -----------------------------------------------------------------------------

@@ -12,14 +12,13 @@ from accounts.models import Activity
 from core.stale import StaleEdit, edit_token
 from glossary import registry
 from glossary.models import DictionaryEntry
+from glossary.selectors import glossary_find, glossary_terms
 from glossary.services import (
     entry_create,
     entry_set_archived,
     entry_update,
     glossary_apply,
-    glossary_find,
     glossary_record_usage,
-    glossary_terms,
 )
 from glossary.tests.factories import DictionaryEntryFactory, seed_entries
 from languages.models import Language
