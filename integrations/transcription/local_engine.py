@@ -22,6 +22,9 @@ Whisper invents text where nobody speaks and can loop on repeats, so:
   window's text compresses too well (a loop) or is unlikely, and skips windows the
   model rates as no speech; text that failed those checks at every temperature is
   dropped rather than kept as the least bad guess;
+- a window read at far fewer words a second than anyone speaks is one whose text the
+  decoder ended early (its one sentence aligned over the window's end): it is read
+  again in two halves (`_read_whole`), so the rest of the speech is not lost;
 - a window's last word that the model itself gives almost no chance
   (`EDGE_FRAGMENT_PROBABILITY`) is the fragment of a sound cut at the edge, not a word;
 - a phrase repeated back to back more than `LOOP_REPEATS` times is a decoding loop:
@@ -74,6 +77,11 @@ EDGE_FRAGMENT_PROBABILITY = 0.05
 # A window's words end within half a second of its end (the VAD's 0.3 s padding); more
 # audio after them than this is speech the decoder stopped before (see _speech_passes).
 UNREAD_SECONDS = 1.5
+# Speech with its pauses taken out runs at 2–3 words a second; a window read at less
+# than one is one whose text the decoder ended early (see _read_whole). Windows
+# shorter than MIN_SPLIT_SECONDS are not split (a third of one is a few words).
+MIN_WORDS_PER_SECOND = 1.0
+MIN_SPLIT_SECONDS = 10.0
 LOOP_REPEATS = 3  # "no, no, no" is speech; a fourth back-to-back repeat is a loop
 LOOP_PHRASE_WORDS = 6
 
@@ -268,8 +276,8 @@ class LocalTranscriptionEngine(TranscriptionEngine):
         if self.model.endswith(".en"):
             language = "en"  # English-only models know no other language token
         prompt = self.prompt(prompt_vocabulary)
-        words: list[Word] = []
-        for window in speech_windows(speech):
+
+        def read(window: list[dict[str, int]]) -> list[Word]:
             audio = np.concatenate([samples[c["start"] : c["end"]] for c in window])
             decoded, _info = model.transcribe(
                 audio, language=language or None, hotwords=prompt, **DECODING
@@ -277,7 +285,11 @@ class LocalTranscriptionEngine(TranscriptionEngine):
             heard = _words_in_speech(_speech_passes(decoded, audio.size / SAMPLE_RATE), window)
             while heard and heard[-1]["probability"] < EDGE_FRAGMENT_PROBABILITY:
                 heard.pop()
-            words += heard
+            return heard
+
+        words: list[Word] = []
+        for window in speech_windows(speech):
+            words += _read_whole(read, window, samples)
         return [
             {**seg, "words": time_every_word(seg["words"], seg["start"], seg["end"])}
             for seg in segments_from_words(drop_loops(words), at_sentences=True)
@@ -297,6 +309,64 @@ def speech_windows(speech: list[dict[str, int]]) -> list[list[dict[str, int]]]:
         windows[-1].append(chunk)
         length += size
     return windows
+
+
+def _read_whole(
+    read: Callable[[list[dict[str, int]]], list[Word]],
+    window: list[dict[str, int]],
+    samples: np.ndarray,
+) -> list[Word]:
+    """The window's words; read again in two halves when far too few came back.
+
+    Whisper sometimes ends a window's text after its first sentence and the alignment
+    then spreads that sentence over the end of the window, so `_speech_passes` sees no
+    unread speech and 15–20 seconds of lecture vanish. Speech with its pauses taken out
+    runs at two to three words a second; under MIN_WORDS_PER_SECOND the window is split
+    at its quietest moment near the middle and each half read on its own (a shorter
+    window does not stop early), keeping whichever reading heard more. A window with no
+    words at all is not re-read: that is the model saying nobody speaks.
+    """
+    heard = read(window)
+    seconds = sum(c["end"] - c["start"] for c in window) / SAMPLE_RATE
+    if not heard or seconds < MIN_SPLIT_SECONDS:
+        return heard
+    if len(heard) >= MIN_WORDS_PER_SECOND * seconds:
+        return heard
+    halves = split_window(window, _quietest_middle(window, samples))
+    again = [w for half in halves for w in _read_whole(read, half, samples)]
+    return again if len(again) > len(heard) else heard
+
+
+def _quietest_middle(window: list[dict[str, int]], samples: np.ndarray) -> int:
+    """Where in the window's joined audio (a sample offset) to cut it in two: the
+    quietest 20 ms in its middle third, so no word is cut if there is a gap to cut in."""
+    audio = np.concatenate([samples[c["start"] : c["end"]] for c in window])
+    frame = SAMPLE_RATE // 50
+    frames = audio[: audio.size // frame * frame].reshape(-1, frame)
+    energy = np.square(frames).mean(axis=1)
+    first, last = len(energy) // 3, max(len(energy) // 3 + 1, 2 * len(energy) // 3)
+    return (first + int(np.argmin(energy[first:last]))) * frame
+
+
+def split_window(
+    window: list[dict[str, int]], at: int
+) -> tuple[list[dict[str, int]], list[dict[str, int]]]:
+    """The window's stretches of speech before and after `at` samples of its joined audio."""
+    left: list[dict[str, int]] = []
+    right: list[dict[str, int]] = []
+    offset = 0
+    for chunk in window:
+        size = chunk["end"] - chunk["start"]
+        if offset + size <= at:
+            left.append(chunk)
+        elif offset >= at:
+            right.append(chunk)
+        else:
+            cut = chunk["start"] + at - offset
+            left.append({"start": chunk["start"], "end": cut})
+            right.append({"start": cut, "end": chunk["end"]})
+        offset += size
+    return left, right
 
 
 def _speech_passes(decoded: Generator[Any, None, None], window_seconds: float) -> list[Any]:

@@ -18,8 +18,10 @@ from integrations.transcription.local_engine import (
     PROMPT_TOKENS,
     LocalTranscriptionEngine,
     WhisperConfig,
+    _read_whole,
     drop_loops,
     load_model,
+    split_window,
 )
 from transcripts.tests.transcription_fakes import (
     DENTAL_FIXTURE,
@@ -198,6 +200,75 @@ def test_decoding_loops_keep_only_their_first_occurrence():
     assert drop_loops(words("no, no, no, that is very very wrong")) == words(
         "no, no, no, that is very very wrong"
     )
+
+
+def spoken_words(window, per_second=2.5):
+    """What a reader that hears everything returns: words at 2.5 a second over the window."""
+    words = []
+    for chunk in window:
+        start, end = chunk["start"] / SAMPLE_RATE, chunk["end"] / SAMPLE_RATE
+        for n in range(int((end - start) * per_second)):
+            at = start + n / per_second
+            words.append({"word": f"w{at:.1f}", "start": at, "end": at + 0.3, "probability": 0.9})
+    return words
+
+
+def test_a_window_whose_text_whisper_ended_after_one_sentence_is_read_again_in_halves():
+    # 24 s of speech with a short gap at 11 s. Whisper (beam 8 on an espeak-ng lecture
+    # about wisdom teeth) returned only its first sentence for such a window, aligned to
+    # the window's end, and 18 s of lecture were gone.
+    rng = np.random.default_rng(3)
+    samples = (rng.standard_normal(24 * SAMPLE_RATE) * 0.1).astype(np.float32)
+    samples[11 * SAMPLE_RATE : int(11.2 * SAMPLE_RATE)] = 0.0
+    window = [{"start": 0, "end": 24 * SAMPLE_RATE}]
+    read_windows = []
+
+    def read(part):
+        read_windows.append(part)
+        heard = spoken_words(part)
+        return heard[:15] if len(read_windows) == 1 else heard  # the first reading stops early
+
+    words = _read_whole(read, window, samples)
+    assert len(words) >= 58  # 2.5 a second over 24 s, less what the cut rounds away
+    assert words[0]["start"] == 0 and words[-1]["start"] > 23
+    assert [w["start"] for w in words] == sorted(w["start"] for w in words)
+    # Cut in the gap, not inside a word.
+    assert 11 * SAMPLE_RATE <= read_windows[1][-1]["end"] <= 11.2 * SAMPLE_RATE
+    assert read_windows[2][0]["start"] == read_windows[1][-1]["end"]
+
+
+class Reader:
+    """Always hears the same words; remembers which windows it was asked to read."""
+
+    def __init__(self, words):
+        self.words, self.windows = words, []
+
+    def __call__(self, window):
+        self.windows.append(window)
+        return self.words
+
+
+def test_a_window_read_whole_or_heard_as_no_speech_is_read_once():
+    samples = np.zeros(24 * SAMPLE_RATE, dtype=np.float32)
+    window = [{"start": 0, "end": 24 * SAMPLE_RATE}]
+    for words in (spoken_words(window), spoken_words(window, per_second=1.2), []):
+        read = Reader(words)
+        assert _read_whole(read, window, samples) == words
+        assert read.windows == [window]
+    # Halves that hear less than the whole (noise the VAD let through) do not replace it.
+    few = spoken_words(window)[:5]
+    read = Reader([])
+    assert _read_whole(lambda part: few if part == window else read(part), window, samples) == few
+    assert len(read.windows) == 2
+
+
+def test_a_window_is_split_across_its_stretches_of_speech():
+    window = [{"start": 100, "end": 200}, {"start": 500, "end": 600}, {"start": 900, "end": 1000}]
+    assert split_window(window, 150) == (
+        [{"start": 100, "end": 200}, {"start": 500, "end": 550}],
+        [{"start": 550, "end": 600}, {"start": 900, "end": 1000}],
+    )
+    assert split_window(window, 100) == (window[:1], window[1:])
 
 
 # --- the glossary as the prompt -----------------------------------------------------
