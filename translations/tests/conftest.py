@@ -6,9 +6,13 @@ import pytest
 
 from integrations.tests.elevenlabs_fake import FakeElevenLabs
 from integrations.tests.llm_fakes import FakeAnthropic
-from media_files.models import AudioFile
-from projects.models import Project, ProjectType
-from transcripts.models import Transcription, TranscriptionVersion
+from tests.factories import (
+    AudioFileFactory,
+    ProjectFactory,
+    TranscriptionFactory,
+    TranscriptionVersionFactory,
+    timed_json,
+)
 
 ENGLISH = [
     (0.0, 2.5, "Good morning, everyone."),
@@ -19,57 +23,24 @@ ENGLISH = [
 
 
 def english_json(lines=ENGLISH):
-    segments = []
-    for index, (start, end, text) in enumerate(lines):
-        words = text.split()
-        step = (end - start) / len(words)
-        segments.append(
-            {
-                "id": index,
-                "start": start,
-                "end": end,
-                "text": text,
-                "words": [
-                    {
-                        "word": w,
-                        "start": round(start + i * step, 3),
-                        "end": round(start + (i + 1) * step, 3),
-                    }
-                    for i, w in enumerate(words)
-                ],
-            }
-        )
-    return {"segments": segments, "metadata": {"source": "whisper", "duration": lines[-1][1]}}
+    return timed_json(lines)
 
 
 def add_english_version(transcription, user, lines=ENGLISH, *, final=True):
     """An editor's save (H-n) of the English transcript, made final unless told otherwise."""
-    number = transcription.versions.count() + 1
-    data = english_json(lines)
-    version = TranscriptionVersion.objects.create(
-        transcription=transcription,
-        version_number=number,
-        version_type=f"H-{number}",
-        edited_text="\n".join(seg["text"] for seg in data["segments"]),
-        json_with_timestamps=data,
-        edited_by=user,
+    return TranscriptionVersionFactory(
+        transcription=transcription, edited_by=user, segments=lines, final=final
     )
-    if final:
-        transcription.final_version = version
-        transcription.save(update_fields=["final_version"])
-    return version
 
 
 @pytest.fixture
 def project(editor):
-    return Project.objects.create(
-        name="Implant course", project_type=ProjectType.objects.get(slug="other"), created_by=editor
-    )
+    return ProjectFactory(created_by=editor, name="Implant course", project_type__slug="other")
 
 
 @pytest.fixture
 def audio_file(project, editor):
-    return AudioFile.objects.create(
+    return AudioFileFactory(
         project=project,
         file_name="Lecture 1.mp3",
         file_path="audio/other/lecture-1.mp3",
@@ -79,12 +50,9 @@ def audio_file(project, editor):
 
 @pytest.fixture
 def transcription(audio_file, editor):
-    data = english_json()
-    return Transcription.objects.create(
-        audio_file=audio_file,
-        raw_text="\n".join(seg["text"] for seg in data["segments"]),
-        json_with_timestamps=data,
-        created_by=editor,
+    # The bare row these tests were written against (no transcription.create activity).
+    return TranscriptionFactory(
+        audio_file=audio_file, created_by=editor, segments=ENGLISH, through_service=False
     )
 
 

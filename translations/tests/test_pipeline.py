@@ -8,6 +8,7 @@ from glossary.models import DictionaryEntry
 from integrations.tests.llm_fakes import error, prompt_segments, tool
 from jobs.models import Job
 from jobs.services import job_retry
+from tests.factories import DictionaryEntryFactory
 from translations import services
 from translations.models import Translation, TranslationVersion
 from translations.tests.conftest import ENGLISH, add_english_version
@@ -27,7 +28,7 @@ def translate(transcription, user, codes, capture):
 @pytest.fixture
 def glossary(editor):
     def entry(original, corrected, language="en", context=None):
-        return DictionaryEntry.objects.create(
+        return DictionaryEntryFactory(
             term_original=original,
             term_corrected=corrected,
             language_code=language,

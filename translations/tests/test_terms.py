@@ -2,7 +2,7 @@
 
 import pytest
 
-from glossary.models import DictionaryEntry
+from tests.factories import DictionaryEntryFactory
 from translations.terms import WordIndex, consistency_report, find_term, glossary_for_language
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,7 @@ def test_word_index_finds_multiword_terms_in_any_case():
 @pytest.fixture
 def entries(editor):
     def entry(original, corrected, language="en", context=None):
-        return DictionaryEntry.objects.create(
+        return DictionaryEntryFactory(
             term_original=original,
             term_corrected=corrected,
             language_code=language,
