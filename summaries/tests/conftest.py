@@ -9,9 +9,8 @@ import pytest
 
 from integrations.llm_anthropic import AnthropicChatEngine
 from integrations.tests.llm_fakes import FakeAnthropic, Reply, text, tool
-from media_files.models import AudioFile
-from projects.models import Project, ProjectType
-from transcripts.models import Transcription, TranscriptionVersion
+from tests.factories import ProjectFactory, TranscriptionFactory, TranscriptionVersionFactory
+from transcripts.models import Transcription
 
 
 class Claude:
@@ -85,40 +84,30 @@ def claude(settings, monkeypatch):
 
 @pytest.fixture
 def project(editor):
-    return Project.objects.create(
-        name="Endodontics 101",
-        project_type=ProjectType.objects.get(slug="lecture"),
-        created_by=editor,
-    )
+    return ProjectFactory(created_by=editor, name="Endodontics 101")
 
 
 @pytest.fixture
 def transcription(project, editor):
-    audio = AudioFile.objects.create(
-        project=project,
-        file_name="dr-soto-endo-101.mp3",
-        file_path="audio/lecture/0000-dr-soto-endo-101.mp3",
-        uploaded_by=editor,
-    )
-    return Transcription.objects.create(
-        audio_file=audio,
+    return TranscriptionFactory(
+        audio_file__project=project,
+        audio_file__file_name="dr-soto-endo-101.mp3",
+        audio_file__file_path="audio/lecture/0000-dr-soto-endo-101.mp3",
         raw_text="Machine text that nobody corrected.",
         json_with_timestamps={"segments": [], "metadata": {"source": "whisper"}},
         created_by=editor,
+        through_service=False,
     )
 
 
 def make_final(transcription: Transcription, text: str, user, number: int = 1):
-    version = TranscriptionVersion.objects.create(
+    return TranscriptionVersionFactory(
         transcription=transcription,
         version_number=number,
-        version_type=f"H-{number}",
         edited_text=text,
         edited_by=user,
+        segments=None,
     )
-    transcription.final_version = version
-    transcription.save(update_fields=["final_version"])
-    return version
 
 
 FINAL_TEXT = (
