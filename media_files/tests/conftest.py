@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from media_files.tests import media_factory
+from tests.factories import ProjectFactory, ProjectTypeFactory
 
 BUCKET = "max-audio"
 
@@ -59,21 +60,12 @@ def make_media(media_dir):
 
 @pytest.fixture
 def lecture_type(db):
-    from projects.models import ProjectType
-
-    return ProjectType.objects.get(slug="lecture")
+    return ProjectTypeFactory(slug="lecture")
 
 
 @pytest.fixture
 def project(editor, lecture_type):
-    from projects.services import project_create
-
-    return project_create(
-        user=editor,
-        name="Endodontics 101",
-        project_type=lecture_type,
-        metadata={"location": "Madrid", "date": "2026-03-01", "misc": "Spring series"},
-    )
+    return ProjectFactory(created_by=editor, project_type=lecture_type, spring_series=True)
 
 
 @pytest.fixture
