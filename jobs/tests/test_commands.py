@@ -10,16 +10,8 @@ from django.utils import timezone
 
 from jobs.models import Job
 from jobs.services import job_fail_stuck
-from projects.models import Project, ProjectType
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def project(editor):
-    return Project.objects.create(
-        name="P", project_type=ProjectType.objects.get(slug="other"), created_by=editor
-    )
 
 
 def make_job(project, *, kind="transcribe", status=Job.Status.QUEUED, silent_minutes=0, **extra):

@@ -30,18 +30,12 @@ from max_site.celery import app, queue_for
 from media_files.models import AudioFile
 from media_files.tests import media_factory
 from projects.models import Project, ProjectType
+from tests.factories import AudioFileFactory
 
 pytestmark = pytest.mark.django_db
 
 # Nothing listens here (6400–6409 are this suite's own Redis ports; 6409 is never started).
 DEAD_REDIS = "redis://127.0.0.1:6409/0"
-
-
-@pytest.fixture
-def project(editor):
-    return Project.objects.create(
-        name="P", project_type=ProjectType.objects.get(slug="other"), created_by=editor
-    )
 
 
 def sample_job(project, editor, *, status=Job.Status.QUEUED, kind="sample", **fields) -> Job:
@@ -294,7 +288,7 @@ def test_retry_of_a_job_whose_worker_died_really_runs_it_again(
 @pytest.fixture
 def recording(project, editor, tmp_path):
     path = media_factory.write_media(tmp_path / "lecture.wav", "wav", seconds=1.0)
-    return AudioFile.objects.create(
+    return AudioFileFactory(
         project=project, file_name="lecture.wav", file_path=str(path), uploaded_by=editor
     )
 
@@ -420,13 +414,6 @@ def cache_down(settings):
         for alias, config in settings.CACHES.items()
     }
     assert "Redis" in settings.CACHES["default"]["BACKEND"]
-
-
-@pytest.fixture
-def transcription(editor):
-    from transcripts.tests.test_editor_helpers import make_transcription
-
-    return make_transcription(editor)
 
 
 def test_login_works_while_the_cache_is_down(client, editor, cache_down):

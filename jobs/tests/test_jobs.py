@@ -4,16 +4,8 @@ from django.urls import reverse
 from jobs import services
 from jobs.models import Job
 from jobs.tests import tasks_for_tests
-from projects.models import Project, ProjectType
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def project(editor):
-    return Project.objects.create(
-        name="P", project_type=ProjectType.objects.get(slug="other"), created_by=editor
-    )
 
 
 def start(project, editor, django_capture_on_commit_callbacks, **params):

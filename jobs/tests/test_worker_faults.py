@@ -34,7 +34,6 @@ from jobs import services
 from jobs.models import Job
 from jobs.tests import tasks_for_tests
 from media_files.services import audio_file_upload
-from projects.models import Project, ProjectType
 from transcripts.models import Transcription
 from transcripts.tests.transcription_fakes import FakeOpenAI, tone_bursts, write_audio
 from translations.models import Translation
@@ -190,13 +189,6 @@ def redis(tmp_path) -> Iterator[OwnRedis]:
         yield server
     finally:
         server.stop()
-
-
-@pytest.fixture
-def project(editor):
-    return Project.objects.create(
-        name="Faults", project_type=ProjectType.objects.get(slug="other"), created_by=editor
-    )
 
 
 class Gate:
