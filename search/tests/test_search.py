@@ -6,7 +6,7 @@ import pytest
 from django.urls import NoReverseMatch, reverse
 
 from media_files.models import AudioFile
-from projects.models import Project, ProjectType
+from projects.models import Project
 from search.queries import (
     MARK_START,
     MARK_STOP,
@@ -46,13 +46,6 @@ def timed(segments):
 
 def text_of(segments):
     return "\n".join(t for _, _, t in segments)
-
-
-@pytest.fixture
-def project(editor):
-    return Project.objects.create(
-        name="Endo week", project_type=ProjectType.objects.get(slug="lecture"), created_by=editor
-    )
 
 
 def make_transcription(project, editor, segments=SEGMENTS, name="lecture.mp3"):
