@@ -10,9 +10,9 @@ from django.utils import timezone
 from accounts.models import Activity
 from jobs.models import Job
 from media_files.models import AudioFile
-from projects.models import Project, ProjectType
 from summaries.models import GeneratedSummary
-from transcripts.models import Transcription, TranscriptionVersion
+from tests.factories import AudioFileFactory, TranscriptionFactory, TranscriptionVersionFactory
+from transcripts.models import Transcription
 
 pytestmark = pytest.mark.django_db
 
@@ -32,11 +32,8 @@ TIMED = {
 
 @pytest.fixture
 def audio(editor):
-    project = Project.objects.create(
-        name="Endo", project_type=ProjectType.objects.get(slug="lecture"), created_by=editor
-    )
-    return AudioFile.objects.create(
-        project=project,
+    return AudioFileFactory(
+        project__name="Endo",
         file_name="a.mp3",
         file_path="audio/lecture/x-a.mp3",
         duration_seconds=Decimal("2"),
@@ -46,22 +43,19 @@ def audio(editor):
 
 @pytest.fixture
 def finalized(audio, editor):
-    transcription = Transcription.objects.create(
+    transcription = TranscriptionFactory(
         audio_file=audio,
         raw_text="Root canal treatment of molars.",
         json_with_timestamps=TIMED,
         created_by=editor,
+        through_service=False,
     )
-    h1 = TranscriptionVersion.objects.create(
+    TranscriptionVersionFactory(
         transcription=transcription,
-        version_number=1,
-        version_type="H-1",
         edited_text="Root canal treatment of molars.",
         json_with_timestamps=TIMED,
         edited_by=editor,
     )
-    Transcription.objects.filter(pk=transcription.pk).update(final_version=h1)
-    transcription.refresh_from_db()
     return transcription
 
 

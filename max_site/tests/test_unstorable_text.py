@@ -13,11 +13,10 @@ import pytest
 from django.urls import reverse
 
 from glossary.models import DictionaryEntry
-from projects.models import Project, ProjectType
+from tests.factories import ProjectFactory, TranscriptionFactory, TranslationFactory
 from tests.test_urls_need_login import concrete_path, iter_patterns
 from transcripts.models import Transcription, TranscriptionVersion
 from transcripts.tests.test_editor_helpers import make_transcription
-from translations import services as translation_services
 from translations.models import Translation, TranslationVersion
 from translations.tests.conftest import add_english_version, english_json
 
@@ -33,30 +32,15 @@ def assert_refused(response, where: str) -> None:
 
 
 @pytest.fixture
-def transcription(editor):
-    return make_transcription(editor)
-
-
-@pytest.fixture
 def spanish(editor):
-    project = Project.objects.create(
-        name="Implant course", project_type=ProjectType.objects.get(slug="other"), created_by=editor
-    )
-    english = make_transcription(editor, project=project)
+    project = ProjectFactory(created_by=editor, name="Implant course", project_type__slug="other")
+    english = TranscriptionFactory(created_by=editor, audio_file__project=project)
     add_english_version(english, editor)
     segments = [
         {"id": s["id"], "start": s["start"], "end": s["end"], "text": f"es {s['text']}"}
         for s in english_json()["segments"]
     ]
-    return translation_services.translation_store_machine_text(
-        transcription=english,
-        language_code="es",
-        source=english.final_version,
-        segments=segments,
-        corrections=[],
-        engine="anthropic",
-        user=editor,
-    ).translation
+    return TranslationFactory(transcription=english, segments=segments, user=editor)
 
 
 def test_project_search(editor_client):
