@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from glossary.models import DictionaryEntry
 from media_files.models import AudioFile
-from projects.models import Project, ProjectType
 from summaries.models import GeneratedSummary
+from tests.factories import TranscriptionFactory
 from transcripts.models import Transcription, TranscriptionVersion
 from translations.models import Translation, TranslationVersion
 
@@ -96,18 +96,15 @@ def timed():
 
 @pytest.fixture
 def transcription(editor, timed):
-    project = Project.objects.create(
-        name="Endo", project_type=ProjectType.objects.get(slug="lecture"), created_by=editor
-    )
-    audio = AudioFile.objects.create(
-        project=project,
-        file_name="a.mp3",
-        file_path="audio/lecture/x-a.mp3",
-        duration_seconds=Decimal("1.0"),
-        uploaded_by=editor,
-    )
-    return Transcription.objects.create(
-        audio_file=audio, raw_text="Hello everyone", json_with_timestamps=timed, created_by=editor
+    return TranscriptionFactory(
+        audio_file__project__name="Endo",
+        audio_file__file_name="a.mp3",
+        audio_file__file_path="audio/lecture/x-a.mp3",
+        audio_file__duration_seconds=Decimal("1.0"),
+        raw_text="Hello everyone",
+        json_with_timestamps=timed,
+        created_by=editor,
+        through_service=False,
     )
 
 
