@@ -1,6 +1,6 @@
 """The audit trail, and the archive flag every app shares."""
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
@@ -28,12 +28,17 @@ def activity_record(
     )
 
 
+_Archivable = TypeVar("_Archivable", bound=models.Model)
+
+
 def set_archived(
-    *, obj: models.Model, archived: bool, user: User | None, project_id=None
-) -> models.Model:
+    *, obj: _Archivable, archived: bool, user: User | None, project_id=None
+) -> _Archivable:
     """Soft delete or restore any archivable row, recording who did it."""
     with transaction.atomic():
-        locked = type(obj).objects.select_for_update().get(pk=obj.pk)
+        # Any model with an `archived` field, which the stubs cannot say of a Model. Its only
+        # manager is its default one (ArchivableQuerySet.as_manager()).
+        locked: Any = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
         if locked.archived != archived:
             locked.archived = archived
             fields = ["archived"]

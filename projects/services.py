@@ -113,7 +113,9 @@ def project_type_validate(
         raise ValidationError(
             {"slug": "Use lowercase letters, digits and hyphens only (e.g. “case-study”)."}
         )
-    others = ProjectType.objects.exclude(pk=project_type.pk if project_type else None)
+    others = ProjectType.objects.all()
+    if project_type is not None:
+        others = others.exclude(pk=project_type.pk)
     if others.filter(name__iexact=name).exists():
         raise ValidationError({"name": f"There is already a project type “{name}”."})
     if others.filter(slug=slug).exists():

@@ -72,12 +72,14 @@ def translation_source(transcription: Transcription) -> TranscriptionVersion:
     """The English text to translate: the transcript's final version."""
     if transcription.archived:
         raise ValidationError("This transcript is archived; restore it before translating.")
-    if transcription.final_version_id is None:
+    # Without a final_version_id this is None, and costs no query.
+    final = transcription.final_version
+    if final is None:
         raise ValidationError(
             "This transcript has no final version yet: finalize the English transcript "
             "in the editor before translating it."
         )
-    return transcription.final_version
+    return final
 
 
 def source_segments(source: TranscriptionVersion) -> list[dict[str, Any]]:
@@ -523,9 +525,9 @@ def voiceover_start(*, translation: Translation, user: User) -> Job:
             "Voice-over is not set up: an administrator needs to set ELEVENLABS_API_KEY "
             "(and optionally ELEVENLABS_VOICE_ID) in the server settings."
         )
-    if translation.final_version_id is None:
-        raise ValidationError("Finalize this translation before sending it to voice-over.")
     final = translation.final_version
+    if final is None:
+        raise ValidationError("Finalize this translation before sending it to voice-over.")
     drafts = placeholder_segments(
         data=final.json_with_timestamps,
         text=final.edited_text,
