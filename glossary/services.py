@@ -269,10 +269,11 @@ def entry_update(
             )
             if other is not None:
                 raise _duplicate_error(term_original, language_code, other)
+            previous_language = entry.language_code
             before = {
                 "term_original": entry.term_original,
                 "term_corrected": entry.term_corrected,
-                "language_code": entry.language_code,
+                "language_code": previous_language,
                 "context": entry.context,
             }
             entry.term_original = term_original
@@ -283,7 +284,7 @@ def entry_update(
             activity_record(
                 user=user, action="dictionary.update", target=entry, details={"before": before}
             )
-            matcher_invalidate(language_code, before["language_code"], entry_ids=[entry.pk])
+            matcher_invalidate(language_code, previous_language, entry_ids=[entry.pk])
     except IntegrityError as exc:
         raise ValidationError(
             {"term_original": f"“{term_original}” is already in the {language_code} dictionary."}
@@ -461,7 +462,7 @@ def glossary_import(
             context = clean_context(row.context)
         except ValidationError as exc:
             row_problems.extend(exc.message_dict["context"])
-        if row_problems:
+        if row_problems or language is None:  # no language is one of the row's problems
             report.problems.extend(f"{row.where}: {p}" for p in row_problems)
             continue
         original, corrected = terms["term_original"], terms["term_corrected"]
