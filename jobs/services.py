@@ -34,7 +34,8 @@ class JobRefused(Exception):
     """The action cannot be done to the job in its present state; the message says why."""
 
 
-NOT_RETRYABLE = {
+# Keyed by the status column's value (a Status is that str).
+NOT_RETRYABLE: dict[str, str] = {
     Job.Status.QUEUED: "This job is already queued; it starts when a worker is free.",
     Job.Status.RUNNING: "This job is still running; Retry is offered if it fails.",
     Job.Status.SUCCEEDED: "This job has already succeeded; there is nothing to retry.",
@@ -105,7 +106,8 @@ def job_create(
     with transaction.atomic():
         target_type = ContentType.objects.get_for_model(target)
         # Lock the target so two clicks on "Transcribe" never start two runs.
-        type(target).objects.select_for_update().filter(pk=target.pk).first()
+        # (Its default manager: every model here declares at most one, `objects`.)
+        type(target)._default_manager.select_for_update().filter(pk=target.pk).first()
         active = Job.objects.filter(
             target_type=target_type, target_id=target.pk, kind=kind, status__in=Job.ACTIVE
         )

@@ -19,14 +19,19 @@ from summaries.services.templates import prompt_template_validate
 
 SummaryType = GeneratedSummary.SummaryType
 
-MAX_TOKENS = {SummaryType.EMAIL: 600, SummaryType.LINKEDIN: 300, SummaryType.BLOG: 2000}
+# Keyed by the summary_type column's value (a SummaryType is that str).
+MAX_TOKENS: dict[str, int] = {
+    SummaryType.EMAIL: 600,
+    SummaryType.LINKEDIN: 300,
+    SummaryType.BLOG: 2000,
+}
 NOTES_MAX_TOKENS = 1500
 # Condensing notes of notes more often than this means the model is not shortening them.
 MAX_CONDENSE_ROUNDS = 4
 # Below this many characters for the transcript, a prompt is not worth sending.
 MIN_TRANSCRIPT_BUDGET = 500
 
-WHAT_IS_WRITTEN = {
+WHAT_IS_WRITTEN: dict[str, str] = {
     SummaryType.EMAIL: "a short professional email",
     SummaryType.LINKEDIN: "a LinkedIn post",
     SummaryType.BLOG: "a blog post excerpt",
@@ -144,8 +149,9 @@ def draft_summary(
     transcript: str,
     progress: Callable[[float, str], None],
 ) -> Draft:
-    label = SummaryType(summary_type).label
-    template_name = GeneratedSummary.TEMPLATE_FOR_TYPE[summary_type]
+    kind = SummaryType(summary_type)
+    label = kind.label
+    template_name = GeneratedSummary.TEMPLATE_FOR_TYPE[kind]
     version = prompt_version_current(template_name)
     if version is None:
         raise PermanentError(
