@@ -1,7 +1,6 @@
 """The life of a background job: create → start → progress → succeed/fail/cancel → retry."""
 
 import contextlib
-import importlib
 import logging
 import random
 import threading
@@ -44,10 +43,7 @@ NOT_RETRYABLE: dict[str, str] = {
 
 def _send(job: Job) -> None:
     """Hand the job's message to the broker; if the broker cannot take it, say so on the job."""
-    # Celery autodiscovers tasks only inside a worker; in the web process import the
-    # task's module by its dotted name so it is registered.
-    with contextlib.suppress(ImportError):
-        importlib.import_module(job.task_name.rsplit(".", 1)[0])
+    # Every app registers its tasks in its AppConfig.ready(), web process included.
     task = current_app.tasks[job.task_name]
     if current_app.conf.task_always_eager:
         # apply_async (not send_task) so CELERY_TASK_ALWAYS_EAGER is honoured in tests;

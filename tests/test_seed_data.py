@@ -6,9 +6,9 @@ import pytest
 from django.apps import apps as global_apps
 
 from accounts.models import User
+from languages.models import Language
 from projects.models import ProjectType
 from summaries.models import PromptTemplate, PromptVersion
-from translations.models import Language
 
 pytestmark = pytest.mark.django_db
 

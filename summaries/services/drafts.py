@@ -131,7 +131,7 @@ def _complete(engine: ChatEngine, *, system: str, prompt: str, max_tokens: int, 
         reply = engine.complete(system=system, prompt=prompt, max_tokens=max_tokens)
     except VendorReplyError as exc:
         raise PermanentError(
-            f"The language model gave no usable {what} ({exc}). Nothing was saved."
+            f"The language model gave no usable {what} ({str(exc).rstrip('.')}). Nothing was saved."
         ) from exc
     reply = (reply or "").strip()
     if not reply:
