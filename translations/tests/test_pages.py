@@ -8,7 +8,7 @@ from glossary.models import DictionaryEntry
 from jobs.models import Job
 from languages.models import Language
 from translations import services
-from translations.queries import all_translations
+from translations.selectors import all_translations
 from translations.tests.conftest import add_english_version
 
 pytestmark = pytest.mark.django_db

@@ -69,7 +69,7 @@ def all_translations(transcription_id) -> list[SeedRow]:
     ).order_by("-version_number"):
         versions.setdefault(version.translation_id, []).append(version)
     for tr in translations:
-        found = versions.get(tr.pk) or [None]
+        found: list[TranslationVersion | None] = [*versions.get(tr.pk, [])] or [None]
         for v in found:
             rows.append(
                 SeedRow(
