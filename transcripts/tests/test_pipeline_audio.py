@@ -180,18 +180,17 @@ def test_every_word_comes_back_once_in_order_at_its_time(engine, fake, lecture):
     assert fake.max_in_flight > 1
 
 
-def test_parallel_requests_are_bounded_and_faster_than_one_by_one(tmp_path):
+def test_parallel_requests_overlap_and_stay_within_the_bound(tmp_path):
+    # What parallelism buys in time is a benchmark's business; here: requests really overlap,
+    # and never more of them than the plan allows.
     pcm, _ = tone_bursts(80, gap=0.5)
     path = write_audio(pcm, tmp_path / "talk.flac")
-    timings = {}
     for parallelism in (1, 4):
         with FakeOpenAI(seconds_per_audio_second=0.03) as server:
             engine = OpenAITranscriptionEngine(api_key="k", base_url=server.base_url, timeout=5)
-            started = time.monotonic()
             transcribe_media(path, engine=engine, plan=plan(engine, 6.0, parallelism))
-            timings[parallelism] = time.monotonic() - started
             assert server.max_in_flight <= parallelism
-    assert timings[4] < timings[1] / 2
+            assert server.max_in_flight >= min(parallelism, 2)
 
 
 def test_silent_pieces_are_not_sent(engine, fake, tmp_path):
