@@ -195,3 +195,16 @@ def sonix(settings):
         settings.SONIX_BASE_URL = fake.base_url
         settings.VENDOR_TIMEOUT_SECONDS = 5
         yield fake
+
+
+@pytest.fixture
+def jobs_stay_queued():
+    """Jobs are queued, not run in the request (the test settings run them eagerly): for
+    tests about starting work. The Celery app read its settings once, so its own flag is
+    switched, not Django's."""
+    from celery import current_app
+
+    saved = current_app.conf.task_always_eager
+    current_app.conf.task_always_eager = False
+    yield
+    current_app.conf.task_always_eager = saved

@@ -201,8 +201,9 @@ def test_generate_pressed_again_while_the_job_waits_returns_that_job(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_generate_requests_at_once_start_one_job(transcription, editor, other_editor, settings):
-    settings.CELERY_TASK_ALWAYS_EAGER = False  # keep the job queued: this is about starting
+def test_two_generate_requests_at_once_start_one_job(
+    transcription, editor, other_editor, jobs_stay_queued
+):
     make_final(transcription, "Welcome to the lecture on endodontics.", editor)
     jobs = at_once(
         lambda user: summary_generate_request(

@@ -224,9 +224,8 @@ def test_finalize_pressed_six_times_makes_one_version(editor_client, final_trans
 
 @pytest.mark.django_db(transaction=True)
 def test_two_translate_requests_at_once_start_one_job(
-    transcription, editor, other_editor, settings
+    transcription, editor, other_editor, jobs_stay_queued
 ):
-    settings.CELERY_TASK_ALWAYS_EAGER = False  # keep the job queued: this is about starting
     add_english_version(transcription, editor)
     results = at_once(
         lambda user: services.translation_start(
