@@ -151,11 +151,12 @@ def engine(fake):
     return OpenAITranscriptionEngine(api_key="sk-test", base_url=fake.base_url, timeout=5)
 
 
-@pytest.fixture
-def lecture(tmp_path):
-    """About 75 s of "speech": 60 words with pauses of varying length, as an mp3."""
+@pytest.fixture(scope="module")
+def lecture(tmp_path_factory):
+    """About 75 s of "speech": 60 words with pauses of varying length, as an mp3. Encoded
+    once for the module: the tests only read it."""
     pcm, bursts = tone_bursts(60, gaps=[0.4 + (k % 7) * 0.15 for k in range(60)])
-    return write_audio(pcm, tmp_path / "lecture.mp3", "mp3"), bursts
+    return write_audio(pcm, tmp_path_factory.mktemp("lecture") / "lecture.mp3", "mp3"), bursts
 
 
 def plan(engine, seconds=8.0, parallelism=4):
