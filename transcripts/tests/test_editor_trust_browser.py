@@ -173,9 +173,7 @@ def _log_out(page):
         pytest.param(_log_out, id="log-out"),
     ],
 )
-def test_links_and_page_forms_keep_the_edits_as_a_draft_that_is_offered_back(
-    page_for, editor, lecture, leave
-):
+def test_links_and_page_forms_keep_the_edits_as_a_draft(page_for, editor, lecture, leave):
     page = page_for(editor)
     open_editor(page, lecture)
     type_in_every_segment(page)
@@ -187,7 +185,16 @@ def test_links_and_page_forms_keep_the_edits_as_a_draft_that_is_offered_back(
     assert draft is not None and has_edits()(draft)
     assert not TranscriptionVersion.objects.exists()
 
-    page = page_for(editor)  # (logged out above, in one case)
+
+def test_a_draft_kept_on_leaving_is_offered_back_after_signing_in_again(page_for, editor, lecture):
+    page = page_for(editor)
+    open_editor(page, lecture)
+    type_in_every_segment(page)
+    editor_url = page.url
+    _log_out(page)
+    page.wait_for_url(lambda url: url != editor_url)
+
+    page = page_for(editor)  # a new sign-in
     open_editor(page, lecture)
     expect(page.get_by_text("You have an unsaved draft")).to_be_visible()
     page.get_by_role("link", name="Restore draft").click()
