@@ -37,7 +37,7 @@ test: $(TEST_STAMP) system-test-deps services
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
 	DEBUG=true $(VENV)/bin/mypy
-	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # Headless Chromium for browser tests (Playwright cannot download browsers here).
 system-test-deps:

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from jobs.models import Job
 from media_files.models import AudioFile
+from transcripts.selectors import POLL_SECONDS_JOB
 from transcripts.services import transcription_create_t1
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -90,7 +91,7 @@ def test_the_recording_page_follows_the_job_and_stops_asking_when_it_ends(
         "hx-trigger", re.compile("every")
     )
     asked = len(requests)
-    page.wait_for_timeout(5_000)
+    page.wait_for_timeout(POLL_SECONDS_JOB * 1_500)  # one and a half polling periods
     assert len(requests) == asked, requests[asked:]
     assert asked >= 2  # it did ask while the job ran
 
@@ -121,7 +122,7 @@ def test_the_project_page_updates_each_recordings_status_and_stops_asking(
     # Only the recording that could change was asked about, and the asking has ended.
     assert requests and all(str(idle.pk) not in url for url in requests)
     asked = len(requests)
-    page.wait_for_timeout(5_000)
+    page.wait_for_timeout(POLL_SECONDS_JOB * 1_500)  # one and a half polling periods
     assert len(requests) == asked, requests[asked:]
 
 
