@@ -113,7 +113,7 @@ def run() -> None:
     from integrations.tests.llm_fakes import FakeAnthropic, translations_for
     from translations.models import Translation
     from translations.pipeline import batches
-    from translations.services import source_segments
+    from translations.selectors import source_segments
     from translations.terms import apply_pass
 
     transcription, user = _setup()

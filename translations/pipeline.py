@@ -29,13 +29,8 @@ from integrations.llm import get_chat_engine, language_name
 from jobs.models import Job
 from jobs.services import job_progress
 from transcripts.models import Transcription
-from translations.services import (
-    source_segments,
-    target_language,
-    translation_has_placeholders,
-    translation_source,
-    translation_store_machine_text,
-)
+from translations.selectors import source_segments, target_language, translation_source
+from translations.services import translation_has_placeholders, translation_store_machine_text
 from translations.terms import apply_pass, glossary_for_language
 
 BATCH_CACHE_SECONDS = 3 * 24 * 3600

@@ -37,124 +37,29 @@ from documents.services import version_append
 from documents.text import document_segments, split_lines
 from integrations.errors import PermanentError
 from integrations.llm import get_chat_engine
-from integrations.llm_offline import offline_translation_label
 from jobs import services as job_services
 from jobs.models import Job
 from languages.models import Language
 from transcripts.models import Transcription, TranscriptionVersion
 from translations.models import Translation, TranslationVersion, VoiceOver
+from translations.selectors import (
+    TRANSLATE_KIND,
+    human_label,
+    placeholder_message,
+    placeholder_segments,
+    source_segments,
+    target_language,
+    translation_latest,
+    translation_source,
+    translation_text,
+)
 
-TRANSLATE_KIND = "translate"
 TRANSLATE_TASK = "translations.tasks.translate"
 VOICEOVER_KIND = "voiceover"
 VOICEOVER_TASK = "translations.tasks.voiceover"
 
 
 # --- reading ------------------------------------------------------------------------------
-
-
-def target_language(code: str) -> Language:
-    """The active target language `code`, or ValidationError saying what is wrong."""
-    code = (code or "").strip()
-    language = Language.objects.filter(code=code).first()
-    if language is None:
-        raise ValidationError(f"“{code}” is not a language Max knows.")
-    if code == "en":
-        raise ValidationError("English is the source language; it is not translated into.")
-    if not language.active:
-        raise ValidationError(
-            f"{language.name} ({code}) is not active: an admin can switch it on under Languages."
-        )
-    return language
-
-
-def translation_source(transcription: Transcription) -> TranscriptionVersion:
-    """The English text to translate: the transcript's final version."""
-    if transcription.archived:
-        raise ValidationError("This transcript is archived; restore it before translating.")
-    # Without a final_version_id this is None, and costs no query.
-    final = transcription.final_version
-    if final is None:
-        raise ValidationError(
-            "This transcript has no final version yet: finalize the English transcript "
-            "in the editor before translating it."
-        )
-    return final
-
-
-def source_segments(source: TranscriptionVersion) -> list[dict[str, Any]]:
-    """The English segments (id, start, end, text) of a transcript version."""
-    data = source.json_with_timestamps or source.transcription.json_with_timestamps or {}
-    segments = [
-        {
-            "id": int(seg.get("id", index)),
-            "start": seg.get("start"),
-            "end": seg.get("end"),
-            "text": str(seg.get("text", "")).strip(),
-        }
-        for index, seg in enumerate(data.get("segments") or [])
-    ]
-    if not segments and source.edited_text.strip():
-        # A version without timings: one segment per line, untimed.
-        segments = [
-            {"id": i, "start": None, "end": None, "text": line.strip()}
-            for i, line in enumerate(source.edited_text.splitlines())
-            if line.strip()
-        ]
-    return segments
-
-
-def translation_segments(data: dict[str, Any] | None) -> list[dict[str, Any]]:
-    return [
-        {
-            "id": int(seg.get("id", index)),
-            "start": seg.get("start"),
-            "end": seg.get("end"),
-            "text": str(seg.get("text", "")),
-        }
-        for index, seg in enumerate((data or {}).get("segments") or [])
-    ]
-
-
-@dataclass(frozen=True)
-class TranslationLatest:
-    text: str
-    json_with_timestamps: dict[str, Any]
-    version_number: int | None  # None: the machine text T-1-<lang> in the row
-    label: str
-    version: TranslationVersion | None
-
-    @property
-    def segments(self) -> list[dict[str, Any]]:
-        return translation_segments(self.json_with_timestamps)
-
-
-def translation_latest(translation: Translation) -> TranslationLatest:
-    version = translation.versions.order_by("-version_number").first()
-    if version is None:
-        return TranslationLatest(
-            translation.translated_text,
-            translation.json_with_timestamps or {},
-            None,
-            translation.machine_label,
-            None,
-        )
-    return TranslationLatest(
-        version.edited_text,
-        version.json_with_timestamps or translation.json_with_timestamps or {},
-        version.version_number,
-        version.version_type,
-        version,
-    )
-
-
-def human_label(translation: Translation) -> str:
-    """The label a human save gets: English source label + language (H-2-es)."""
-    return f"{translation.source_label}-{translation.language_code}"
-
-
-def translation_text(segments: list[dict[str, Any]]) -> str:
-    return "\n".join(seg["text"].strip() for seg in segments)
 
 
 # --- starting translate jobs --------------------------------------------------------------
@@ -263,14 +168,6 @@ def _queue_translate_job(transcription: Transcription, code: str, user: User) ->
         params={"language": code},
         per_params=True,
     )
-
-
-def translate_jobs_by_language(transcription: Transcription) -> dict[str, Job]:
-    """The newest translate job per language for a transcript."""
-    latest: dict[str, Job] = {}
-    for job in Job.for_target(transcription, TRANSLATE_KIND).order_by("-created_at")[:200]:
-        latest.setdefault(job.params.get("language", ""), job)
-    return latest
 
 
 # --- storing machine text -----------------------------------------------------------------
@@ -403,32 +300,6 @@ def _machine_json(segments, language_code, source, engine, label, user) -> dict[
 
 
 # --- offline drafts ------------------------------------------------------------------------
-
-
-def placeholder_segments(
-    *, data: dict[str, Any] | None, text: str, language_code: str
-) -> list[int]:
-    """Indexes of the segments that are offline stand-ins, not translations: marked so by
-    the translate job, or (a text stored before the mark existed, or a human edit that kept
-    it) still starting with the offline engine's label. A segment a human rewrote is neither.
-    """
-    label = offline_translation_label(language_code)
-    return [
-        index
-        for index, seg in enumerate(document_segments(data, text))
-        if seg.get(PLACEHOLDER_KEY) or str(seg.get("text") or "").strip().startswith(label)
-    ]
-
-
-def placeholder_message(*, count: int, total: int, language_code: str) -> str:
-    label = offline_translation_label(language_code)
-    return (
-        f"{count} of {total} segments are still offline drafts (“{label} …”: the English "
-        "text with a label, made because no translation engine was configured), not a "
-        "translation. Configure a translation engine (an administrator sets ANTHROPIC_API_KEY, "
-        "or LLM_ENGINE=openai with OPENAI_API_KEY) and re-translate, or replace the text of "
-        "those segments with the translation and save."
-    )
 
 
 # A segment of at least this many words that reads exactly as its English is not translated

@@ -17,8 +17,7 @@ from languages.models import Language
 from transcripts.models import Transcription
 from translations import services
 from translations.models import Translation, VoiceOver
-from translations.selectors import overview_rows
-from translations.services import source_segments, translation_latest
+from translations.selectors import overview_rows, source_segments, translation_latest
 from translations.terms import consistency_report
 
 

@@ -23,14 +23,13 @@ from documents.views import DocumentEditor
 from jobs.models import Job
 from languages.models import Language
 from translations.models import Translation, VoiceOver
-from translations.services import (
-    TRANSLATION_DOCUMENT,
-    VOICEOVER_KIND,
+from translations.selectors import (
     placeholder_message,
     placeholder_segments,
     source_segments,
     translation_latest,
 )
+from translations.services import TRANSLATION_DOCUMENT, VOICEOVER_KIND
 
 
 @dataclass

@@ -13,7 +13,8 @@ from integrations.errors import PermanentError
 from jobs.models import Job
 from jobs.services import job_progress
 from translations.models import Translation, TranslationVersion
-from translations.services import translation_segments, voiceover_store
+from translations.selectors import translation_segments
+from translations.services import voiceover_store
 
 
 def voiceover_path(language_code: str) -> str:
