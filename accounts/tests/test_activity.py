@@ -9,22 +9,15 @@ from django.urls import reverse
 from accounts.models import Activity, ActivityChangeRefused
 from accounts.services import activity_record, set_archived
 from accounts.views import object_activity_url
-from glossary.models import DictionaryEntry
-from projects.models import Project, ProjectType
+from projects.models import Project
+from tests.factories import DictionaryEntryFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def project(editor):
-    return Project.objects.create(
-        name="Endo week", project_type=ProjectType.objects.get(slug="lecture"), created_by=editor
-    )
-
-
-@pytest.fixture
 def entry(editor):
-    return DictionaryEntry.objects.create(
+    return DictionaryEntryFactory(
         term_original="implane", term_corrected="implant", created_by=editor
     )
 
