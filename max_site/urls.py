@@ -25,4 +25,15 @@ urlpatterns = [
     path("summaries/", include("summaries.urls")),
     path("jobs/", include("jobs.urls")),
     path("admin/", admin.site.urls),
+    # Addresses that moved: bookmarks and shared links keep working.
+    path(
+        "transcripts/search/",
+        RedirectView.as_view(pattern_name="search:page", query_string=True, permanent=True),
+    ),
+    path(
+        "media/sonix/",
+        RedirectView.as_view(
+            pattern_name="transcripts:sonix_import", query_string=True, permanent=True
+        ),
+    ),
 ]
