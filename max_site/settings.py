@@ -335,6 +335,9 @@ TRANSCRIBE_AFTER_UPLOAD = env.bool("TRANSCRIBE_AFTER_UPLOAD", default=True)
 TRANSCRIPTION_MAX_PIECE_SECONDS = env.float("TRANSCRIPTION_MAX_PIECE_SECONDS", default=0.0)
 # Finished pieces are kept this long so Retry/redelivery resumes instead of starting over.
 TRANSCRIPTION_CHECKPOINT_SECONDS = env.int("TRANSCRIPTION_CHECKPOINT_SECONDS", default=14 * 86400)
+# How often a recording or project page asks for the status of a transcription job it shows
+# running (2 s: our jobs report progress every few seconds).
+RECORDING_STATUS_POLL_SECONDS = 2
 SONIX_POLL_SECONDS = env.float("SONIX_POLL_SECONDS", default=15.0)
 SONIX_MAX_WAIT_SECONDS = env.float("SONIX_MAX_WAIT_SECONDS", default=6 * 3600.0)
 # The `local` engine: Whisper through faster-whisper, offline. Empty LOCAL_WHISPER_MODEL is

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypedDict, cast
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import F, Max
 from django.db.models.fields.json import KT
@@ -20,9 +21,14 @@ from transcripts.models import Transcription
 
 TRANSCRIBE_JOB_KIND = "transcribe"
 # How often a page asks again while a status can still change: our own jobs report
-# progress every few seconds; Sonix is checked by a periodic sync, so asking often is waste.
-POLL_SECONDS_JOB = 2
+# progress every few seconds (settings.RECORDING_STATUS_POLL_SECONDS); Sonix is checked by a
+# periodic sync, so asking often is waste.
 POLL_SECONDS_SONIX = 15
+
+
+def poll_seconds_job() -> float:
+    """While one of our jobs runs; a setting so browser tests need not wait seconds a poll."""
+    return settings.RECORDING_STATUS_POLL_SECONDS
 
 
 @dataclass(frozen=True)
@@ -35,7 +41,7 @@ class TranscriptionStatus:
     editor_url: str
     transcription: Transcription | None
     job: Job | None
-    poll_seconds: int = 0  # 0: final, nothing will change without someone acting
+    poll_seconds: float = 0  # 0: final, nothing will change without someone acting
 
     @property
     def is_active(self) -> bool:
@@ -114,9 +120,9 @@ def _status(
     audio_file: AudioFile, live: LiveTranscription | None, job: Job | None
 ) -> TranscriptionStatus:
     job_line = ""
-    job_poll = 0
+    job_poll: float = 0
     if job is not None and job.is_active:
-        job_poll = POLL_SECONDS_JOB
+        job_poll = poll_seconds_job()
         job_line = (
             f"Transcribing {job.progress}%"
             if job.status == Job.Status.RUNNING
@@ -181,7 +187,7 @@ class StatusPoll:
     """
 
     ids: tuple[str, ...]
-    seconds: int
+    seconds: float
     watch: tuple[str, ...] = ()
 
     @property
