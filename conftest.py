@@ -198,10 +198,11 @@ def sonix(settings):
 
 
 @pytest.fixture
-def jobs_stay_queued():
-    """Jobs are queued, not run in the request (the test settings run them eagerly): for
-    tests about starting work. The Celery app read its settings once, so its own flag is
-    switched, not Django's."""
+def queued_not_run():
+    """Jobs are queued on the broker, not run in the request (the test settings run them
+    eagerly): for tests about starting work, or that watch a page while a job waits and then
+    play the worker. The Celery app read its settings once, so its own flag is switched, not
+    Django's."""
     from celery import current_app
 
     saved = current_app.conf.task_always_eager

@@ -4,7 +4,6 @@ page — without a reload, and the pages stop asking once the job has ended."""
 import re
 
 import pytest
-from celery import current_app
 from django.conf import settings as django_settings
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
@@ -140,14 +139,6 @@ def test_the_project_page_updates_each_recordings_status_and_stops_asking(
     asked = len(requests)
     page.wait_for_timeout(POLL_SECONDS * 1_500)  # one and a half polling periods
     assert len(requests) == asked, requests[asked:]
-
-
-@pytest.fixture
-def queued_not_run():
-    """Queue tasks without running them, so the page can be watched while a job waits."""
-    current_app.conf.task_always_eager = False
-    yield
-    current_app.conf.task_always_eager = True
 
 
 def test_a_job_started_from_the_panel_is_followed_by_the_badge(

@@ -4,7 +4,6 @@ finishes, then Edit and Finalize, and the feedback dashboard."""
 import re
 
 import pytest
-from celery import current_app
 from playwright.sync_api import expect
 
 from jobs.models import Job
@@ -17,15 +16,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
 ]
-
-
-@pytest.fixture
-def queued_not_run():
-    """Queue tasks on the in-memory broker instead of running them at once, so the page
-    can be watched while a job waits; the test then runs the task itself."""
-    current_app.conf.task_always_eager = False
-    yield
-    current_app.conf.task_always_eager = True
 
 
 def log_in(page, editor):

@@ -202,7 +202,7 @@ def test_generate_pressed_again_while_the_job_waits_returns_that_job(
 
 @pytest.mark.django_db(transaction=True)
 def test_two_generate_requests_at_once_start_one_job(
-    transcription, editor, other_editor, jobs_stay_queued
+    transcription, editor, other_editor, queued_not_run
 ):
     make_final(transcription, "Welcome to the lecture on endodontics.", editor)
     jobs = at_once(

@@ -5,7 +5,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from celery import current_app
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.utils import timezone
@@ -21,15 +20,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
 ]
-
-
-@pytest.fixture
-def queued_not_run():
-    """Queue tasks on the in-memory broker instead of running them at once, so the page
-    can be watched while a job waits; the test plays the worker."""
-    current_app.conf.task_always_eager = False
-    yield
-    current_app.conf.task_always_eager = True
 
 
 @pytest.fixture

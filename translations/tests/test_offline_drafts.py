@@ -224,7 +224,7 @@ def test_finalize_pressed_six_times_makes_one_version(editor_client, final_trans
 
 @pytest.mark.django_db(transaction=True)
 def test_two_translate_requests_at_once_start_one_job(
-    transcription, editor, other_editor, jobs_stay_queued
+    transcription, editor, other_editor, queued_not_run
 ):
     add_english_version(transcription, editor)
     results = at_once(
