@@ -207,6 +207,21 @@ def version_append(
     version numbers are allocated. The caller holds the parent's row lock (`_lock`) and
     records the activity. `label` overrides the document's own (a machine re-translation is
     T-2-es, not H-n-es)."""
+    version, _record = _append(
+        doc=doc,
+        parent=parent,
+        user=user,
+        previous=previous,
+        texts=texts,
+        data=data,
+        origin=origin,
+        label=label,
+    )
+    return version
+
+
+def _append(*, doc, parent, user, previous, texts, data, origin, label):
+    """`version_append`, also handing back the diff record it stored."""
     number = _next_number(doc, parent)
     text = join_segments(texts)
     now = timezone.now()
@@ -236,7 +251,7 @@ def version_append(
         version.__dict__.pop("json_with_timestamps", None)
     else:
         version.json_with_timestamps = data
-    return version
+    return version, record
 
 
 def _create_version(
@@ -251,11 +266,17 @@ def _create_version(
     origin: str,
     details: dict[str, Any],
 ):
-    version = version_append(
-        doc=doc, parent=parent, user=user, previous=previous, texts=texts, data=data, origin=origin
+    version, record = _append(
+        doc=doc,
+        parent=parent,
+        user=user,
+        previous=previous,
+        texts=texts,
+        data=data,
+        origin=origin,
+        label=None,
     )
     number = version.version_number
-    record = json.loads(version.diff_from_previous)
     activity_record(
         user=user,
         action=f"{doc.activity_prefix}.{VERSION_ACTIONS[origin]}",
