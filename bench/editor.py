@@ -314,7 +314,7 @@ def main() -> None:
 
     django.setup()
     from django.db import connection
-    from django.test.utils import setup_test_environment
+    from django.test.utils import setup_test_environment, teardown_test_environment
 
     setup_test_environment()  # the test client's host, as in the test suite
 
@@ -334,6 +334,8 @@ def main() -> None:
         bench_keystrokes(user, transcription)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
+        # `make bench` runs every benchmark in one process; the next one sets up again.
+        teardown_test_environment()
 
 
 if __name__ == "__main__":
