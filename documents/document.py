@@ -49,3 +49,9 @@ class VersionedDocument:
     # Called with (parent, snapshot about to be finalized) under the parent's lock; raises
     # ValidationError to refuse (translations refuse offline placeholders).
     finalize_check: Callable[[Any, Any], None] | None = None
+
+    def __post_init__(self) -> None:
+        # Findable by kind from sockets, comments and approvals (documents.hooks).
+        from documents.hooks import document_register
+
+        document_register(self)

@@ -17,7 +17,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from accounts.services import activity_record
-from documents import drafts
+from documents import drafts, hooks
 from documents.diffs import diff_record
 from documents.document import VersionedDocument
 from documents.find import replace_in_segments
@@ -246,6 +246,12 @@ def _append(*, doc, parent, user, previous, texts, data, origin, label):
         created_at=now,
         **extra,
     )
+    # Open editors of this document hear of it once it is committed (collaboration).
+    transaction.on_commit(
+        lambda: hooks.version_created.send(
+            sender=doc.version_model, doc=doc, parent=parent, version=version, user=user
+        )
+    )
     if hasattr(data, "resolve_expression"):
         # Built by the database: loaded from there only if someone reads it.
         version.__dict__.pop("json_with_timestamps", None)
@@ -421,7 +427,7 @@ def document_save_version(
                 },
             )
             became_final = False
-            if locked.final_version_id is not None and doc.edits_after_final_become_final:
+            if locked.final_version_id is not None and hooks.edits_move_final(doc, parent):
                 _set_final(doc, parent, locked, version, user, reason="edited after finalize")
                 became_final = True
             if doc.after_save:
@@ -569,7 +575,7 @@ def document_restore_version(*, doc: VersionedDocument, parent, user, version_nu
             origin="restore",
             details={"restored": old.label, "restored_number": old.number},
         )
-        if locked.final_version_id is not None and doc.edits_after_final_become_final:
+        if locked.final_version_id is not None and hooks.edits_move_final(doc, parent):
             _set_final(doc, parent, locked, version, user, reason=f"restored {old.label}")
         if doc.after_save:
             doc.after_save(parent, version, user)
@@ -582,35 +588,50 @@ def document_finalize(*, doc: VersionedDocument, parent, user, version_number: i
     The machine text is not a version: finalizing it (unedited, or chosen from the history)
     first saves it as a new version, so the final is always a version row. Finalizing what
     is already final creates nothing (a double-clicked Finalize, a second tab): the parent's
-    row lock makes a second request wait, then find the first one's result.
+    row lock makes a second request wait, then find the first one's result. Rules of apps
+    above (approval) refuse through `hooks.finalize_guards`.
     """
     with transaction.atomic():
         locked = _lock(doc, parent)
-        latest = document_snapshot(doc=doc, parent=parent)
-        number = latest.number if version_number is None else int(version_number)
-        if doc.finalize_check:
-            chosen = (
-                latest
-                if number == latest.number
-                else document_snapshot(doc=doc, parent=parent, version_number=number)
-            )
-            doc.finalize_check(parent, chosen)
-        if number == BASE_VERSION:
-            version = _base_as_version(
-                doc=doc, parent=parent, locked=locked, user=user, latest=latest
-            )
-        else:
-            version = (
-                versions_of(doc, parent)
-                .defer("json_with_timestamps", "edited_text")
-                .filter(version_number=number)
-                .first()
-            )
-            if version is None:
-                raise ValidationError(f"There is no version {number}.")
+        version = _finalizable_version(doc, parent, locked, user, version_number)
         if locked.final_version_id == version.pk:
             return version
+        hooks.run_finalize_guards(doc, parent, version)
         _set_final(doc, parent, locked, version, user, reason="finalize")
+    return version
+
+
+def document_finalize_candidate(
+    *, doc: VersionedDocument, parent, user, version_number: int | None = None
+):
+    """The version row finalizing would make final (the machine text saved as a version
+    first, the document's finalize check passed), without moving the final: what a request
+    for approval names."""
+    with transaction.atomic():
+        locked = _lock(doc, parent)
+        return _finalizable_version(doc, parent, locked, user, version_number)
+
+
+def _finalizable_version(doc: VersionedDocument, parent, locked, user, version_number):
+    latest = document_snapshot(doc=doc, parent=parent)
+    number = latest.number if version_number is None else int(version_number)
+    if doc.finalize_check:
+        chosen = (
+            latest
+            if number == latest.number
+            else document_snapshot(doc=doc, parent=parent, version_number=number)
+        )
+        doc.finalize_check(parent, chosen)
+    if number == BASE_VERSION:
+        return _base_as_version(doc=doc, parent=parent, locked=locked, user=user, latest=latest)
+    version = (
+        versions_of(doc, parent)
+        .defer("json_with_timestamps", "edited_text")
+        .filter(version_number=number)
+        .first()
+    )
+    if version is None:
+        raise ValidationError(f"There is no version {number}.")
     return version
 
 

@@ -31,7 +31,7 @@ from django.utils.http import content_disposition_header, url_has_allowed_host_a
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods
 
-from documents import drafts
+from documents import drafts, hooks
 from documents.diffs import word_diff
 from documents.document import VersionedDocument
 from documents.exports import FORMATS, ExportSource, export_document
@@ -434,6 +434,8 @@ class DocumentEditor:
                 "has_timings": bool(latest.json),
                 "suggestion_count": len(payload["suggestions"]),
                 "uncertain_below": payload["uncertain_below"],
+                # Parts other apps add (documents.hooks): approval, comments, presence.
+                "extensions": hooks.editor_extension_context(request, self.doc, parent, latest),
             }
         )
         return render(request, f"{self.template_dir}/editor.html", context)

@@ -23,6 +23,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    # First: its runserver is an ASGI server (HTTP and WebSockets) for `make run`.
+    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -39,6 +41,7 @@ INSTALLED_APPS = [
     "projects",
     "media_files",
     "documents",
+    "collaboration",
     "transcripts",
     "search",
     "glossary",
@@ -85,6 +88,7 @@ TEMPLATES = [
 ]
 
 WSGI_APPLICATION = "max_site.wsgi.application"
+ASGI_APPLICATION = "max_site.asgi.application"
 
 # Embedded default: SQLite under var/. WAL + IMMEDIATE + busy timeout so the web
 # process and the Celery worker never fail each other with "database is locked".
@@ -219,6 +223,28 @@ else:
         "TIMEOUT": None,
     }
     CACHES = {"default": _file_cache, "drafts": dict(_file_cache)}
+# The editor's live news (presence, locks, saves, comments) between server processes: Redis
+# when REDIS_URL is set (database N+3, or CHANNEL_REDIS_URL), else in memory, which reaches
+# only the one process `make run` serves from.
+CHANNEL_REDIS_URL = env.str("CHANNEL_REDIS_URL", default="") or (
+    _redis_database(REDIS_URL, 3) if REDIS_URL else ""
+)
+if CHANNEL_REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [CHANNEL_REDIS_URL]},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# A soft lock lapses this long after its holder's page was last heard from; a page counts as
+# open for COLLAB_PRESENCE_SECONDS after its last heartbeat (sent every
+# COLLAB_HEARTBEAT_SECONDS); a page whose socket fails polls every COLLAB_POLL_SECONDS.
+COLLAB_LOCK_SECONDS = env.int("COLLAB_LOCK_SECONDS", default=120)
+COLLAB_PRESENCE_SECONDS = env.int("COLLAB_PRESENCE_SECONDS", default=45)
+COLLAB_HEARTBEAT_SECONDS = env.int("COLLAB_HEARTBEAT_SECONDS", default=20)
+COLLAB_POLL_SECONDS = env.int("COLLAB_POLL_SECONDS", default=10)
 # Sessions live in the database, never only in the cache: a Redis restart signs nobody out.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 

@@ -15,6 +15,8 @@ os.environ["REDIS_URL"] = "{}/{}".format(
 )
 # The cache in that same database (the broker is in memory here, so nothing shares it).
 os.environ["CACHE_REDIS_URL"] = os.environ["REDIS_URL"]
+# The channel layer too (production puts it in database N+3, past the 16 Redis has).
+os.environ["CHANNEL_REDIS_URL"] = os.environ["REDIS_URL"]
 
 from max_site.settings import *  # noqa: F403
 from max_site.settings import CACHES, TEMPLATES, VAR_DIR

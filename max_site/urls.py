@@ -24,6 +24,7 @@ urlpatterns = [
     path("translations/", include("translations.urls")),
     path("summaries/", include("summaries.urls")),
     path("jobs/", include("jobs.urls")),
+    path("review/", include("collaboration.urls")),
     path("admin/", admin.site.urls),
     # Addresses that moved: bookmarks and shared links keep working.
     path(

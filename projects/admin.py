@@ -55,7 +55,7 @@ class ProjectAdminForm(StaleSaveFormMixin, forms.ModelForm):
 
     class Meta:
         model = Project
-        fields = ("name", "project_type", "metadata")
+        fields = ("name", "project_type", "metadata", "requires_approval")
 
     def clean_metadata(self):
         metadata = self.cleaned_data.get("metadata") or {}
@@ -83,8 +83,15 @@ class ProjectAdminForm(StaleSaveFormMixin, forms.ModelForm):
 @admin.register(Project)
 class ProjectAdmin(ServiceSaveAdminMixin, ArchivableAdminMixin, admin.ModelAdmin):
     form = ProjectAdminForm
-    list_display = ("name", "project_type", "created_by", "created_at", "archived")
-    list_filter = ("project_type",)
+    list_display = (
+        "name",
+        "project_type",
+        "requires_approval",
+        "created_by",
+        "created_at",
+        "archived",
+    )
+    list_filter = ("project_type", "requires_approval")
     search_fields = ("name",)
     list_select_related = ("project_type", "created_by")
     readonly_fields = ("created_by", "created_at", "updated_at")
@@ -95,6 +102,7 @@ class ProjectAdmin(ServiceSaveAdminMixin, ArchivableAdminMixin, admin.ModelAdmin
             "name": data["name"],
             "project_type": data["project_type"],
             "metadata": data.get("metadata") or {},
+            "requires_approval": bool(data.get("requires_approval")),
         }
         if change:
             return services.project_update(

@@ -19,6 +19,12 @@ class ProjectForm(StaleSaveFormMixin, forms.Form):
     misc = forms.CharField(
         required=False, max_length=5000, label="Notes", widget=forms.Textarea(attrs={"rows": 3})
     )
+    requires_approval = forms.BooleanField(
+        required=False,
+        label="Versions need approval",
+        help_text="Finalize becomes “Request approval”: someone with the approve permission, "
+        "not the version’s author, approves it before it is final and can be translated.",
+    )
 
     def __init__(self, *args, project: Project | None = None, **kwargs):
         super().__init__(*args, edits=project, **kwargs)
@@ -38,6 +44,7 @@ class ProjectForm(StaleSaveFormMixin, forms.Form):
             "location": row.location,
             "date": row.date,
             "misc": row.misc,
+            "requires_approval": row.requires_approval,
         }
 
     def metadata(self) -> dict[str, str]:

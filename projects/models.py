@@ -51,6 +51,9 @@ class Project(models.Model):
     created_at = created_at()
     updated_at = updated_at()
     archived = archived()
+    # Finalize becomes "request approval": a version is final once someone with the
+    # approve permission, not its author, approves it (collaboration).
+    requires_approval = models.BooleanField(default=False, db_default=False)
 
     objects = ArchivableQuerySet.as_manager()
 

@@ -34,7 +34,12 @@ def project_validate(*, project: Project | None, name: str, project_type: Projec
 
 
 def project_create(
-    *, user, name: str, project_type: ProjectType, metadata: dict[str, Any] | None = None
+    *,
+    user,
+    name: str,
+    project_type: ProjectType,
+    metadata: dict[str, Any] | None = None,
+    requires_approval: bool = False,
 ) -> Project:
     name = project_validate(project=None, name=name, project_type=project_type)
     with transaction.atomic():
@@ -43,6 +48,7 @@ def project_create(
             project_type=project_type,
             metadata=_clean_metadata(metadata),
             created_by=user,
+            requires_approval=requires_approval,
         )
         activity_record(user=user, action="project.create", target=project, project_id=project.pk)
     return project
@@ -56,6 +62,7 @@ def project_update(
     project_type: ProjectType,
     metadata: dict[str, Any] | None = None,
     based_on: str | None = None,
+    requires_approval: bool | None = None,
 ) -> Project:
     """Rename, retype or change the metadata. `based_on` is the edit token the editor's
     form showed (`core.stale`): StaleEdit if someone saved the project since."""
@@ -67,14 +74,18 @@ def project_update(
             "name": project.name,
             "project_type": project.project_type.slug,
             "metadata": project.metadata,
+            "requires_approval": project.requires_approval,
         }
         project.name = name
+        if requires_approval is not None:
+            project.requires_approval = requires_approval
         project.project_type = project_type
         project.metadata = {**(project.metadata or {}), **_clean_metadata(metadata)}
         after = {
             "name": project.name,
             "project_type": project_type.slug,
             "metadata": project.metadata,
+            "requires_approval": project.requires_approval,
         }
         if after == before:
             return project  # nothing changed: no write, no audit noise

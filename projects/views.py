@@ -64,6 +64,7 @@ def project_create(request):
                 name=form.cleaned_data["name"],
                 project_type=form.cleaned_data["project_type"],
                 metadata=form.metadata(),
+                requires_approval=form.cleaned_data["requires_approval"],
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -95,6 +96,7 @@ def project_edit(request, pk):
                 name=form.cleaned_data["name"],
                 project_type=form.cleaned_data["project_type"],
                 metadata=form.metadata(),
+                requires_approval=form.cleaned_data["requires_approval"],
                 based_on=form.cleaned_data["based_on"],
             )
         except StaleEdit as exc:

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 def test_every_model_of_ours_is_registered_and_its_list_opens(admin_client_):
     ours = {
         "accounts", "projects", "media_files", "transcripts", "glossary",
-        "translations", "summaries", "jobs",
+        "translations", "summaries", "jobs", "collaboration",
     }  # fmt: skip
     from django.apps import apps
 

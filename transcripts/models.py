@@ -47,6 +47,17 @@ class Transcription(models.Model):
         related_name="+",
     )
     archived = archived()
+    # A soft lock (collaboration): who has the editor open, renewed while they do; it
+    # expires on its own and anyone may take it over.
+    locked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        db_column="locked_by",
+        related_name="+",
+    )
+    locked_at = models.DateTimeField(null=True, blank=True)
 
     objects = ArchivableQuerySet.as_manager()
 
@@ -100,6 +111,16 @@ class TranscriptionVersion(models.Model):
         related_name="+",
     )
     created_at = created_at()
+    # Set when an approver approves this version (projects that require approval).
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        db_column="approved_by",
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "transcription_versions"

@@ -35,6 +35,17 @@ class Translation(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # A soft lock (collaboration): who has the editor open, renewed while they do; it
+    # expires on its own and anyone may take it over.
+    locked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        db_column="locked_by",
+        related_name="+",
+    )
+    locked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "translations"
@@ -123,6 +134,16 @@ class TranslationVersion(models.Model):
     )
     created_at = created_at()
     origin = models.TextField(choices=Origin.choices, default=Origin.EDIT, db_default="edit")
+    # Set when an approver approves this version (projects that require approval).
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        db_column="approved_by",
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "translation_versions"

@@ -23,6 +23,7 @@ from integrations.llm import chat_engine_label
 from integrations.llm_offline import offline_translation_label
 from jobs.models import Job
 from languages.models import Language
+from projects.models import Project
 from transcripts.models import Transcription, TranscriptionVersion
 from translations.models import Translation, TranslationVersion
 
@@ -311,7 +312,16 @@ def translation_source(transcription: Transcription) -> TranscriptionVersion:
             "This transcript has no final version yet: finalize the English transcript "
             "in the editor before translating it."
         )
+    if final.approved_at is None and _requires_approval(transcription.audio_file.project_id):
+        raise ValidationError(
+            f"This project requires approval: the English final {final.version_type} is not "
+            "approved. Translation starts from an approved final version."
+        )
     return final
+
+
+def _requires_approval(project_id) -> bool:
+    return Project.objects.filter(pk=project_id, requires_approval=True).exists()
 
 
 def source_segments(source: TranscriptionVersion) -> list[dict[str, Any]]:

@@ -40,6 +40,7 @@ from integrations.llm import get_chat_engine
 from jobs import services as job_services
 from jobs.models import Job
 from languages.models import Language
+from projects.models import Project
 from transcripts.models import Transcription, TranscriptionVersion
 from translations.models import Translation, TranslationVersion, VoiceOver
 from translations.selectors import (
@@ -399,6 +400,16 @@ def voiceover_start(*, translation: Translation, user: User) -> Job:
     final = translation.final_version
     if final is None:
         raise ValidationError("Finalize this translation before sending it to voice-over.")
+    if (
+        final.approved_at is None
+        and Project.objects.filter(
+            pk=translation.transcription.audio_file.project_id, requires_approval=True
+        ).exists()
+    ):
+        raise ValidationError(
+            f"This project requires approval: {final.version_type} is not approved, so it is "
+            "not read aloud yet."
+        )
     drafts = placeholder_segments(
         data=final.json_with_timestamps,
         text=final.edited_text,

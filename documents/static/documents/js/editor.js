@@ -71,6 +71,9 @@ function start(root, data) {
   } else {
     editor.updateStatus();
   }
+  // Other apps' modules (presence, comments) reach the editor through its root.
+  root.maxEditor = editor;
+  root.dispatchEvent(new CustomEvent("max:editor-ready", { detail: editor }));
   performance.mark("max-editor-ready");
 }
 

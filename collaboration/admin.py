@@ -1,0 +1,69 @@
+"""The approval log and comments in the admin: read-only rows; approving and rejecting go
+through the same service (and rules) as the Approvals page."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from collaboration import services
+from collaboration.models import ApprovalLog, Comment
+from core.admin_mixins import NoDeleteAdminMixin
+from documents import hooks
+
+
+class ReadOnlyAdmin(NoDeleteAdminMixin, admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ApprovalLog)
+class ApprovalLogAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "version_label", "document_kind", "action", "by", "project")
+    list_filter = ("action", "document_kind")
+    search_fields = ("version_label", "note", "by__email")
+    list_select_related = ("by", "project")
+    actions = ["approve_selected", "reject_selected"]
+
+    def _decide(self, request, queryset, *, approve: bool) -> None:
+        done = 0
+        for step in queryset.filter(action=ApprovalLog.Action.REQUESTED):
+            doc = hooks.document_by_kind(step.document_kind)
+            parent = hooks.parent_model(doc).objects.filter(pk=step.document_id).first()
+            if doc is None or parent is None:
+                continue
+            try:
+                services.approval_decide(
+                    doc=doc,
+                    parent=parent,
+                    user=request.user,
+                    version_id=step.version_id,
+                    approve=approve,
+                    # The admin has no note field: a rejection says where it came from.
+                    note="" if approve else "Rejected in the admin.",
+                )
+            except (ValidationError, PermissionDenied) as error:
+                text = " ".join(error.messages) if isinstance(error, ValidationError) else error
+                messages.error(request, f"{step.version_label}: {text}")
+                continue
+            done += 1
+        if done:
+            verb = "Approved" if approve else "Rejected"
+            messages.success(request, f"{verb} {done} version{'s' if done != 1 else ''}.")
+
+    @admin.action(description="Approve the selected requests")
+    def approve_selected(self, request, queryset):
+        self._decide(request, queryset, approve=True)
+
+    @admin.action(description="Reject the selected requests")
+    def reject_selected(self, request, queryset):
+        self._decide(request, queryset, approve=False)
+
+
+@admin.register(Comment)
+class CommentAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "document_kind", "segment_id", "author", "resolved_at")
+    list_filter = ("document_kind",)
+    search_fields = ("body", "author__email")
+    list_select_related = ("author",)

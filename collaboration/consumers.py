@@ -1,0 +1,117 @@
+"""The editor's socket: presence, the soft lock, and news of saves and comments, for one
+document. A user who is not signed in, or a document that does not exist, is refused before
+the socket opens, so nothing about a document reaches a stranger."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from collaboration import presence, services
+from collaboration.live import document_group
+from documents import hooks
+from documents.selectors import document_snapshot
+
+# Close codes (4000-4999 are the application's): the page shows why and polls instead.
+NOT_SIGNED_IN = 4401
+NO_SUCH_DOCUMENT = 4404
+
+
+def _load(kind: str, pk) -> tuple[Any, Any] | None:
+    doc = hooks.document_by_kind(kind)
+    if doc is None:
+        return None
+    parent = hooks.parent_model(doc).objects.filter(pk=pk).first()
+    return None if parent is None else (doc, parent)
+
+
+class DocumentConsumer(AsyncJsonWebsocketConsumer):
+    doc: Any = None
+    parent: Any = None
+    group: str = ""
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated or not user.is_active:
+            await self.close(code=NOT_SIGNED_IN)
+            return
+        kwargs = self.scope["url_route"]["kwargs"]
+        found = await database_sync_to_async(_load)(kwargs["kind"], kwargs["pk"])
+        if found is None:
+            await self.close(code=NO_SUCH_DOCUMENT)
+            return
+        self.user = user
+        self.doc, self.parent = found
+        self.group = document_group(self.doc.kind, self.parent.pk)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        people = await database_sync_to_async(presence.presence_touch)(
+            self.doc.kind, self.parent.pk, self.channel_name, user
+        )
+        lock = await database_sync_to_async(services.lock_acquire)(
+            doc=self.doc, parent=self.parent, user=user
+        )
+        latest = await database_sync_to_async(self._latest)()
+        await self.send_json(
+            {"type": "hello", "people": people, "lock": lock.as_json(), "latest": latest}
+        )
+        await self.channel_layer.group_send(
+            self.group, {"type": "presence.changed", "people": people}
+        )
+
+    def _latest(self) -> dict[str, Any]:
+        latest = document_snapshot(doc=self.doc, parent=self.parent, with_json=False)
+        return {"number": latest.number, "label": latest.label}
+
+    async def disconnect(self, code: int) -> None:
+        if not self.group:
+            return
+        await self.channel_layer.group_discard(self.group, self.channel_name)
+        people = await database_sync_to_async(presence.presence_leave)(
+            self.doc.kind, self.parent.pk, self.channel_name
+        )
+        await database_sync_to_async(services.lock_release)(
+            doc=self.doc, parent=self.parent, user=self.user
+        )
+        await self.channel_layer.group_send(
+            self.group, {"type": "presence.changed", "people": people}
+        )
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if not isinstance(content, dict) or not self.group:
+            return
+        action = content.get("type")
+        if action == "heartbeat":
+            people = await database_sync_to_async(presence.presence_touch)(
+                self.doc.kind, self.parent.pk, self.channel_name, self.user
+            )
+            lock = await database_sync_to_async(services.lock_acquire)(
+                doc=self.doc, parent=self.parent, user=self.user
+            )
+            await self.send_json({"type": "presence", "people": people, "lock": lock.as_json()})
+        elif action == "take_over":
+            lock = await database_sync_to_async(services.lock_acquire)(
+                doc=self.doc, parent=self.parent, user=self.user, take_over=True
+            )
+            await self.channel_layer.group_send(
+                self.group,
+                {"type": "lock.changed", "lock": lock.as_json(), "taken_from": lock.taken_from_id},
+            )
+
+    # -- group messages, passed on to the page ----------------------------------------------
+
+    async def presence_changed(self, event: dict[str, Any]) -> None:
+        await self.send_json({"type": "presence", "people": event["people"]})
+
+    async def lock_changed(self, event: dict[str, Any]) -> None:
+        await self.send_json(
+            {"type": "lock", "lock": event["lock"], "taken_from": event.get("taken_from")}
+        )
+
+    async def version_saved(self, event: dict[str, Any]) -> None:
+        await self.send_json({**event, "type": "saved"})
+
+    async def comments_changed(self, event: dict[str, Any]) -> None:
+        await self.send_json({"type": "comments"})

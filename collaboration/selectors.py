@@ -1,0 +1,218 @@
+"""Reads of review and collaboration: approval state, the approvals queue, comments and their
+counts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+
+from collaboration.models import ApprovalLog, Comment
+from documents.document import VersionedDocument
+from documents.selectors import document_snapshot
+from projects.models import Project
+
+
+def approval_required(doc: VersionedDocument, parent) -> bool:
+    project_id = doc.project_id(parent)
+    project = _loaded_project(parent, project_id)
+    if project is not None:
+        return project.requires_approval
+    return Project.objects.filter(pk=project_id, requires_approval=True).exists()
+
+
+def _loaded_project(row, project_id, depth: int = 3) -> Project | None:
+    """The project when the page already loaded it with the document (select_related), so
+    asking costs no query."""
+    if depth == 0:
+        return None
+    for related in row._state.fields_cache.values():
+        if isinstance(related, Project) and related.pk == project_id:
+            return related
+        if related is not None and hasattr(related, "_state"):
+            found = _loaded_project(related, project_id, depth - 1)
+            if found is not None:
+                return found
+    return None
+
+
+def latest_step(version_id) -> ApprovalLog | None:
+    return ApprovalLog.objects.filter(version_id=version_id).order_by("-created_at").first()
+
+
+def approval_history(*, doc: VersionedDocument, parent) -> QuerySet[ApprovalLog]:
+    return (
+        ApprovalLog.objects.filter(document_kind=doc.kind, document_id=parent.pk)
+        .select_related("by")
+        .order_by("-created_at")
+    )
+
+
+def approvals_pending() -> QuerySet[ApprovalLog]:
+    """Open requests: versions whose newest approval step is the request."""
+    newer = ApprovalLog.objects.filter(
+        version_id=OuterRef("version_id"), created_at__gt=OuterRef("created_at")
+    )
+    return (
+        ApprovalLog.objects.filter(action=ApprovalLog.Action.REQUESTED)
+        .exclude(Exists(newer))
+        .select_related("by", "project")
+        .order_by("created_at")
+    )
+
+
+@dataclass(frozen=True)
+class ApprovalState:
+    """What the editor shows about approval of one document."""
+
+    required: bool
+    final_label: str | None
+    final_approved_by: str | None
+    final_approved_at: Any
+    pending: ApprovalLog | None  # the open request, if any
+    pending_author_id: Any  # who wrote the requested version
+    last_rejection: ApprovalLog | None
+    steps: list[ApprovalLog]
+
+
+def approval_state(
+    *, doc: VersionedDocument, parent, required: bool | None = None
+) -> ApprovalState:
+    steps = list(approval_history(doc=doc, parent=parent)[:20])
+    newest_by_version: dict[Any, ApprovalLog] = {}
+    for step in steps:
+        newest_by_version.setdefault(step.version_id, step)
+    pending = next(
+        (s for s in newest_by_version.values() if s.action == ApprovalLog.Action.REQUESTED), None
+    )
+    rejection = next((s for s in steps if s.action == ApprovalLog.Action.REJECTED), None)
+    final: Any = None
+    if parent.final_version_id is not None:
+        final = (
+            doc.version_model._default_manager.filter(pk=parent.final_version_id)
+            .select_related("approved_by")
+            .only("version_type", "approved_at", "approved_by")
+            .first()
+        )
+    author_id = None
+    if pending is not None:
+        author_id = (
+            doc.version_model._default_manager.filter(pk=pending.version_id)
+            .values_list("edited_by_id", flat=True)
+            .first()
+        )
+    return ApprovalState(
+        required=approval_required(doc, parent) if required is None else required,
+        final_label=final.version_type if final else None,
+        final_approved_by=(
+            final.approved_by.get_full_name() or final.approved_by.get_username()
+            if final is not None and final.approved_by is not None
+            else None
+        ),
+        final_approved_at=final.approved_at if final is not None else None,
+        pending=pending,
+        pending_author_id=author_id,
+        last_rejection=rejection if rejection is not None and rejection is steps[0] else None,
+        steps=steps,
+    )
+
+
+# --- comments ------------------------------------------------------------------------------
+
+
+def comment_segment_ids(
+    *, doc: VersionedDocument, parent, version_number: int | None = None
+) -> tuple[list[int], list[str], str]:
+    """Each segment's stable id (the JSON's "id", else its position), the texts and the
+    label of a version."""
+    snapshot = document_snapshot(doc=doc, parent=parent, version_number=version_number)
+    ids = [_segment_id(seg, i) for i, seg in enumerate(snapshot.segments)]
+    return ids, list(snapshot.texts), snapshot.label
+
+
+def _segment_id(segment: dict, index: int) -> int:
+    try:
+        return int(segment.get("id", index))
+    except (TypeError, ValueError):
+        return index
+
+
+def document_comments(*, doc: VersionedDocument, parent) -> list[dict[str, Any]]:
+    """Threads of a document, each placed on the latest version's segment with its id (a
+    segment that no longer exists leaves its thread with index None)."""
+    ids, _texts, _label = comment_segment_ids(doc=doc, parent=parent)
+    index_of = {segment_id: i for i, segment_id in enumerate(ids)}
+    rows = list(
+        Comment.objects.filter(document_kind=doc.kind, document_id=parent.pk, archived=False)
+        .select_related("author", "resolved_by")
+        .order_by("created_at")
+    )
+    threads: dict[Any, dict[str, Any]] = {}
+    for c in rows:
+        if c.parent_id is None:
+            threads[c.pk] = {
+                **_comment_json(c),
+                "segment_index": index_of.get(c.segment_id),
+                "resolved": c.is_resolved,
+                "resolved_by": _name(c.resolved_by) if c.resolved_by else None,
+                "replies": [],
+            }
+    for c in rows:
+        if c.parent_id is not None and c.parent_id in threads:
+            threads[c.parent_id]["replies"].append(_comment_json(c))
+    return list(threads.values())
+
+
+def _name(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def _comment_json(c: Comment) -> dict[str, Any]:
+    return {
+        "id": str(c.pk),
+        "segment_id": c.segment_id,
+        "word_start": c.word_start,
+        "word_end": c.word_end,
+        "quote": c.quote,
+        "version_label": c.version_label,
+        "body": c.body,
+        "author": _name(c.author),
+        "author_id": str(c.author_id),
+        "created_at": c.created_at.isoformat(),
+    }
+
+
+def comment_counts(*, kind: str, document_ids: Iterable[Any]) -> dict[Any, dict[str, int]]:
+    """{document id: {"open": threads not resolved, "total": threads}} for list pages."""
+    rows = (
+        Comment.objects.filter(
+            document_kind=kind,
+            document_id__in=list(document_ids),
+            parent__isnull=True,
+            archived=False,
+        )
+        .values("document_id")
+        .annotate(total=Count("id"), open=Count("id", filter=Q(resolved_at__isnull=True)))
+    )
+    return {r["document_id"]: {"open": r["open"], "total": r["total"]} for r in rows}
+
+
+def project_comment_counts(*, project_ids: Iterable[Any]) -> dict[Any, dict[str, int]]:
+    rows = (
+        Comment.objects.filter(
+            project_id__in=list(project_ids), parent__isnull=True, archived=False
+        )
+        .values("project_id")
+        .annotate(total=Count("id"), open=Count("id", filter=Q(resolved_at__isnull=True)))
+    )
+    return {r["project_id"]: {"open": r["open"], "total": r["total"]} for r in rows}
+
+
+def comments_stamp(*, kind: str, document_id: Any) -> str:
+    """Changes whenever a comment is added, resolved or reopened (pages compare it)."""
+    row = Comment.objects.filter(document_kind=kind, document_id=document_id).aggregate(
+        n=Count("id"), last=Max("updated_at")
+    )
+    return f"{row['n']}:{row['last'].isoformat() if row['last'] else ''}"

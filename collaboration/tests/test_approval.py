@@ -1,0 +1,269 @@
+"""Approval: in a project that requires it, nothing becomes final (and nothing is translated or
+read aloud) until someone with the approve permission, who did not write the version,
+approves it — on the editor page, the Approvals page, the admin and the command line."""
+
+from io import StringIO
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import CommandError, call_command
+
+from accounts.models import Activity
+from collaboration import services
+from collaboration.models import ApprovalLog
+from collaboration.selectors import approvals_pending
+from documents.services import document_finalize, document_save_version
+from tests.factories import UserFactory
+from transcripts.document import TRANSCRIPT_DOCUMENT as DOC
+from translations.selectors import translation_source
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def strict(transcription):
+    project = transcription.audio_file.project
+    project.requires_approval = True
+    project.save(update_fields=["requires_approval"])
+    return transcription
+
+
+@pytest.fixture
+def approver(db):
+    user = UserFactory(email="approver@example.com", full_name="Alma Approver")
+    user.user_permissions.add(Permission.objects.get(codename="approve_version"))
+    return user
+
+
+def _edit(transcription, user, text="Edited first line."):
+    return document_save_version(
+        doc=DOC,
+        parent=transcription,
+        user=user,
+        based_on_version_number=0,
+        segments_text={0: text},
+    )
+
+
+def test_request_then_approve_makes_the_version_final_and_translatable(strict, editor, approver):
+    _edit(strict, editor)
+    with pytest.raises(ValidationError, match="requires approval"):
+        document_finalize(doc=DOC, parent=strict, user=editor)
+    step = services.approval_request(doc=DOC, parent=strict, user=editor, note="Please check")
+    again = services.approval_request(doc=DOC, parent=strict, user=editor)  # a double click
+    assert again.pk == step.pk
+    assert list(approvals_pending()) == [step]
+    strict.refresh_from_db()
+    assert strict.final_version_id is None
+    with pytest.raises(ValidationError, match="no final version"):
+        translation_source(strict)
+
+    decision = services.approval_decide(
+        doc=DOC, parent=strict, user=approver, version_id=step.version_id, approve=True
+    )
+    assert decision.action == "approved"
+    strict.refresh_from_db()
+    final = strict.final_version
+    assert (final.pk, final.version_type) == (step.version_id, "H-1")
+    assert final.approved_by == approver and final.approved_at is not None
+    assert translation_source(strict) == final
+    assert not approvals_pending().exists()
+    assert list(
+        ApprovalLog.objects.filter(version_id=final.pk)
+        .order_by("created_at")
+        .values_list("action", flat=True)
+    ) == ["requested", "approved"]
+    actions = set(Activity.objects.filter(target_id=strict.pk).values_list("action", flat=True))
+    assert {
+        "transcription.approval_requested",
+        "transcription.approved",
+        "transcription.finalize",
+    } <= actions
+
+
+def test_an_edit_after_approval_stays_unapproved_and_is_not_translated(strict, editor, approver):
+    _edit(strict, editor)
+    step = services.approval_request(doc=DOC, parent=strict, user=editor)
+    services.approval_decide(
+        doc=DOC, parent=strict, user=approver, version_id=step.version_id, approve=True
+    )
+    result = document_save_version(
+        doc=DOC,
+        parent=strict,
+        user=editor,
+        based_on_version_number=1,
+        segments_text={1: "A later edit."},
+    )
+    assert not result.became_final
+    strict.refresh_from_db()
+    assert strict.final_version.version_type == "H-1"
+    assert translation_source(strict).version_type == "H-1"
+
+
+def test_who_may_decide(strict, editor, other_editor, approver):
+    version = _edit(strict, approver).version  # the approver wrote this one
+    step = services.approval_request(doc=DOC, parent=strict, user=editor)
+    assert step.version_id == version.pk
+    with pytest.raises(PermissionDenied):
+        services.approval_decide(
+            doc=DOC, parent=strict, user=other_editor, version_id=version.pk, approve=True
+        )
+    with pytest.raises(ValidationError, match="You wrote H-1"):
+        services.approval_decide(
+            doc=DOC, parent=strict, user=approver, version_id=version.pk, approve=True
+        )
+    second = UserFactory(email="second-approver@example.com")
+    second.user_permissions.add(Permission.objects.get(codename="approve_version"))
+    second = type(second).objects.get(pk=second.pk)  # fresh permission cache
+    with pytest.raises(ValidationError, match="reason for rejecting"):
+        services.approval_decide(
+            doc=DOC, parent=strict, user=second, version_id=version.pk, approve=False
+        )
+    rejected = services.approval_decide(
+        doc=DOC,
+        parent=strict,
+        user=second,
+        version_id=version.pk,
+        approve=False,
+        note="Segment 2 misses a word",
+    )
+    assert (rejected.action, rejected.note) == ("rejected", "Segment 2 misses a word")
+    strict.refresh_from_db()
+    assert strict.final_version_id is None
+    with pytest.raises(ValidationError, match="Nobody has asked"):
+        services.approval_decide(
+            doc=DOC, parent=strict, user=second, version_id=version.pk, approve=True
+        )
+
+
+def test_a_project_without_approval_finalizes_as_before(transcription, editor):
+    with pytest.raises(ValidationError, match="does not require approval"):
+        services.approval_request(doc=DOC, parent=transcription, user=editor)
+    version = document_finalize(doc=DOC, parent=transcription, user=editor)
+    assert version.approved_at is None
+    assert translation_source(transcription) == version
+
+
+def test_pages_request_and_decide(strict, editor, approver, client):
+    client.force_login(editor)
+    editor_page = client.get(strict.get_absolute_url()).content.decode()
+    assert "Request approval of T-1" in editor_page
+    assert "data-finalize-form" not in editor_page
+    # The generic finalize address refuses too (an old tab, a crafted post).
+    client.post(f"/transcripts/{strict.pk}/finalize/", {"next": strict.get_absolute_url()})
+    strict.refresh_from_db()
+    assert strict.final_version_id is None
+    response = client.post(f"/review/transcript/{strict.pk}/approval/request/", follow=True)
+    assert "Approval of H-1 requested" in response.content.decode()
+    assert "H-1 awaits approval" in response.content.decode()
+    step = ApprovalLog.objects.get()
+
+    client.force_login(approver)
+    listing = client.get("/review/approvals/").content.decode()
+    assert "H-1" in listing and 'value="approve"' in listing
+    response = client.post(
+        f"/review/transcript/{strict.pk}/approval/decide/",
+        {"version_id": str(step.version_id), "decision": "approve", "next": "/review/approvals/"},
+        follow=True,
+    )
+    assert "Approved H-1" in response.content.decode()
+    assert "Nothing waits for approval" in response.content.decode()
+    strict.refresh_from_db()
+    assert strict.final_version.approved_by == approver
+
+
+def test_a_refused_decision_on_the_page_is_a_message_not_an_error(strict, editor, client):
+    services.approval_request(doc=DOC, parent=strict, user=editor)
+    step = ApprovalLog.objects.get()
+    client.force_login(editor)
+    for data, message in (
+        ({"version_id": str(step.version_id), "decision": "approve"}, "permission to approve"),
+        ({"version_id": "not-a-uuid", "decision": "approve"}, "could not be read"),
+        ({"version_id": str(step.version_id), "decision": "maybe"}, "Choose Approve or Reject"),
+    ):
+        response = client.post(
+            f"/review/transcript/{strict.pk}/approval/decide/", data, follow=True
+        )
+        assert response.status_code == 200
+        assert message in response.content.decode()
+    strict.refresh_from_db()
+    assert strict.final_version_id is None
+    assert client.post(f"/review/nothing/{strict.pk}/approval/decide/").status_code == 404
+
+
+def test_admin_actions_follow_the_same_rules(strict, editor, staff_admin, admin_client_):
+    step = services.approval_request(doc=DOC, parent=strict, user=staff_admin)  # H-1 by admin
+    url = "/admin/collaboration/approvallog/"
+    response = admin_client_.post(
+        url, {"action": "approve_selected", "_selected_action": [str(step.pk)]}, follow=True
+    )
+    assert "You wrote H-1" in response.content.decode()
+    strict.refresh_from_db()
+    assert strict.final_version_id is None
+    # Another author's version: the admin (a superuser has every permission) approves it.
+    _edit(strict, editor, "Edited by the editor.")
+    second = services.approval_request(doc=DOC, parent=strict, user=editor)
+    response = admin_client_.post(
+        url, {"action": "approve_selected", "_selected_action": [str(second.pk)]}, follow=True
+    )
+    assert "Approved 1 version" in response.content.decode()
+    strict.refresh_from_db()
+    assert strict.final_version.version_type == "H-2"
+
+
+def test_command_line_follows_the_same_rules(strict, editor, approver):
+    _edit(strict, editor)
+    services.approval_request(doc=DOC, parent=strict, user=editor)
+    out = StringIO()
+    call_command("approve_version", "--pending", stdout=out)
+    assert "H-1 requested by editor@example.com" in out.getvalue()
+    with pytest.raises(CommandError, match="permission to approve"):
+        call_command("approve_version", "transcript", str(strict.pk), user=editor.email)
+    with pytest.raises(CommandError, match="reason for rejecting"):
+        call_command(
+            "approve_version", "transcript", str(strict.pk), user=approver.email, reject=True
+        )
+    call_command("approve_version", "transcript", str(strict.pk), user=approver.email, stdout=out)
+    assert "H-1: approved." in out.getvalue()
+    strict.refresh_from_db()
+    assert strict.final_version.approved_by == approver
+    with pytest.raises(CommandError, match="Nothing of this transcript waits"):
+        call_command("approve_version", "transcript", str(strict.pk), user=approver.email)
+
+
+def test_translations_need_approval_too_and_voice_over_waits_for_it(
+    strict, editor, approver, settings
+):
+    from tests.factories import TranslationFactory
+    from translations.services import TRANSLATION_DOCUMENT, voiceover_start
+
+    _edit(strict, editor)
+    step = services.approval_request(doc=DOC, parent=strict, user=editor)
+    services.approval_decide(
+        doc=DOC, parent=strict, user=approver, version_id=step.version_id, approve=True
+    )
+    strict.refresh_from_db()
+    translation = TranslationFactory(transcription=strict, user=editor)
+    with pytest.raises(ValidationError, match="requires approval"):
+        document_finalize(doc=TRANSLATION_DOCUMENT, parent=translation, user=editor)
+    request = services.approval_request(doc=TRANSLATION_DOCUMENT, parent=translation, user=editor)
+    settings.ELEVENLABS_API_KEY = "test-key"
+    translation.refresh_from_db()
+    assert translation.final_version_id is None
+    services.approval_decide(
+        doc=TRANSLATION_DOCUMENT,
+        parent=translation,
+        user=approver,
+        version_id=request.version_id,
+        approve=True,
+    )
+    translation.refresh_from_db()
+    assert translation.final_version.approved_by == approver
+    # Approved before the project's rule changed back and forth: a non-approved final waits.
+    type(translation.final_version).objects.filter(pk=translation.final_version_id).update(
+        approved_at=None, approved_by=None
+    )
+    translation.refresh_from_db()
+    with pytest.raises(ValidationError, match="not approved"):
+        voiceover_start(translation=translation, user=editor)
