@@ -49,6 +49,11 @@ class VersionedDocument:
     # Called with (parent, snapshot about to be finalized) under the parent's lock; raises
     # ValidationError to refuse (translations refuse offline placeholders).
     finalize_check: Callable[[Any, Any], None] | None = None
+    # Whether the editor may split and merge segments and give them to speakers (documents
+    # with timed JSON whose segments have ids; DESIGN.md "Speakers and segments").
+    structure_edits: bool = False
+    # The name of the default speaker `S1` (segments without a speaker are its).
+    default_speaker: Callable[[Any], str] | None = None
 
     def __post_init__(self) -> None:
         # Findable by kind from sockets, comments and approvals (documents.hooks).

@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
@@ -29,6 +30,9 @@ class Draft:
     saved_at: datetime
     stamp: str  # identifies this draft, so a page only clears the draft it owns
     page: str = ""  # the editor page (one load of it) that wrote the draft, when known
+    # Structure operations (split, merge, speakers: documents.structure) made before the
+    # text edits; with them, `segments` are positions in the document they produce.
+    structure: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def segment_count(self) -> int:
@@ -84,9 +88,10 @@ def draft_save(
     based_on: int,
     segments: Mapping[int, str],
     page: str = "",
+    structure: list[dict[str, Any]] | None = None,
 ) -> Draft | None:
     """Store (or, with no segments, remove) the user's draft of a document."""
-    if not segments:
+    if not segments and not structure:
         draft_discard(kind=kind, document_id=document_id, user=user)
         return None
     draft = Draft(
@@ -95,6 +100,7 @@ def draft_save(
         saved_at=timezone.now(),
         stamp=uuid.uuid4().hex,
         page=page,
+        structure=list(structure or []),
     )
     try:
         _cache().set(
@@ -105,6 +111,7 @@ def draft_save(
                 "saved_at": draft.saved_at.isoformat(),
                 "stamp": draft.stamp,
                 "page": draft.page,
+                "structure": draft.structure,
             },
             timeout=settings.EDITOR_DRAFT_SECONDS,
         )
@@ -131,6 +138,7 @@ def draft_get(*, kind: str, document_id, user) -> Draft | None:
             saved_at=datetime.fromisoformat(data["saved_at"]),
             stamp=str(data["stamp"]),
             page=str(data.get("page") or ""),
+            structure=list(data.get("structure") or []),
         )
     except (KeyError, TypeError, ValueError):
         # A draft written by an older release: unreadable, so not offered.
@@ -155,6 +163,7 @@ def draft_autosave(
     segments: Mapping[int, str],
     page: str,
     page_loaded: datetime | None,
+    structure: list[dict[str, Any]] | None = None,
 ) -> Draft | None:
     """The editor page's autosave: like `draft_save`, but a page never overwrites or clears
     a draft that another page wrote after it was loaded.
@@ -179,4 +188,5 @@ def draft_autosave(
         based_on=based_on,
         segments=segments,
         page=page,
+        structure=structure,
     )

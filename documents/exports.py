@@ -20,6 +20,7 @@ from docx.shared import Pt, RGBColor
 from webvtt import Caption, WebVTT
 
 from documents.labels import engine_label, version_label_explained
+from documents.structure import segment_speaker, speaker_name
 from documents.text import document_segments, format_timestamp, normalize_text
 
 
@@ -56,15 +57,24 @@ class ExportSource:
     label: str  # "H-3", "T-1"
     text: str
     json: dict | None
-    speaker: str
+    speaker: str  # the default speaker's name (segments without a speaker are theirs)
     language_code: str = "en"
 
     @property
     def segments(self) -> list[dict]:
         return document_segments(self.json, self.text)
 
+    def name_of(self, segment: dict) -> str:
+        names = (self.json or {}).get("speakers") or {}
+        return speaker_name(names, segment_speaker(segment), self.speaker)
 
-def _timed_segments(source: ExportSource) -> list[tuple[float, float, str]]:
+    @property
+    def several_speakers(self) -> bool:
+        return len({self.name_of(seg) for seg in self.segments}) > 1
+
+
+def _timed_segments(source: ExportSource) -> list[tuple[float, float, str, str]]:
+    """(start, end, text, speaker's name) of each segment with text."""
     timed = []
     for seg in source.segments:
         text = normalize_text(seg.get("text"))
@@ -74,21 +84,43 @@ def _timed_segments(source: ExportSource) -> list[tuple[float, float, str]]:
         if start is None or end is None:
             raise ValidationError(f"{source.label} has no timings, so it has no subtitles.")
         start = max(float(start), 0.0)
-        timed.append((start, max(float(end), start), text))
+        timed.append((start, max(float(end), start), text, source.name_of(seg)))
     return timed
 
 
 def export_txt(source: ExportSource) -> bytes:
-    return (source.text.rstrip("\n") + "\n").encode("utf-8")
+    """One line per segment; with several speakers, a "Name:" paragraph per speaker turn."""
+    if not source.several_speakers:
+        return (source.text.rstrip("\n") + "\n").encode("utf-8")
+    turns: list[tuple[str, list[str]]] = []
+    for seg in source.segments:
+        text = normalize_text(seg.get("text"))
+        if not text:
+            continue
+        name = source.name_of(seg)
+        if turns and turns[-1][0] == name:
+            turns[-1][1].append(text)
+        else:
+            turns.append((name, [text]))
+    return ("\n\n".join(f"{name}: {' '.join(texts)}" for name, texts in turns) + "\n").encode(
+        "utf-8"
+    )
 
 
 def export_srt(source: ExportSource) -> bytes:
-    subtitles = [
-        srt.Subtitle(
-            index=i, start=timedelta(seconds=start), end=timedelta(seconds=end), content=text
+    """With several speakers, a cue where the speaker changes starts with a line naming them
+    (SRT has no voice markup)."""
+    several = source.several_speakers
+    subtitles = []
+    previous = None
+    for i, (start, end, text, name) in enumerate(_timed_segments(source), start=1):
+        content = f"{name}:\n{text}" if several and name != previous else text
+        previous = name
+        subtitles.append(
+            srt.Subtitle(
+                index=i, start=timedelta(seconds=start), end=timedelta(seconds=end), content=content
+            )
         )
-        for i, (start, end, text) in enumerate(_timed_segments(source), start=1)
-    ]
     return srt.compose(subtitles).encode("utf-8")
 
 
@@ -107,11 +139,10 @@ def _vtt_escape(text: str) -> str:
 
 def export_vtt(source: ExportSource) -> bytes:
     vtt = WebVTT()
-    speaker = _vtt_escape(source.speaker)
-    for start, end, text in _timed_segments(source):
+    for start, end, text, name in _timed_segments(source):
         # The voice span names the speaker; players show it as styling, not as text.
         vtt.captions.append(
-            Caption(_vtt_time(start), _vtt_time(end), f"<v {speaker}>{_vtt_escape(text)}")
+            Caption(_vtt_time(start), _vtt_time(end), f"<v {_vtt_escape(name)}>{_vtt_escape(text)}")
         )
     return vtt.content.encode("utf-8")
 
@@ -122,7 +153,10 @@ def export_docx(source: ExportSource) -> bytes:
     document.core_properties.language = source.language_code
     document.add_heading(source.title, level=1)
     meta = document.add_paragraph()
-    meta.add_run(f"Version {source.label} · Speaker: {source.speaker}").italic = True
+    names = list(dict.fromkeys(source.name_of(seg) for seg in source.segments)) or [source.speaker]
+    meta.add_run(
+        f"Version {source.label} · Speaker{'s' if len(names) > 1 else ''}: {', '.join(names)}"
+    ).italic = True
     document.add_paragraph().add_run(version_label_explained(source.label)).italic = True
     hours = any((seg.get("end") or 0) >= 3600 for seg in source.segments)
     for seg in source.segments:
@@ -135,7 +169,7 @@ def export_docx(source: ExportSource) -> bytes:
             run = paragraph.add_run(f"[{stamp}] ")
             run.font.color.rgb = RGBColor(0x5B, 0x65, 0x77)
             run.font.size = Pt(9)
-        paragraph.add_run(f"{source.speaker}: ").bold = True
+        paragraph.add_run(f"{source.name_of(seg)}: ").bold = True
         paragraph.add_run(text)
     buffer = io.BytesIO()
     document.save(buffer)
@@ -144,6 +178,12 @@ def export_docx(source: ExportSource) -> bytes:
 
 def export_json(source: ExportSource) -> bytes:
     data: dict[str, Any] = dict(source.json or {"segments": source.segments})
+    # The seed's `speaker_name`, beside each segment's speaker label.
+    data["segments"] = [
+        {**seg, "speaker": segment_speaker(seg), "speaker_name": source.name_of(seg)}
+        for seg in data.get("segments") or []
+    ]
+    speakers = {source.name_of(seg): segment_speaker(seg) for seg in data["segments"]}
     metadata = data.get("metadata") or {}
     human = source.label.startswith("H-")
     data["metadata"] = {
@@ -163,6 +203,7 @@ def export_json(source: ExportSource) -> bytes:
             else {}
         ),
         "speaker": source.speaker,
+        "speakers": [{"label": label, "name": name} for name, label in speakers.items()],
         "language_code": source.language_code,
     }
     data["text"] = source.text

@@ -19,6 +19,10 @@ class Conflict:
     base: str
     mine: str
     theirs: str
+    # The segment's id, for a save that changed the document's structure (its index may
+    # differ between the two sides).
+    segment_id: int | None = None
+    speaker: str | None = None  # both sides renamed (or merged away) this speaker
 
 
 @dataclass

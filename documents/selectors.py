@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import Field
 
 from documents import drafts
 from documents.diffs import ChangeSummary, Piece, change_summary, word_diff
 from documents.document import VersionedDocument
 from documents.merge import MergeResult, merge_segments
 from documents.realign import realign_document
+from documents.structure import (
+    Outline,
+    describe_operation,
+    merge_structured,
+    outline_from_parts,
+    outline_of,
+    segment_ids,
+    segment_speaker,
+    speaker_name,
+)
 from documents.text import (
     BASE_VERSION,
     document_segments,
@@ -109,6 +122,38 @@ class HistoryRow:
     is_final: bool
     is_latest: bool
     origin: str
+    structure: tuple[str, ...] = ()  # split, merge and speaker changes, described
+
+
+def _structure_lines(diff_from_previous: str | None) -> tuple[str, ...]:
+    """The structure operations a version's diff record lists, one line each (a run of
+    speaker changes to one speaker is one line)."""
+    if not diff_from_previous or '"structure"' not in diff_from_previous:
+        return ()
+    try:
+        operations = json.loads(diff_from_previous).get("operations") or []
+    except (ValueError, AttributeError):
+        return ()
+    lines: list[str] = []
+    names: dict[str, str] = {}
+    run = 0
+    for op in operations:
+        if "position" in op:
+            continue
+        if op.get("operation") == "rename":
+            names[op.get("speaker", "")] = op.get("name", "")
+        line = describe_operation(op, names)
+        if (
+            op.get("operation") == "speaker"
+            and lines
+            and lines[-1].split(" → ")[-1] == line.split(" → ")[-1]
+        ):
+            run += 1
+            lines[-1] = f"{run + 1} segments → {line.split(' → ')[-1]}"
+            continue
+        run = 0
+        lines.append(line)
+    return tuple(lines)
 
 
 def document_history(*, doc: VersionedDocument, parent) -> list[HistoryRow]:
@@ -130,6 +175,7 @@ def document_history(*, doc: VersionedDocument, parent) -> list[HistoryRow]:
             is_final=v.pk == final_id,
             is_latest=i == 0,
             origin=getattr(v, "origin", "edit"),
+            structure=_structure_lines(v.diff_from_previous),
         )
         for i, v in enumerate(versions)
     ]
@@ -154,6 +200,7 @@ class DiffRow:
     time: str
     left: list[Piece]
     right: list[Piece]
+    note: str = ""  # a structure change: "new segment (split)", "merged away", a speaker
 
 
 @dataclass(frozen=True)
@@ -170,6 +217,10 @@ def document_diff(
     """Changed segments between two states, word-highlighted, for the side-by-side view."""
     old = document_snapshot(doc=doc, parent=parent, version_number=old_number, with_json=False)
     new = document_snapshot(doc=doc, parent=parent, version_number=new_number, with_json=False)
+    if doc.structure_edits:
+        structured = _structured_diff(doc, parent, old, new)
+        if structured is not None:
+            return structured
     base_segments = document_segments(doc.base_json(parent), doc.base_text(parent))
     rows = []
     for index, (a, b) in enumerate(zip(old.texts, new.texts, strict=False)):
@@ -181,6 +232,37 @@ def document_diff(
     return DocumentDiff(old, new, rows, max(len(old.texts), len(new.texts)))
 
 
+def _structured_diff(doc: VersionedDocument, parent, old: Snapshot, new: Snapshot):
+    """Segments matched by id when the two states differ in structure or speakers: split
+    parts, merged-away segments and speaker changes are rows of their own."""
+    a = document_outline(doc, base_snapshot(doc, parent) if old.is_base else old)[0]
+    b = document_outline(doc, base_snapshot(doc, parent) if new.is_base else new)[0]
+    if (a.ids, a.speakers, a.names) == (b.ids, b.speakers, b.names):
+        return None
+    default_name = doc.default_speaker(parent) if doc.default_speaker else ""
+    before = {i: (t, s) for i, t, s in zip(a.ids, a.texts, a.speakers, strict=True)}
+    after_ids = set(b.ids)
+    rows: list[DiffRow] = []
+    for k, (i, text, speaker) in enumerate(zip(b.ids, b.texts, b.speakers, strict=True)):
+        name = speaker_name(b.names, speaker, default_name)
+        if i not in before:
+            rows.append(DiffRow(k, "", [], [Piece("ins", text)], f"new segment (split) · {name}"))
+            continue
+        old_text, old_speaker = before[i]
+        old_name = speaker_name(a.names, old_speaker, default_name)
+        note = f"{old_name} → {name}" if old_name != name else ""
+        if old_text == text and not note:
+            continue
+        left, right = word_diff(old_text, text)
+        rows.append(DiffRow(k, "", left, right, note))
+    for k, i in enumerate(a.ids):
+        if i not in after_ids:
+            rows.append(
+                DiffRow(k, "", [Piece("del", before[i][0])], [], "merged into the previous segment")
+            )
+    return DocumentDiff(old, new, rows, max(len(a.ids), len(b.ids)))
+
+
 @dataclass(frozen=True)
 class DraftState:
     """A draft laid over the latest text: what the editor shows when the draft is restored."""
@@ -189,9 +271,18 @@ class DraftState:
     latest: Snapshot
     base: Snapshot
     merge: MergeResult
+    # For a draft with structure changes: their merge onto the latest version.
+    structured: Any = None
 
     @property
     def dirty(self) -> list[int]:
+        if self.structured is not None:
+            merged = self.structured
+            changed = set(merged.texts_by_id) | set(merged.touched)
+            before = set(merged.intermediate.ids) - {
+                op.get("new_segment") for op in merged.operations
+            }
+            return [k for k, i in enumerate(merged.outline.ids) if i in changed or i not in before]
         return [i for i, t in enumerate(self.merge.texts) if t != self.latest.texts[i]]
 
 
@@ -199,6 +290,20 @@ def document_draft_state(
     *, doc: VersionedDocument, parent, draft: drafts.Draft, latest: Snapshot
 ) -> DraftState | None:
     """Merge a draft onto the latest text, or None when the draft no longer fits."""
+    if draft.structure:
+        structured = document_structured_draft_merge(
+            doc=doc, parent=parent, draft=draft, latest=latest
+        )
+        if structured is None:
+            return None
+        try:
+            base = document_snapshot(
+                doc=doc, parent=parent, version_number=draft.based_on, with_json=False
+            )
+        except ValidationError:
+            return None
+        merge = MergeResult(texts=list(structured.outline.texts), conflicts=structured.conflicts)
+        return DraftState(draft, latest, base, merge, structured)
     try:
         base = document_snapshot(
             doc=doc, parent=parent, version_number=draft.based_on, with_json=False
@@ -207,3 +312,89 @@ def document_draft_state(
     except (ValidationError, ValueError):
         return None
     return DraftState(draft, latest, base, merge)
+
+
+# --------------------------------------------------------------------------------------------
+# Outlines: segment ids, speakers and names (documents.structure)
+# --------------------------------------------------------------------------------------------
+
+
+def json_column(doc: VersionedDocument) -> tuple[str, str]:
+    """The version table and its JSON column, quoted from the model's own metadata."""
+    qn = connection.ops.quote_name
+    model = doc.version_model
+    json_field = model._meta.get_field("json_with_timestamps")
+    # A concrete column on every version model (VersionedDocument's contract).
+    assert isinstance(json_field, Field) and json_field.column
+    return qn(model._meta.db_table), qn(json_field.column)
+
+
+def _stored_outline(doc: VersionedDocument, version, texts: list[str]) -> tuple[Outline, bool]:
+    """Segment ids and speakers of a stored version, read in SQL without its words. The flag
+    says whether the stored segments carry their ids (else positions stand in)."""
+    table, column = json_column(doc)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT e.value -> 'id', e.value ->> 'speaker' FROM {table} AS v "
+            f"CROSS JOIN LATERAL jsonb_array_elements(v.{column} -> 'segments') "
+            "WITH ORDINALITY AS e(value, ord) WHERE v.id = %s ORDER BY e.ord",
+            [version.pk],
+        )
+        rows = cursor.fetchall()
+        cursor.execute(
+            f"SELECT v.{column} -> 'speakers', v.{column} -> 'next_segment_id' "
+            f"FROM {table} AS v WHERE v.id = %s",
+            [version.pk],
+        )
+        speakers, next_id = cursor.fetchone()
+    head = {
+        "speakers": json.loads(speakers) if isinstance(speakers, str) else speakers,
+        "next_segment_id": json.loads(next_id) if isinstance(next_id, str) else next_id,
+    }
+    raw_ids = [json.loads(r[0]) if isinstance(r[0], str) else r[0] for r in rows]
+    stored = len(rows) == len(texts) and all(
+        isinstance(i, int) and not isinstance(i, bool) for i in raw_ids
+    )
+    stored = stored and len(set(raw_ids)) == len(raw_ids)
+    ids = raw_ids if stored else list(range(len(texts)))
+    speakers_list = [segment_speaker({"speaker": r[1]}) for r in rows]
+    if len(speakers_list) != len(texts):
+        speakers_list = ["S1"] * len(texts)
+    return outline_from_parts(ids, speakers_list, texts, head), stored
+
+
+def document_outline(doc: VersionedDocument, snapshot: Snapshot) -> tuple[Outline, bool]:
+    """A state's outline (ids, speakers, names); the JSON is read in SQL when it can be."""
+    if snapshot.json is None and snapshot.version is not None and connection.vendor == "postgresql":
+        return _stored_outline(doc, snapshot.version, snapshot.texts)
+    data = snapshot.json
+    if data is None and snapshot.version is not None:
+        data = snapshot.version.json_with_timestamps  # deferred: one query (SQLite)
+    segments = (data or {}).get("segments") or []
+    stored = len(segments) == len(snapshot.texts) and segment_ids(segments) is not None
+    return outline_of(data, snapshot.texts), stored
+
+
+def document_outline_of(doc: VersionedDocument, parent, version_number: int) -> Outline:
+    snapshot = document_snapshot(
+        doc=doc, parent=parent, version_number=version_number, with_json=False
+    )
+    if snapshot.is_base:
+        snapshot = base_snapshot(doc, parent)
+    return document_outline(doc, snapshot)[0]
+
+
+def document_structured_draft_merge(
+    *, doc: VersionedDocument, parent, draft: drafts.Draft, latest: Snapshot, force=frozenset()
+):
+    """A draft with structure changes merged onto `latest` (documents.structure), or None
+    when it does not fit at all."""
+    try:
+        base = document_outline_of(doc, parent, draft.based_on)
+        now = base if draft.based_on == latest.number else document_outline(doc, latest)[0]
+        default_name = doc.default_speaker(parent) if doc.default_speaker else ""
+        return merge_structured(
+            base, now, draft.structure, draft.segments, default_name=default_name, force=force
+        )
+    except (ValidationError, ValueError, KeyError, TypeError):
+        return None

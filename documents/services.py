@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,9 +26,16 @@ from documents.realign import realign_document, realign_segment
 from documents.selectors import (
     Snapshot,
     base_snapshot,
+    document_outline,
     document_snapshot,
     version_snapshot,
     versions_of,
+)
+from documents.structure import (
+    apply_replacements,
+    merge_structured,
+    outline_of,
+    timed_result,
 )
 from documents.text import (
     BASE_VERSION,
@@ -66,6 +73,7 @@ class SaveResult:
     # so an open editor must reload to show them.
     includes_newer: bool = False
     segments: dict[int, dict] = field(default_factory=dict)  # new timed segments, by index
+    ids: list[int] | None = None  # segment ids after a save that changed the structure
 
 
 class DocumentArchived(ValidationError):
@@ -187,6 +195,33 @@ def _patched_json(doc: VersionedDocument, previous, segments: dict[int, dict]) -
     )
 
 
+def _compact_json(data: Any) -> str:
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+
+def _restructured_json(
+    doc: VersionedDocument, previous, replacements: dict[int, list[dict]], extra: dict[str, Any]
+) -> RawSQL:
+    """The previous version's JSON with some segments replaced by zero or more segments
+    (a split, a merge) and top-level keys set, built by PostgreSQL in one pass."""
+    table, column = _json_column(doc)
+    return RawSQL(
+        f"SELECT jsonb_set(src.{column}, '{{segments}}', COALESCE(("
+        "SELECT jsonb_agg(x.value ORDER BY e.ord, x.ord) "
+        f"FROM jsonb_array_elements(src.{column} -> 'segments') WITH ORDINALITY AS e(value, ord) "
+        "LEFT JOIN jsonb_each(%s::jsonb) AS r ON r.key::int = e.ord - 1 "
+        "CROSS JOIN LATERAL jsonb_array_elements(COALESCE(r.value, jsonb_build_array(e.value))) "
+        "WITH ORDINALITY AS x(value, ord)), '[]'::jsonb)) || %s::jsonb "
+        f"FROM {table} AS src WHERE src.id = %s",
+        (
+            _compact_json({str(i): segs for i, segs in replacements.items()}),
+            _compact_json(extra),
+            previous.pk,
+        ),
+        output_field=JSONField(),
+    )
+
+
 # Audit action per reason for a new version; finalizing the machine text records
 # "keep_machine_text" here and "finalize" when the final pointer moves.
 VERSION_ACTIONS = {"edit": "edit", "restore": "restore", "finalize": "keep_machine_text"}
@@ -220,19 +255,29 @@ def version_append(
     return version
 
 
-def _append(*, doc, parent, user, previous, texts, data, origin, label):
-    """`version_append`, also handing back the diff record it stored."""
+def _append(
+    *, doc, parent, user, previous, texts, data, origin, label, structure=None, intermediate=None
+):
+    """`version_append`, also handing back the diff record it stored.
+
+    With `structure` (operations that split, merged or re-assigned segments) the record lists
+    them first; they turn the previous version into `intermediate` (its segment texts), and
+    the text operations and patch then turn that into this version."""
     number = _next_number(doc, parent)
     text = join_segments(texts)
     now = timezone.now()
+    before = list(intermediate) if intermediate is not None else previous.texts
     record = diff_record(
-        previous.text,
+        join_segments(before) if intermediate is not None else previous.text,
         text,
         user_id=user.pk,
         timestamp=now.isoformat(),
-        old_segments=previous.texts,
+        old_segments=before,
         new_segments=texts,
     )
+    if structure:
+        record["operations"] = [*structure, *record["operations"]]
+        record["structure"] = len(structure)
     extra = doc.version_fields(origin) if doc.version_fields else {}
     # Any version model (VersionedDocument's contract); the stubs know it only as a Model.
     version: Any = doc.version_model._default_manager.create(
@@ -271,6 +316,8 @@ def _create_version(
     data: dict | RawSQL | None,
     origin: str,
     details: dict[str, Any],
+    structure: list[dict] | None = None,
+    intermediate: list[str] | None = None,
 ):
     version, record = _append(
         doc=doc,
@@ -281,6 +328,8 @@ def _create_version(
         data=data,
         origin=origin,
         label=None,
+        structure=structure,
+        intermediate=intermediate,
     )
     number = version.version_number
     activity_record(
@@ -331,6 +380,8 @@ def document_save_version(
     text: str | None = None,
     keep_draft: bool = False,
     confirmed_words: Mapping[int, Sequence[int]] | None = None,
+    structure: Sequence[Mapping[str, Any]] | None = None,
+    force: Collection[int] = (),
 ) -> SaveResult:
     """Save an edit as version N+1, merging with anything saved since the editor opened.
 
@@ -344,11 +395,19 @@ def document_save_version(
     text). If someone saved meanwhile, segments only one side changed merge, overlapping
     edits merge when diff-match-patch applies them cleanly, and otherwise `SaveConflict` is
     raised with the edits kept as the user's draft. Nothing changed → no new version.
+
+    `structure` lists split, merge and speaker operations (documents.structure) made before
+    the text edits; `segments_text` then names segments by their position after them. A stale
+    save with structure changes (or over someone else's) merges by segment id: segments only
+    one side touched merge, a segment whose structure or speaker both sides changed is a
+    conflict. `force` names segment ids whose conflict the editor resolved as "mine".
     """
     based_on = int(based_on_version_number)
+    ops = [dict(op) for op in structure or ()]
     if based_on < 0:
         raise ValidationError("Unknown version to save over.")
     mine: dict[int, str] = {}
+    structured = False
     try:
         with transaction.atomic():
             locked = _lock(doc, parent)
@@ -357,11 +416,28 @@ def document_save_version(
             server_side = latest.version is not None and _server_side_json()
             if latest.version is not None and not server_side:
                 latest = document_snapshot(doc=doc, parent=parent)
-            mine = _mine_from_input(segments_text=segments_text, text=text, count=len(latest.texts))
             if based_on > latest.number:
                 raise ValidationError(
                     f"The editor was based on version {based_on}, which does not exist."
                 )
+            if ops or force or _structure_moved(doc, parent, latest, based_on):
+                structured = True
+                if not doc.structure_edits:
+                    raise ValidationError(f"The segments of this {doc.kind} cannot be split.")
+                return _save_structured(
+                    doc=doc,
+                    parent=parent,
+                    locked=locked,
+                    user=user,
+                    latest=latest,
+                    based_on=based_on,
+                    segments_text=segments_text,
+                    text=text,
+                    ops=ops,
+                    force=set(force),
+                    keep_draft=keep_draft,
+                )
+            mine = _mine_from_input(segments_text=segments_text, text=text, count=len(latest.texts))
             if based_on == latest.number:
                 base_texts = latest.texts
             else:
@@ -437,7 +513,17 @@ def document_save_version(
                     lambda: drafts.draft_discard(kind=doc.kind, document_id=parent.pk, user=user)
                 )
     except SaveConflict:
-        _keep_as_draft(doc=doc, parent=parent, user=user, based_on=based_on, mine=mine)
+        if structured:
+            drafts.draft_save(
+                kind=doc.kind,
+                document_id=parent.pk,
+                user=user,
+                based_on=based_on,
+                segments=_edits_of(segments_text, text),
+                structure=ops,
+            )
+        else:
+            _keep_as_draft(doc=doc, parent=parent, user=user, based_on=based_on, mine=mine)
         raise
     except DocumentArchived:
         # Refused before the edits were read: keep them as a draft here all the same, so a
@@ -464,6 +550,155 @@ def document_save_version(
         changed,
         includes_newer,
         new_segments,
+    )
+
+
+def _edits_of(
+    segments_text: Mapping[int, str] | Sequence[str] | None, text: str | None
+) -> dict[int, str]:
+    if text is not None:
+        return dict(enumerate(text.replace("\r\n", "\n").split("\n")))
+    if isinstance(segments_text, Mapping):
+        return {int(i): str(t) for i, t in segments_text.items()}
+    return dict(enumerate(str(t) for t in segments_text or ()))
+
+
+def _structure_moved(doc: VersionedDocument, parent, latest: Snapshot, based_on: int) -> bool:
+    """Whether versions saved after `based_on` split or merged segments (then positions no
+    longer name the same segments, and a stale save merges by id)."""
+    if based_on == latest.number or not doc.structure_edits:
+        return False
+    base = document_snapshot(doc=doc, parent=parent, version_number=based_on, with_json=False)
+    if len(base.texts) != len(latest.texts):
+        return True
+    if based_on == BASE_VERSION:
+        base = base_snapshot(doc, parent)
+    return document_outline(doc, base)[0].ids != document_outline(doc, latest)[0].ids
+
+
+def _save_structured(
+    *,
+    doc: VersionedDocument,
+    parent,
+    locked,
+    user,
+    latest: Snapshot,
+    based_on: int,
+    segments_text,
+    text,
+    ops: list[dict],
+    force: set[int],
+    keep_draft: bool,
+) -> SaveResult:
+    """A save that splits, merges or re-assigns segments (or lands on a version that did):
+    merged by segment id (documents.structure.merge_structured)."""
+    latest_outline, ids_stored = document_outline(doc, latest)
+    if based_on == latest.number:
+        base_outline = latest_outline
+    else:
+        base = document_snapshot(doc=doc, parent=parent, version_number=based_on)
+        base_outline = document_outline(doc, base)[0]
+    default_name = doc.default_speaker(parent) if doc.default_speaker else ""
+    edits = _edits_of(segments_text, text)
+    merged = merge_structured(
+        base_outline, latest_outline, ops, edits, default_name=default_name, force=force
+    )
+    if merged.conflicts:
+        raise SaveConflict(
+            conflicts=merged.conflicts, latest_number=latest.number, latest_label=latest.label
+        )
+    result = merged.outline
+    names_changed = result.names != latest_outline.names
+    if not merged.operations and not merged.texts_by_id and not names_changed:
+        return SaveResult(
+            None,
+            latest.number,
+            latest.label,
+            False,
+            MergeResult(texts=list(latest.texts)),
+            includes_newer=based_on != latest.number,
+        )
+    server_side = latest.version is not None and _server_side_json() and ids_stored
+    if not server_side and latest.json is None:
+        latest = document_snapshot(doc=doc, parent=parent)
+    if not server_side and latest.json is None:
+        raise ValidationError(f"This {doc.kind} has no timed segments to split or merge.")
+
+    def load(positions: list[int]) -> dict[int, dict]:
+        if server_side:
+            return _stored_segments(doc, latest.version, positions)
+        segments = latest.segments
+        return {k: segments[k] for k in positions}
+
+    replacements = timed_result(
+        len(latest_outline.ids),
+        merged.operations,
+        merged.texts_by_id,
+        latest_outline.ids,
+        load,
+        realign_segment,
+    )
+    extra = {"speakers": result.names, "next_segment_id": result.next_id}
+    data: dict | RawSQL
+    if server_side:
+        data = _restructured_json(doc, latest.version, replacements, extra)
+    else:
+        assert latest.json is not None
+        segments = [
+            seg if seg.get("id") == latest_outline.ids[k] else {**seg, "id": latest_outline.ids[k]}
+            for k, seg in enumerate(latest.segments)
+        ]
+        data = {**latest.json, **extra, "segments": apply_replacements(segments, replacements)}
+    includes_newer = based_on != latest.number
+    version = _create_version(
+        doc=doc,
+        parent=parent,
+        locked=locked,
+        user=user,
+        previous=latest,
+        texts=result.texts,
+        data=data,
+        origin="edit",
+        details={
+            "based_on": based_on,
+            "segments_changed": len(merged.touched),
+            "structure": [op["operation"] for op in merged.operations],
+            "merged_over": latest.label if includes_newer else None,
+            "merged_overlapping": len(merged.patched),
+        },
+        structure=merged.operations,
+        intermediate=merged.intermediate.texts,
+    )
+    became_final = False
+    if locked.final_version_id is not None and hooks.edits_move_final(doc, parent):
+        _set_final(doc, parent, locked, version, user, reason="edited after finalize")
+        became_final = True
+    if doc.after_save:
+        doc.after_save(parent, version, user)
+    if not keep_draft:
+        transaction.on_commit(
+            lambda: drafts.draft_discard(kind=doc.kind, document_id=parent.pk, user=user)
+        )
+    # The new timed segments by position in the result, for the page that saved.
+    position = {i: k for k, i in enumerate(result.ids)}
+    new_segments = {
+        position[seg["id"]]: seg
+        for segs in replacements.values()
+        for seg in segs
+        if seg.get("id") in position
+    }
+    changed = sorted(new_segments)
+    return SaveResult(
+        version,
+        version.version_number,
+        version.version_type,
+        True,
+        MergeResult(texts=list(result.texts), patched=list(merged.patched)),
+        became_final,
+        changed,
+        includes_newer,
+        new_segments,
+        ids=list(result.ids),
     )
 
 
@@ -521,10 +756,16 @@ DRAFT_SEGMENT_MIN_CHARS = 2_000
 
 
 def document_draft_check(
-    *, doc: VersionedDocument, parent, based_on: int, segments: Mapping[int, str]
+    *,
+    doc: VersionedDocument,
+    parent,
+    based_on: int,
+    segments: Mapping[int, str],
+    added: int = 0,
 ) -> None:
     """Refuse (ValidationError, with what is wrong) a draft that does not fit the document:
-    a version it does not have, segments it does not have, a segment far too long."""
+    a version it does not have, segments it does not have, a segment far too long. `added`
+    segments (made by splits in the draft) may follow the version's own."""
     if not segments:
         return
     try:
@@ -536,7 +777,7 @@ def document_draft_check(
             f"The draft was made on version {based_on}, which this {doc.kind} does not have. "
             "Reload the page."
         ) from None
-    count = len(base.texts)
+    count = len(base.texts) + added
     missing = sorted(i for i in segments if not 0 <= i < count)
     if missing:
         raise ValidationError(
@@ -544,7 +785,12 @@ def document_draft_check(
             f"{count} segment{'s' if count != 1 else ''}. Reload the page."
         )
     for index in sorted(segments):
-        limit = max(DRAFT_SEGMENT_MIN_CHARS, DRAFT_SEGMENT_GROWTH * len(base.texts[index]))
+        # After splits and merges a position names another segment: measured against the
+        # longest segment then.
+        reference = (
+            base.texts[index] if not added and index < len(base.texts) else max(base.texts, key=len)
+        )
+        limit = max(DRAFT_SEGMENT_MIN_CHARS, DRAFT_SEGMENT_GROWTH * len(reference))
         if len(segments[index]) > limit:
             raise ValidationError(
                 f"Segment {index + 1} of the draft is {len(segments[index]):,} characters "
@@ -559,11 +805,43 @@ def document_restore_version(*, doc: VersionedDocument, parent, user, version_nu
         locked = _lock(doc, parent)
         latest = document_snapshot(doc=doc, parent=parent)
         old = document_snapshot(doc=doc, parent=parent, version_number=int(version_number))
-        if old.texts == latest.texts:
-            raise ValidationError(f"{old.label} is already the current text.")
-        if len(old.texts) != len(latest.texts):
-            raise ValidationError(f"{old.label} has a different number of segments.")
+        structure = None
+        intermediate = None
         data = realign_document(old.json, old.text, old.texts) if old.json else None
+        if doc.structure_edits and old.json and latest.json:
+            old_outline = outline_of(old.json, old.texts)
+            latest_outline = outline_of(latest.json, latest.texts)
+            if (old_outline.ids, old_outline.speakers, old_outline.names) != (
+                latest_outline.ids,
+                latest_outline.speakers,
+                latest_outline.names,
+            ):
+                # The old segments and speakers come back; ids are never handed out again.
+                assert data is not None
+                data = {
+                    **data,
+                    "speakers": old_outline.names,
+                    "next_segment_id": max(old_outline.next_id, latest_outline.next_id),
+                    "segments": [
+                        {**seg, "id": i}
+                        for seg, i in zip(data["segments"], old_outline.ids, strict=True)
+                    ],
+                }
+                structure = [
+                    {
+                        "operation": "restore",
+                        "segments": [
+                            [i, s]
+                            for i, s in zip(old_outline.ids, old_outline.speakers, strict=True)
+                        ],
+                        "speakers": old_outline.names,
+                    }
+                ]
+                intermediate = old.texts
+        if old.texts == latest.texts and structure is None:
+            raise ValidationError(f"{old.label} is already the current text.")
+        if len(old.texts) != len(latest.texts) and structure is None:
+            raise ValidationError(f"{old.label} has a different number of segments.")
         version = _create_version(
             doc=doc,
             parent=parent,
@@ -574,6 +852,8 @@ def document_restore_version(*, doc: VersionedDocument, parent, user, version_nu
             data=data,
             origin="restore",
             details={"restored": old.label, "restored_number": old.number},
+            structure=structure,
+            intermediate=intermediate,
         )
         if locked.final_version_id is not None and hooks.edits_move_final(doc, parent):
             _set_final(doc, parent, locked, version, user, reason=f"restored {old.label}")

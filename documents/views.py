@@ -41,6 +41,7 @@ from documents.selectors import (
     document_diff,
     document_draft_state,
     document_history,
+    document_outline_of,
     document_snapshot,
 )
 from documents.services import (
@@ -51,6 +52,13 @@ from documents.services import (
     document_replace_all,
     document_restore_version,
     document_save_version,
+)
+from documents.structure import (
+    drop_segments,
+    outline_of,
+    parse_operations,
+    speaker_name,
+    speakers_used,
 )
 from documents.text import BASE_VERSION, format_timestamp, join_segments, parse_segment_fields
 from glossary.selectors import glossary_find
@@ -152,6 +160,18 @@ def _posted_segments(request: HttpRequest) -> dict[int, str] | None:
     except ValueError as exc:
         raise ValidationError(str(exc)) from None
     return fields or None
+
+
+def _posted_structure(request: HttpRequest) -> list[dict[str, Any]]:
+    """Split, merge and speaker changes from a save or autosave: JSON `structure`."""
+    raw = request.POST.get("structure")
+    if not raw:
+        return []
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError:
+        raise ValidationError("The structure changes could not be read.") from None
+    return parse_operations(data)
 
 
 def _posted_confirmed(request: HttpRequest) -> dict[int, list[int]] | None:
@@ -358,12 +378,30 @@ class DocumentEditor:
         ]
         return suggestions, occurrences
 
+    def _structure_payload(self, parent, latest: Snapshot, replay) -> dict[str, Any] | None:
+        """Segment ids, speakers and their names, for splitting, merging and speaker chips."""
+        if not self.doc.structure_edits or not latest.json:
+            return None
+        outline = outline_of(latest.json, latest.texts)
+        default_name = self.doc.default_speaker(parent) if self.doc.default_speaker else ""
+        return {
+            "ids": outline.ids,
+            "speakers": outline.speakers,
+            "names": {
+                label: speaker_name(outline.names, label, default_name)
+                for label in speakers_used(outline)
+            },
+            "next_id": outline.next_id,
+            "replay": replay,
+        }
+
     def view_editor(self, request: HttpRequest, pk):
         parent = self.get_parent(pk)
         latest = document_snapshot(doc=self.doc, parent=parent)
         draft = drafts.draft_get(kind=self.doc.kind, document_id=parent.pk, user=request.user)
         texts = list(latest.texts)
         dirty: list[int] = []
+        replay: dict[str, Any] | None = None
         pending_draft = None
         draft_restored = False
         if draft is not None and request.GET.get("draft") == "restore":
@@ -373,11 +411,22 @@ class DocumentEditor:
                 pending_draft = draft
             elif state.merge.conflicts:
                 return redirect(self.urls(parent).conflict)
+            elif state.structured is not None:
+                # The page replays the draft's structure changes, then its texts (editor.js).
+                merged = state.structured
+                position = {i: k for k, i in enumerate(merged.outline.ids)}
+                replay = {
+                    "structure": merged.operations,
+                    "segments": {
+                        str(position[i]): t for i, t in merged.texts_by_id.items() if i in position
+                    },
+                }
+                draft_restored = True
             else:
                 texts, dirty, draft_restored = state.merge.texts, state.dirty, True
         elif draft is not None:
             changed = [i for i, t in draft.segments.items() if i >= len(texts) or texts[i] != t]
-            if changed or draft.based_on != latest.number:
+            if changed or draft.based_on != latest.number or draft.structure:
                 pending_draft = draft
             else:
                 drafts.draft_discard(kind=self.doc.kind, document_id=parent.pk, user=request.user)
@@ -399,6 +448,7 @@ class DocumentEditor:
             "page": uuid.uuid4().hex,
             "page_loaded": timezone.now().isoformat(),
             "uncertain_below": settings.EDITOR_UNCERTAIN_BELOW if with_confidence else None,
+            "structure": self._structure_payload(parent, latest, replay),
         }
         payload["suggestions"], payload["occurrences"] = self._suggestions(
             texts, self.doc.language_code(parent)
@@ -434,6 +484,7 @@ class DocumentEditor:
                 "has_timings": bool(latest.json),
                 "suggestion_count": len(payload["suggestions"]),
                 "uncertain_below": payload["uncertain_below"],
+                "structure_edits": payload["structure"] is not None,
                 # Parts other apps add (documents.hooks): approval, comments, presence.
                 "extensions": hooks.editor_extension_context(request, self.doc, parent, latest),
             }
@@ -460,6 +511,7 @@ class DocumentEditor:
                     "includes_newer": result.includes_newer,
                     "became_final": result.became_final,
                     "segments": segments,
+                    "ids": getattr(result, "ids", None),
                     "message": self._save_message(result),
                 }
             )
@@ -494,6 +546,7 @@ class DocumentEditor:
                 text=text,
                 keep_draft=request.POST.get("keep_draft") == "1",
                 confirmed_words=_posted_confirmed(request),
+                structure=_posted_structure(request),
             )
         except SaveConflict as conflict:
             url = self.urls(parent).conflict
@@ -523,8 +576,15 @@ class DocumentEditor:
         try:
             based_on = _int(request.POST.get("based_on"), "The version you started from")
             segments = _posted_segments(request) or {}
+            structure = _posted_structure(request)
             page_loaded = _page_loaded(request.POST.get("page_loaded"))
-            document_draft_check(doc=self.doc, parent=parent, based_on=based_on, segments=segments)
+            document_draft_check(
+                doc=self.doc,
+                parent=parent,
+                based_on=based_on,
+                segments=segments,
+                added=sum(op["operation"] == "split" for op in structure),
+            )
         except ValidationError as error:
             return JsonResponse({"status": "error", "message": _message(error)}, status=400)
         try:
@@ -536,6 +596,7 @@ class DocumentEditor:
                 segments=segments,
                 page=request.POST.get("page", "")[:64],
                 page_loaded=page_loaded,
+                structure=structure,
             )
         except drafts.DraftUnavailable as error:
             # The page keeps the text and sends it again (autosave.js); 503 so it
@@ -662,6 +723,8 @@ class DocumentEditor:
         if state is None:
             messages.error(request, "The draft no longer fits this document; discard it.")
             return redirect(urls.editor)
+        if draft.structure:
+            return self._resolve_structured(request, parent, draft, state)
         texts = list(state.merge.texts)
         for conflict in state.merge.conflicts:
             choice = request.POST.get(f"choice-{conflict.index}", "mine")
@@ -686,6 +749,45 @@ class DocumentEditor:
             return redirect(urls.conflict)
         if not result.created:
             drafts.draft_discard(kind=self.doc.kind, document_id=parent.pk, user=request.user)
+        messages.success(request, self._save_message(result))
+        return redirect(urls.editor)
+
+    def _resolve_structured(self, request, parent, draft: drafts.Draft, state) -> HttpResponse:
+        """A draft with structure changes: "mine" applies them over the other change,
+        "theirs" leaves out my changes to that segment (or speaker)."""
+        urls = self.urls(parent)
+        force: set[int] = set()
+        dropped: set[int] = set()
+        dropped_speakers: set[str] = set()
+        for conflict in state.merge.conflicts:
+            if request.POST.get(f"choice-{conflict.index}", "mine") == "theirs":
+                if conflict.speaker:
+                    dropped_speakers.add(conflict.speaker)
+                elif conflict.segment_id is not None:
+                    dropped.add(conflict.segment_id)
+            elif conflict.segment_id is not None:
+                force.add(conflict.segment_id)
+        try:
+            base = document_outline_of(self.doc, parent, draft.based_on)
+            structure, edits = drop_segments(
+                base, draft.structure, draft.segments, segments=dropped, speakers=dropped_speakers
+            )
+            result = document_save_version(
+                doc=self.doc,
+                parent=parent,
+                user=request.user,
+                based_on_version_number=draft.based_on,
+                segments_text=edits,
+                structure=structure,
+                force=force,
+            )
+        except SaveConflict:
+            messages.warning(request, "Someone saved again while you resolved. One more look.")
+            return redirect(urls.conflict)
+        except ValidationError as error:
+            messages.error(request, _message(error))
+            return redirect(urls.conflict)
+        drafts.draft_discard(kind=self.doc.kind, document_id=parent.pk, user=request.user)
         messages.success(request, self._save_message(result))
         return redirect(urls.editor)
 
@@ -819,7 +921,9 @@ class DocumentEditor:
                     label=snapshot.label,
                     text=snapshot.text,
                     json=snapshot.json,
-                    speaker=settings.SPEAKER_NAME,
+                    speaker=self.doc.default_speaker(parent)
+                    if self.doc.default_speaker
+                    else settings.SPEAKER_NAME,
                     language_code=self.doc.language_code(parent),
                 ),
                 fmt,

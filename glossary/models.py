@@ -23,6 +23,15 @@ class DictionaryEntry(models.Model):
     # the dictionary. Kept by save(); bulk writes set it themselves.
     term_key = models.TextField(default="", db_default="", editable=False)
     usage_count = models.IntegerField(default=0, db_default=0, editable=False)
+    # A speaker's term (the seed's "speaker-specific terms"): applies only to that speaker's
+    # segments of that transcript and its translations; null applies everywhere.
+    speaker = models.ForeignKey(
+        "transcripts.Speaker",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="dictionary_entries",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from documents.document import VersionedDocument
 from transcripts.models import Transcription, TranscriptionVersion
+from transcripts.services import transcript_default_speaker, transcript_speakers_after_save
 
 
 def _transcript_label(transcription: Transcription, number: int) -> str:
@@ -25,4 +26,7 @@ TRANSCRIPT_DOCUMENT = VersionedDocument(
     live_document=lambda t: Transcription.objects.filter(
         audio_file_id=t.audio_file_id, archived=False
     ).first(),
+    structure_edits=True,
+    default_speaker=transcript_default_speaker,
+    after_save=transcript_speakers_after_save,
 )

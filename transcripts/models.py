@@ -138,3 +138,34 @@ class TranscriptionVersion(models.Model):
 
     def __str__(self) -> str:
         return self.version_type
+
+
+class Speaker(models.Model):
+    """A voice in a transcript (DESIGN.md "Speakers and segments"): segments name it by
+    `label` ("S1") in the version JSON, and each version keeps the names it had (renaming is a
+    versioned edit). This table mirrors the newest version's speakers, for the dictionary's
+    speaker terms and for pages; a speaker merged away is archived, never deleted."""
+
+    id = uuid_pk()
+    transcription = models.ForeignKey(
+        Transcription, on_delete=models.PROTECT, db_index=False, related_name="speakers"
+    )
+    label = models.TextField()
+    name = models.TextField()
+    created_at = created_at()
+    updated_at = updated_at()
+    archived = archived()
+
+    objects = ArchivableQuerySet.as_manager()
+
+    class Meta:
+        db_table = "speakers"
+        ordering = ["transcription", "label"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["transcription", "label"], name="speakers_transcription_id_label_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.label})"

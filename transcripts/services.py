@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.services import activity_record, set_archived
 from media_files.models import AudioFile
-from transcripts.models import Transcription, TranscriptionVersion
+from transcripts.models import Speaker, Transcription, TranscriptionVersion
 
 
 def transcription_plain_text(json_with_timestamps: dict[str, Any]) -> str:
@@ -61,7 +61,60 @@ def transcription_create_t1(
             project_id=audio_file.project_id,
             details={"source": source},
         )
+        speakers_sync(transcription=transcription, names=json_with_timestamps.get("speakers"))
     return transcription
+
+
+# -- speakers (DESIGN.md "Speakers and segments") --------------------------------------------
+
+DEFAULT_SPEAKER = "S1"
+
+
+def transcript_default_speaker(transcription: Transcription) -> str:
+    """The default speaker's name: the project's metadata `speaker`, else SPEAKER_NAME."""
+    from django.conf import settings
+
+    metadata = transcription.audio_file.project.metadata or {}
+    name = metadata.get("speaker")
+    return name.strip() if isinstance(name, str) and name.strip() else settings.SPEAKER_NAME
+
+
+def speakers_sync(*, transcription: Transcription, names: Any) -> list[Speaker]:
+    """Make the `speakers` rows match a version's speakers ({label: name}): new labels are
+    added, names follow, labels no longer there are archived (the default S1 always stays).
+    Called inside the transaction that saved the version (the names are versioned there)."""
+    names = {str(k): str(v) for k, v in (names or {}).items() if isinstance(v, str)}
+    if DEFAULT_SPEAKER not in names:
+        names[DEFAULT_SPEAKER] = transcript_default_speaker(transcription)
+    existing = {s.label: s for s in Speaker.objects.filter(transcription=transcription)}
+    now = timezone.now()
+    for label, name in names.items():
+        row = existing.get(label)
+        if row is None:
+            existing[label] = Speaker.objects.create(
+                transcription=transcription, label=label, name=name
+            )
+        elif row.name != name or row.archived:
+            Speaker.objects.filter(pk=row.pk).update(name=name, archived=False, updated_at=now)
+            row.name, row.archived = name, False
+    gone = [s.pk for label, s in existing.items() if label not in names and not s.archived]
+    if gone:
+        Speaker.objects.filter(pk__in=gone).update(archived=True, updated_at=now)
+    return [s for label, s in sorted(existing.items()) if label in names]
+
+
+def transcript_speakers_after_save(transcription: Transcription, version, user) -> None:
+    """After a transcript version is saved: its speakers become the table's. A text edit
+    leaves them as they were, so only structure changes and restores read them."""
+    record = version.diff_from_previous or ""
+    if '"structure"' not in record:
+        return
+    names = (
+        TranscriptionVersion.objects.filter(pk=version.pk)
+        .values_list("json_with_timestamps__speakers", flat=True)
+        .first()
+    )
+    speakers_sync(transcription=transcription, names=names)
 
 
 @dataclass(frozen=True)

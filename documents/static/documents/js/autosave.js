@@ -72,6 +72,7 @@ export class Autosave {
     body.append("csrfmiddlewaretoken", this.csrfToken);
     body.append("based_on", String(payload.based_on));
     body.append("segments", JSON.stringify(payload.segments));
+    if (payload.structure) body.append("structure", JSON.stringify(payload.structure));
     body.append("page", this.page);
     body.append("page_loaded", this.pageLoaded);
     return body;

@@ -18,9 +18,8 @@ export function wireAutosave(editor) {
     revision: editor.revision,
     collect: () => {
       if (editor.leaving) return null;
-      const segments = {};
-      for (const i of editor.dirty) segments[i] = editor.segs[i].text;
-      return { revision: editor.revision, based_on: editor.basedOn, segments };
+      const { segments, structure } = editor.unsaved();
+      return { revision: editor.revision, based_on: editor.basedOn, segments, structure };
     },
     onSaved: (data) => {
       editor.draftSavedAt = data.saved_at ? new Date(data.saved_at) : null;
@@ -77,6 +76,7 @@ export function wireLeaving(editor) {
     describe: () => {
       const n = editor.dirty.size;
       if (n && !editor.draftKept) return `Your unsaved changes in ${n} segment${n === 1 ? "" : "s"}`;
+      if (editor.structureCount() && !editor.draftKept) return "Your unsaved segment and speaker changes";
       return "The words you confirmed (drafts keep only text; save to keep them)";
     },
   }).start();
@@ -91,7 +91,7 @@ export function wireLeaving(editor) {
 // Send the draft now; true when the server holds everything typed (or nothing is typed).
 async function keepDraft(editor) {
   editor.draftKept = true;
-  if (editor.dirty.size) {
+  if (editor.dirty.size || editor.structureCount()) {
     editor.status("Keeping your changes as a draft…", "dirty");
     editor.draftKept = !!editor.autosave && (await editor.autosave.flush());
   }
@@ -103,7 +103,7 @@ async function keepDraft(editor) {
 export function wireExports(editor) {
   for (const link of editor.root.querySelectorAll("[data-export] a[download]")) {
     link.addEventListener("click", async () => {
-      if (!editor.dirty.size) return;
+      if (!editor.dirty.size && !editor.structureCount()) return;
       await keepDraft(editor);
       editor.status(
         `Exported ${editor.label}, the last saved version. Your unsaved changes are not in it: save first to export them.`,

@@ -11,6 +11,7 @@
 //   shortcuts.js    the keyboard
 //   find-replace.js, corrections.js (the correction popover), dictionary.js (side panel),
 //   doubt.js        review by doubt
+//   speakers.js     split and merge segments, speakers (chips, the Speakers panel)
 // text.js and timing.js hold the shared rules for words and their times.
 // When everything is wired, the page marks "max-editor-ready" (performance.mark).
 
@@ -25,6 +26,7 @@ import { PlayerSync } from "./player-sync.js";
 import { Saver } from "./save.js";
 import { wireSegments } from "./segments.js";
 import { wireShortcuts } from "./shortcuts.js";
+import { Structure, wireSpeakers } from "./speakers.js";
 import { Editor } from "./state.js";
 
 // Where ?t= (or a #t= media fragment) asks the editor to open, in seconds, or null.
@@ -37,8 +39,9 @@ function requestedTime() {
 
 function start(root, data) {
   const editor = new Editor(root, data);
-  const takenOver = takeOverUnsaved(editor);
+  let takenOver = takeOverUnsaved(editor);
   editor.container.hidden = false;
+  const structure = data.structure ? new Structure(editor, data.structure) : null;
   editor.view = new Pieces(editor);
   wireSegments(editor);
   editor.sync = new PlayerSync(editor);
@@ -54,6 +57,18 @@ function start(root, data) {
   if (editor.uncertainBelow != null) {
     editor.doubt = new DoubtReview(editor, root.querySelector("[data-doubt]"), editor.uncertainBelow);
   }
+  if (structure) {
+    wireSpeakers(editor, structure, data.structure.replay);
+    const handed = editor.handoffStructure;
+    if (takenOver === -1 && handed) {
+      // The page before this one (reloaded) had split, merged or re-assigned segments.
+      structure.replay(handed);
+      editor.page = String(handed.page || editor.page);
+      editor.pageLoaded = String(handed.page_loaded || editor.pageLoaded);
+      takenOver = editor.dirty.size + editor.structureCount();
+    }
+  }
+  if (takenOver < 0) takenOver = 0;
   for (const el of root.querySelectorAll("[data-script-only]")) el.hidden = false;
   const t = requestedTime();
   if (t != null) editor.sync.openAt(t);

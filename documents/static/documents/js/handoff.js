@@ -20,10 +20,17 @@ export function takeOverUnsaved(editor) {
     return 0;
   }
   if (!entry || typeof entry.segments !== "object" || !entry.segments) return 0;
+  // Split, merge and speaker changes come back through the structure module, which exists
+  // only later in start(): kept for it (editor.js hands them over).
+  if (Array.isArray(entry.structure) && entry.structure.length) editor.handoffStructure = entry;
   const how = performance.getEntriesByType("navigation")[0]?.type;
   if (how !== "reload" && how !== "back_forward") return 0;
   // The server offers a draft (or restored one), or a version was saved since: that wins.
-  if (editor.root.dataset.autosavePaused || editor.dirty.size || entry.based_on !== editor.basedOn) return 0;
+  if (editor.root.dataset.autosavePaused || editor.dirty.size || entry.based_on !== editor.basedOn) {
+    editor.handoffStructure = null;
+    return 0;
+  }
+  if (editor.handoffStructure) return -1;
   for (const [index, text] of Object.entries(entry.segments)) {
     const seg = editor.segs[+index];
     if (!seg || typeof text !== "string") continue;
@@ -42,15 +49,14 @@ export function takeOverUnsaved(editor) {
 export function keepInThisTab(editor) {
   addEventListener("pagehide", () => {
     try {
-      if (editor.leaving || !editor.dirty.size) {
+      if (editor.leaving || (!editor.dirty.size && !editor.structureCount())) {
         sessionStorage.removeItem(handoffKey());
         return;
       }
-      const segments = {};
-      for (const i of editor.dirty) segments[i] = editor.segs[i].text;
+      const { segments, structure } = editor.unsaved();
       sessionStorage.setItem(
         handoffKey(),
-        JSON.stringify({ page: editor.page, page_loaded: editor.pageLoaded, based_on: editor.basedOn, segments }),
+        JSON.stringify({ page: editor.page, page_loaded: editor.pageLoaded, based_on: editor.basedOn, segments, structure }),
       );
     } catch {
       // Storage full or switched off: the beacon still carries the draft.

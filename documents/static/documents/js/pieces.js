@@ -48,6 +48,7 @@ export class Pieces {
       render.observe(piece);
       drop.observe(piece);
     }
+    this.observers = [render, drop];
     if (!count) this.container.innerHTML = '<p class="muted">No segments.</p>';
   }
 
@@ -102,6 +103,21 @@ export class Pieces {
     piece.textContent = "";
     this.rendered.delete(k);
     this.editor.sync?.dropped();
+  }
+
+  // After segments were split or merged (speakers.js): every index after the change moved, so
+  // the pieces are laid out again, keeping the scroll position and segment `at` on screen.
+  rebuild(at) {
+    const top = this.container.scrollTop;
+    for (const observer of this.observers || []) observer.disconnect();
+    this.segEls.clear();
+    this.rendered.clear();
+    this.calibrated = false;
+    this.#build();
+    this.container.scrollTop = top;
+    if (at == null) return;
+    const el = this.ensureRendered(at);
+    if (el && !this.inView(el)) el.scrollIntoView({ block: "center" });
   }
 
   ensureRendered(i) {

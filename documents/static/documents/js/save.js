@@ -33,8 +33,7 @@ export class Saver {
   async save() {
     const editor = this.editor;
     if (this.saving) return false;
-    const segments = {};
-    for (const i of editor.dirty) segments[i] = editor.segs[i].text;
+    const { segments, structure } = editor.unsaved();
     // Words confirmed by ear: their segments go along (unchanged text) to drop the doubt.
     const confirmed = {};
     for (const i of editor.confirmed) {
@@ -44,7 +43,7 @@ export class Saver {
         .map((_, k) => k)
         .filter((k) => seg.probs && seg.probs[k] == null);
     }
-    if (!Object.keys(segments).length) {
+    if (!Object.keys(segments).length && !structure) {
       editor.status("Nothing to save: no changes since the last version.");
       return true;
     }
@@ -55,6 +54,7 @@ export class Saver {
     body.append("csrfmiddlewaretoken", editor.csrf);
     body.append("based_on", String(editor.basedOn));
     body.append("segments", JSON.stringify(segments));
+    if (structure) body.append("structure", JSON.stringify(structure));
     if (Object.keys(confirmed).length) body.append("confirmed", JSON.stringify(confirmed));
     if (editor.autosave?.paused) body.append("keep_draft", "1");
     const revision = editor.revision;
@@ -97,6 +97,7 @@ export class Saver {
       return true;
     }
     this.#saved(data, segments, confirmed);
+    if (structure) editor.structure.saved(data.ids);
     if (editor.revision === revision) editor.autosave?.settled(revision);
     this.#showVersion(data);
     editor.status(data.message);

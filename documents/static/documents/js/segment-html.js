@@ -49,6 +49,11 @@ export function segmentHtml(editor, i) {
   if (editor.source) classes.push("seg--with-source");
   if (seg.text !== seg.saved) classes.push("is-dirty");
   let html = `<div class="${classes.join(" ")}" data-i="${i}">`;
+  // A chip names the speaker where the speaker changes (speakers.js).
+  const structure = editor.structure;
+  if (structure && (i === 0 || editor.segs[i - 1].speaker !== seg.speaker)) {
+    html += `<button type="button" class="seg__speaker" tabindex="-1" data-speaker-chip title="Change the speaker">${escapeHtml(structure.name(seg.speaker))}</button>`;
+  }
   html +=
     seg.start == null
       ? `<span class="seg__time">${i + 1}</span>`

@@ -40,7 +40,7 @@ export function wireSegments(editor) {
   });
 }
 
-function focusSegment(editor, i, atEnd = false) {
+export function focusSegment(editor, i, atEnd = false) {
   if (i < 0 || i >= editor.segs.length) return;
   const segEl = editor.view.ensureRendered(i);
   const textEl = segEl?.querySelector(".seg__text");

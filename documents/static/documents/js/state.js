@@ -59,7 +59,21 @@ export class Editor {
   }
 
   hasUnsaved() {
-    return this.dirty.size > 0 || this.confirmed.size > 0;
+    return this.dirty.size > 0 || this.confirmed.size > 0 || this.structureCount() > 0;
+  }
+
+  // Split, merge and speaker changes not saved yet (speakers.js).
+  structureCount() {
+    return this.structure ? this.structure.ops.length : 0;
+  }
+
+  // What a save or a draft carries: the texts of unsaved segments (by position after the
+  // structure changes) and the structure changes.
+  unsaved() {
+    const segments = {};
+    for (const i of this.dirty) segments[i] = this.segs[i].text;
+    const structure = this.structure?.ops.length ? [...this.structure.ops] : null;
+    return { segments, structure };
   }
 
   setText(i, text) {
@@ -111,9 +125,13 @@ export class Editor {
       return;
     }
     const n = this.dirty.size;
+    const m = this.structureCount();
     let text = n
       ? `Unsaved changes in ${n} segment${n === 1 ? "" : "s"}`
-      : "Confirmed words not saved yet";
+      : m
+        ? `${m} unsaved segment or speaker change${m === 1 ? "" : "s"}`
+        : "Confirmed words not saved yet";
+    if (n && m) text += ` and ${m} segment or speaker change${m === 1 ? "" : "s"}`;
     if (this.newerDraft) text += " · autosave paused (a newer draft exists: reload to get it)";
     else if (this.autosave?.paused) text += " · autosave paused (older draft waiting)";
     else if (this.draftSavedAt) text += ` · draft kept ${this.draftSavedAt.toLocaleTimeString()}`;

@@ -1,0 +1,219 @@
+"""Speakers and segment structure (DESIGN.md "Speakers and segments"): split, merge, speaker
+assignment, rename and speaker merge are versions like text edits; stale saves merge by
+segment id; restore brings an old structure back; the `speakers` table follows."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from documents import drafts
+from documents.diffs import patch_rebuild
+from documents.selectors import document_snapshot
+from documents.services import (
+    SaveConflict,
+    document_restore_version,
+    document_save_version,
+)
+from documents.structure import apply_operations, outline_of
+from documents.text import join_segments
+from transcripts.document import TRANSCRIPT_DOCUMENT
+from transcripts.models import Speaker
+
+pytestmark = pytest.mark.django_db
+DOC = TRANSCRIPT_DOCUMENT
+
+
+def save(transcription, user, based_on, structure=(), **segments):
+    return document_save_version(
+        doc=DOC,
+        parent=transcription,
+        user=user,
+        based_on_version_number=based_on,
+        segments_text={int(k.removeprefix("s")): v for k, v in segments.items()},
+        structure=list(structure),
+    )
+
+
+def latest(transcription):
+    return document_snapshot(doc=DOC, parent=transcription)
+
+
+def assert_words_inside_segments(data):
+    ids = [seg["id"] for seg in data["segments"]]
+    assert len(ids) == len(set(ids))
+    for seg in data["segments"]:
+        assert [w["word"] for w in seg["words"]] == seg["text"].split()
+        for w in seg["words"]:
+            assert seg["start"] - 1e-6 <= w["start"] <= w["end"] <= seg["end"] + 1e-6, seg
+
+
+def rebuild(previous, version):
+    """DESIGN.md: applying the recorded operations to the previous version gives this one."""
+    record = json.loads(version.diff_from_previous)
+    structure = [op for op in record["operations"] if "position" not in op]
+    outline = apply_operations(outline_of(previous.json, previous.texts), structure).outline
+    return outline, patch_rebuild(join_segments(outline.texts), record["patch"])
+
+
+def test_a_split_at_a_word_makes_two_segments_cut_between_the_words(transcription, editor):
+    before = latest(transcription)
+    words = before.texts[1].split()
+    left, right = " ".join(words[:3]), " ".join(words[3:])
+    op = {"operation": "split", "segment": 1, "new_segment": 99, "left": left, "right": right}
+
+    result = save(transcription, editor, 0, [op])
+
+    after = latest(transcription)
+    assert after.texts == [*before.texts[:1], left, right, *before.texts[2:]]
+    segs = after.json["segments"]
+    old = before.json["segments"][1]
+    assert segs[1]["start"] == old["start"] and segs[2]["end"] == old["end"]
+    assert segs[1]["end"] == old["words"][2]["end"]
+    assert segs[2]["start"] == old["words"][3]["start"]
+    assert segs[2]["id"] == 4  # a fresh id: the machine text had ids 0-3
+    assert after.json["next_segment_id"] == 5
+    assert_words_inside_segments(after.json)
+    outline, text = rebuild(before, result.version)
+    assert text == after.text and outline.ids == [s["id"] for s in segs]
+
+
+def test_merging_two_neighbours_keeps_the_outer_times_and_all_words(transcription, editor):
+    before = latest(transcription)
+    save(transcription, editor, 0, [{"operation": "merge", "segment": 1, "next": 2}])
+    after = latest(transcription)
+    assert after.texts == [
+        before.texts[0],
+        f"{before.texts[1]} {before.texts[2]}",
+        *before.texts[3:],
+    ]
+    seg = after.json["segments"][1]
+    assert (seg["start"], seg["end"]) == (
+        before.json["segments"][1]["start"],
+        before.json["segments"][2]["end"],
+    )
+    assert_words_inside_segments(after.json)
+    # Ids are never reused: a split after the merge does not bring id 2 back.
+    words = after.texts[1].split()
+    split = {
+        "operation": "split",
+        "segment": 1,
+        "new_segment": 2,
+        "left": " ".join(words[:2]),
+        "right": " ".join(words[2:]),
+    }
+    save(transcription, editor, 1, [split])
+    assert [s["id"] for s in latest(transcription).json["segments"]] == [0, 1, 4, 3]
+
+
+def test_speakers_are_assigned_renamed_and_merged_as_versions(transcription, editor):
+    assert list(
+        Speaker.objects.filter(transcription=transcription).values_list("label", "name")
+    ) == [("S1", "Dr. Soto")]
+    save(
+        transcription,
+        editor,
+        0,
+        [
+            {"operation": "rename", "speaker": "S2", "name": "Guest"},
+            {"operation": "speaker", "segment": 2, "speaker": "S2"},
+            {"operation": "speaker", "segment": 3, "speaker": "S2"},
+        ],
+    )
+    h1 = latest(transcription)
+    assert [s.get("speaker", "S1") for s in h1.json["segments"]] == ["S1", "S1", "S2", "S2"]
+    assert h1.json["speakers"] == {"S2": "Guest"}
+    rows = dict(Speaker.objects.filter(transcription=transcription).values_list("label", "name"))
+    assert rows == {"S1": "Dr. Soto", "S2": "Guest"}
+
+    save(transcription, editor, 1, [{"operation": "rename", "speaker": "S2", "name": "Dr. Lee"}])
+    assert latest(transcription).label == "H-2"
+    assert Speaker.objects.get(transcription=transcription, label="S2").name == "Dr. Lee"
+
+    save(transcription, editor, 2, [{"operation": "merge_speakers", "speaker": "S2", "into": "S1"}])
+    h3 = latest(transcription)
+    assert {s.get("speaker", "S1") for s in h3.json["segments"]} == {"S1"}
+    gone = Speaker.objects.get(transcription=transcription, label="S2")
+    assert gone.archived  # never deleted
+
+
+def test_stale_saves_merge_structure_on_different_segments(transcription, editor, other_editor):
+    base = latest(transcription)
+    words = base.texts[0].split()
+    save(
+        transcription,
+        editor,
+        0,
+        [
+            {
+                "operation": "split",
+                "segment": 0,
+                "new_segment": 4,
+                "left": words[0],
+                "right": " ".join(words[1:]),
+            }
+        ],
+    )
+    # The other editor opened T-1 too: merges segments 2 and 3 and edits segment 1.
+    result = save(
+        transcription,
+        other_editor,
+        0,
+        [{"operation": "merge", "segment": 2, "next": 3}],
+        s1="Today we look at root canals of molars.",
+    )
+    assert result.includes_newer
+    after = latest(transcription)
+    assert after.texts == [
+        words[0],
+        " ".join(words[1:]),
+        "Today we look at root canals of molars.",
+        f"{base.texts[2]} {base.texts[3]}",
+    ]
+    assert [s["id"] for s in after.json["segments"]] == [0, 4, 1, 2]
+    assert_words_inside_segments(after.json)
+
+
+def test_structure_changes_on_the_same_segment_conflict_and_keep_the_draft(
+    transcription, editor, other_editor
+):
+    save(transcription, editor, 0, s2="The implant is placed after the extraction heals.")
+    with pytest.raises(SaveConflict) as raised:
+        save(transcription, other_editor, 0, [{"operation": "merge", "segment": 1, "next": 2}])
+    assert [c.segment_id for c in raised.value.conflicts] == [2]
+    draft = drafts.draft_get(kind="transcript", document_id=transcription.pk, user=other_editor)
+    assert draft.structure == [{"operation": "merge", "segment": 1, "next": 2}]
+    # Resolved as "mine": the merge goes through over the other edit.
+    document_save_version(
+        doc=DOC,
+        parent=transcription,
+        user=other_editor,
+        based_on_version_number=0,
+        segments_text={},
+        structure=draft.structure,
+        force={2},
+    )
+    assert len(latest(transcription).texts) == 3
+
+
+def test_restore_brings_the_old_structure_and_speakers_back(transcription, editor):
+    save(
+        transcription,
+        editor,
+        0,
+        [
+            {"operation": "merge", "segment": 0, "next": 1},
+            {"operation": "rename", "speaker": "S2", "name": "Guest"},
+            {"operation": "speaker", "segment": 3, "speaker": "S2"},
+        ],
+    )
+    save(transcription, editor, 1, s0="A changed first line.")
+    version = document_restore_version(doc=DOC, parent=transcription, user=editor, version_number=0)
+    after = latest(transcription)
+    assert version.version_type == "H-3"
+    assert after.texts == document_snapshot(doc=DOC, parent=transcription, version_number=0).texts
+    assert [s["id"] for s in after.json["segments"]] == [0, 1, 2, 3]
+    assert after.json["next_segment_id"] == 4
+    assert {s.get("speaker", "S1") for s in after.json["segments"]} == {"S1"}
+    assert Speaker.objects.get(transcription=transcription, label="S2").archived
