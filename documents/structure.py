@@ -348,6 +348,9 @@ def merge_structured(
     like any overlapping text edit. `force` names segments whose conflict the editor
     resolved as "mine" (their operations are applied over the other change when they still
     fit)."""
+    existing = set(base.ids)
+    if any(op["operation"] == "split" and op["new_segment"] in existing for op in operations):
+        raise ValidationError("A split names a new segment that already exists. Reload the page.")
     mine = apply_operations(base, operations, default_name=default_name)
     count = len(mine.outline.ids)
     bad = [i for i in edits if not 0 <= i < count]
