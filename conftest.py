@@ -102,6 +102,34 @@ SEED_DATA_MIGRATIONS = [
 ]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _flush_by_delete():
+    """Empty the tables after a transactional test with DELETE rather than TRUNCATE.
+
+    PostgreSQL's TRUNCATE gives every table a new file, about 0.3 s for this schema after each
+    of the suite's browser and worker tests, where the tables hold a handful of rows that DELETE
+    removes in milliseconds. Foreign keys and triggers are switched off for the one
+    transaction the flush runs in (the tests connect as a superuser). Content types and
+    permissions are kept: the flush's post_migrate would only create the same rows again.
+    """
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    truncate = DatabaseOperations.sql_flush
+    kept = {"django_content_type", "auth_permission"}
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        if reset_sequences:
+            return truncate(self, style, tables, reset_sequences=True, allow_cascade=allow_cascade)
+        deletes = [
+            f"DELETE FROM {self.quote_name(table)};" for table in tables if table not in kept
+        ]
+        return ["SET LOCAL session_replication_role = replica;", *deletes] if deletes else []
+
+    DatabaseOperations.sql_flush = sql_flush
+    yield
+    DatabaseOperations.sql_flush = truncate
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item, nextitem):
     """A transactional test ends by flushing every table, seed rows included; put them back.

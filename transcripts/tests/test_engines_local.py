@@ -107,8 +107,14 @@ def test_its_segments_have_the_seed_shape_one_sentence_each(transcript):
     assert len(transcript) >= 3  # sentences, not one block of ten seconds
 
 
-def test_numbers_are_words_with_their_own_time_inside_their_segment(engine):
-    segments = engine.transcribe(DENTAL_FIXTURE)
+@pytest.fixture(scope="module")
+def dental_transcript(engine):
+    """The dental lecture heard with no glossary (two tests read it)."""
+    return engine.transcribe(DENTAL_FIXTURE)
+
+
+def test_numbers_are_words_with_their_own_time_inside_their_segment(dental_transcript):
+    segments = dental_transcript
     numbers = [
         (w, seg) for seg in segments for w in seg["words"] if any(c.isdigit() for c in w["word"])
     ]
@@ -274,8 +280,8 @@ def test_a_window_is_split_across_its_stretches_of_speech():
 # --- the glossary as the prompt -----------------------------------------------------
 
 
-def test_glossary_terms_make_the_model_spell_dental_terms(engine):
-    without = heard(engine.transcribe(DENTAL_FIXTURE))
+def test_glossary_terms_make_the_model_spell_dental_terms(engine, dental_transcript):
+    without = heard(dental_transcript)
     assert "periapical" not in without and "pulpitis" not in without, without
     glossary = ["Dr. Soto", "endodontics", "periapical", "pulpitis", "gutta-percha"]
     with_terms = heard(engine.transcribe(DENTAL_FIXTURE, prompt_vocabulary=glossary))

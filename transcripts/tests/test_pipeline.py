@@ -338,24 +338,26 @@ def test_a_second_start_returns_the_queued_job(upload, settings, editor):
     assert first.params == {"engine": "local"}
 
 
-def test_starting_after_upload_is_skipped_when_there_is_nothing_to_do(upload, settings, editor):
-    audio_file = upload(SPEECH_FIXTURE)  # transcribed already
+def test_starting_after_upload_is_skipped_when_there_is_nothing_to_do(
+    upload, openai_settings, editor, lecture
+):
+    audio_file = upload(lecture[0])  # transcribed already
     assert pipeline.transcription_start_after_upload(audio_file=audio_file, user=editor) is None
-    settings.TRANSCRIBE_AFTER_UPLOAD = False
-    upload(SPEECH_FIXTURE, "second.flac")
+    openai_settings.TRANSCRIBE_AFTER_UPLOAD = False
+    upload(lecture[0], "second.flac")
     assert Job.objects.count() == 1
 
 
-def test_a_transcript_is_never_replaced_without_saying_so(upload, editor):
-    audio_file = upload(SPEECH_FIXTURE)
+def test_a_transcript_is_never_replaced_without_saying_so(upload, openai_settings, editor, lecture):
+    audio_file = upload(lecture[0])
     with pytest.raises(pipeline.TranscriptionExists):
         pipeline.transcription_start(audio_file=audio_file, user=editor)
 
 
 def test_re_transcribing_archives_the_old_transcript_with_its_human_versions(
-    upload, editor, django_capture_on_commit_callbacks
+    upload, editor, openai_settings, lecture, django_capture_on_commit_callbacks
 ):
-    audio_file = upload(SPEECH_FIXTURE)
+    audio_file = upload(lecture[0])
     old = audio_file.live_transcription
     edited = TranscriptionVersion.objects.create(
         transcription=old,
@@ -381,12 +383,10 @@ def test_re_transcribing_archives_the_old_transcript_with_its_human_versions(
 
 
 def test_a_failed_re_transcription_leaves_the_current_transcript_live(
-    upload, editor, openai_settings, fake, django_capture_on_commit_callbacks
+    upload, editor, openai_settings, fake, lecture, django_capture_on_commit_callbacks
 ):
-    openai_settings.TRANSCRIPTION_ENGINE = "local"
-    audio_file = upload(SPEECH_FIXTURE)
+    audio_file = upload(lecture[0])
     old = audio_file.live_transcription
-    openai_settings.TRANSCRIPTION_ENGINE = "openai"
     fake.fail_next(Fault(400, b'{"error": {"message": "Unsupported"}}'))
     with django_capture_on_commit_callbacks(execute=True):
         job = pipeline.transcription_start(audio_file=audio_file, user=editor, replace=True)
@@ -395,9 +395,10 @@ def test_a_failed_re_transcription_leaves_the_current_transcript_live(
     assert audio_file.live_transcription == old
 
 
-def test_archived_and_sonix_only_recordings_are_refused(upload, editor, project):
+def test_archived_and_sonix_only_recordings_are_refused(upload, settings, editor, project):
     from media_files.models import AudioFile
 
+    settings.TRANSCRIBE_AFTER_UPLOAD = False
     audio_file = upload(SPEECH_FIXTURE)
     AudioFile.objects.filter(pk=audio_file.pk).update(archived=True)
     audio_file.refresh_from_db()
