@@ -32,6 +32,7 @@ from typing import Any
 
 from integrations.base import HTTPVendor
 from integrations.errors import PermanentError, TransientError, VendorReplyError
+from integrations.transcription.base import label_speakers
 
 UPLOAD_CHUNK_BYTES = 1024 * 1024
 
@@ -210,6 +211,7 @@ def sonix_json_to_seed(transcript_json: dict[str, Any], duration: float | None =
         if not isinstance(paragraph, dict):
             raise VendorReplyError("A Sonix transcript paragraph is not an object.")
         words = _paragraph_words(paragraph)
+        speaker = paragraph.get("speaker")
         for run in _segment_runs(words):
             segments.append(
                 {
@@ -218,11 +220,15 @@ def sonix_json_to_seed(transcript_json: dict[str, Any], duration: float | None =
                     "end": run[-1]["end"],
                     "text": " ".join(w["word"] for w in run),
                     "words": run,
+                    **({"speaker": speaker} if isinstance(speaker, str) and speaker else {}),
                 }
             )
     last_end = segments[-1]["end"] if segments else 0.0
     total = float(duration) if duration else last_end
+    # Sonix's speakers and the names editors gave them there (S1, S2, … here).
+    speakers = label_speakers(segments)
     return {
+        **({"speakers": speakers} if speakers else {}),
         "segments": segments,
         "metadata": {"source": "sonix", "duration": round(max(total, last_end), 3)},
     }

@@ -36,6 +36,7 @@ from documents.labels import engine_label
 from glossary.selectors import glossary_terms
 from integrations.errors import PermanentError
 from integrations.transcription import get_transcription_engine
+from integrations.transcription.base import label_speakers
 from integrations.transcription.join import PieceTranscript
 from integrations.transcription.runner import PiecePlan, Progress, plan_pieces, transcribe_media
 from jobs.models import Job
@@ -327,7 +328,11 @@ def transcription_run(job: Job) -> dict[str, Any]:
             "recording does hold speech, transcribe it again (or with another engine)."
         )
     job_progress(job=job, percent=97, message="Saving the transcript…")
+    # Speakers the engine told apart (a diarizing model) become S1, S2, …; an engine that
+    # tells none leaves every segment to the project's default speaker.
+    speakers = label_speakers(result.segments)
     seed = {
+        **({"speakers": speakers} if speakers else {}),
         "segments": result.segments,
         "metadata": {
             "source": engine.source,

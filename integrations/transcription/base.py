@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -215,10 +216,45 @@ def normalize_segments(segments: Iterable[Segment]) -> list[Segment]:
                 "end": round(end, 3),
                 "text": text,
                 "words": words,
+                **_speaker_of(seg),
             }
         )
         last_start = start
     return out
+
+
+def _speaker_of(seg: Segment) -> dict[str, str]:
+    """The engine's speaker of a segment (diarization), when it gave one."""
+    speaker = seg.get("speaker")
+    return {"speaker": speaker.strip()} if isinstance(speaker, str) and speaker.strip() else {}
+
+
+GENERIC_SPEAKER = re.compile(r"^(speaker[\s_-]*)?([a-z]|\d+)$", re.IGNORECASE)
+
+
+def label_speakers(segments: list[Segment]) -> dict[str, str]:
+    """Turn the engine's speakers ("A", "SPEAKER_01", "Dr. Lee") into the transcript's
+    labels S1, S2, … in order of first appearance (DESIGN.md "Speakers and segments"), in
+    place, and return their names. A real name is kept; a generic one ("A", "Speaker 2")
+    names no one, so the first voice is the project's default speaker and the others read
+    "Speaker 2", "Speaker 3". Segments the engine gave no speaker stay without one (the
+    default speaker's)."""
+    labels: dict[str, str] = {}
+    names: dict[str, str] = {}
+    for seg in segments:
+        raw = seg.pop("speaker", None)
+        if not isinstance(raw, str) or not raw.strip():
+            continue
+        raw = " ".join(raw.split())
+        if raw not in labels:
+            label = f"S{len(labels) + 1}"
+            labels[raw] = label
+            if not GENERIC_SPEAKER.match(raw):
+                names[label] = raw
+            elif label != "S1":
+                names[label] = f"Speaker {len(labels)}"
+        seg["speaker"] = labels[raw]
+    return names if len(labels) > 1 or names else {}
 
 
 SENTENCE_END = (".", "?", "!", "…")

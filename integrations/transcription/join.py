@@ -75,6 +75,7 @@ def join_pieces(pieces: Iterable[PieceTranscript]) -> list[Segment]:
                     "end": round(end, 3),
                     "text": seg["text"],
                     "words": words,
+                    **({"speaker": seg["speaker"]} if seg.get("speaker") else {}),
                 }
             )
             last_segment_start = start

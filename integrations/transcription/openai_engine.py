@@ -4,6 +4,12 @@ The request: `audio.transcriptions.create(model, file, response_format="verbose_
 timestamp_granularities=["word", "segment"], prompt=<glossary vocabulary>)`. The reply
 lists segments and words separately; words are put into their segments here.
 
+A diarizing model (`gpt-4o-transcribe-diarize`) is asked for `diarized_json` instead: its
+segments name their speaker ("A", "B"), it takes no prompt and gives no word times (the
+words are spread over each segment). Any reply whose segments carry a `speaker` (some
+OpenAI-compatible servers built on WhisperX do) keeps it; `transcripts.pipeline` turns
+them into the transcript's speakers S1, S2, ….
+
 The SDK's own retries are off (max_retries=0): the pipeline retries a failed piece
 with the same backoff as the job runner (jobs.services.backoff_seconds), honouring
 Retry-After, and gives up to the job runner after that — one policy, not two stacked.
@@ -77,6 +83,11 @@ class OpenAITranscriptionEngine(TranscriptionEngine):
         )
 
     @property
+    def diarizes(self) -> bool:
+        """Whether the configured model tells speakers apart."""
+        return "diarize" in self.model
+
+    @property
     def engine_label(self) -> str:
         if self.base_url and urlsplit(self.base_url).hostname not in OPENAI_HOSTS:
             # Another server speaking OpenAI's API: name it, not OpenAI.
@@ -95,8 +106,16 @@ class OpenAITranscriptionEngine(TranscriptionEngine):
     ) -> list[Segment]:
         extra: dict[str, Any] = {}
         prompt = vocabulary_prompt(prompt_vocabulary)
-        if prompt:
-            extra["prompt"] = prompt
+        if self.diarizes:
+            # The diarizing model refuses a prompt and word timestamps; long audio needs
+            # its server-side chunking.
+            extra.update(response_format="diarized_json", chunking_strategy="auto")
+        else:
+            extra.update(
+                response_format="verbose_json", timestamp_granularities=["word", "segment"]
+            )
+            if prompt:
+                extra["prompt"] = prompt
         if language:
             extra["language"] = language
         handle: IO[bytes]
@@ -113,8 +132,6 @@ class OpenAITranscriptionEngine(TranscriptionEngine):
             raw = self.client.audio.transcriptions.with_raw_response.create(
                 model=self.model,
                 file=(name, handle),
-                response_format="verbose_json",
-                timestamp_granularities=["word", "segment"],
                 **extra,
             )
             body = raw.content
@@ -167,6 +184,7 @@ def parse_verbose_json(body: bytes | str | dict[str, Any]) -> list[Segment]:
                 "end": as_seconds(s["end"], "segment end"),
                 "text": _text(s["text"]),
                 "words": [],
+                **({"speaker": s["speaker"]} if isinstance(s.get("speaker"), str) else {}),
             }
             for s in raw_segments or []
         ]

@@ -217,3 +217,59 @@ def test_restore_brings_the_old_structure_and_speakers_back(transcription, edito
     assert after.json["next_segment_id"] == 4
     assert {s.get("speaker", "S1") for s in after.json["segments"]} == {"S1"}
     assert Speaker.objects.get(transcription=transcription, label="S2").archived
+
+
+# -- speakers from the engines ---------------------------------------------------------------
+
+
+def test_a_sonix_import_keeps_sonixs_speakers_and_their_names():
+    from integrations.sonix import sonix_json_to_seed
+
+    def paragraph(speaker, *words):
+        return {
+            "speaker": speaker,
+            "words": [
+                {"text": w, "start_time": k * 0.5, "end_time": k * 0.5 + 0.4}
+                for k, w in enumerate(words)
+            ],
+        }
+
+    seed = sonix_json_to_seed(
+        {
+            "transcript": [
+                paragraph("Dr. Soto", "Welcome."),
+                paragraph("Speaker 2", "Thanks."),
+                paragraph("Dr. Soto", "Let's", "start."),
+            ]
+        }
+    )
+    assert seed["speakers"] == {"S1": "Dr. Soto", "S2": "Speaker 2"}
+    assert [s["speaker"] for s in seed["segments"]] == ["S1", "S2", "S1"]
+
+
+def test_a_diarizing_openai_model_keeps_its_speakers():
+    from integrations.transcription.base import label_speakers, normalize_segments
+    from integrations.transcription.openai_engine import (
+        OpenAITranscriptionEngine,
+        parse_verbose_json,
+    )
+
+    assert OpenAITranscriptionEngine(api_key="k", model="gpt-4o-transcribe-diarize").diarizes
+    assert not OpenAITranscriptionEngine(api_key="k", model="whisper-1").diarizes
+    reply = {
+        "text": "Good morning. Hello doctor. Let us begin.",
+        "segments": [
+            {"id": "seg_0", "start": 0.0, "end": 1.2, "text": "Good morning.", "speaker": "A"},
+            {"id": "seg_1", "start": 1.4, "end": 2.4, "text": "Hello doctor.", "speaker": "B"},
+            {"id": "seg_2", "start": 2.6, "end": 4.0, "text": "Let us begin.", "speaker": "A"},
+        ],
+    }
+    segments = normalize_segments(parse_verbose_json(reply))
+    names = label_speakers(segments)
+    # The first voice is the project's default speaker; the others are numbered.
+    assert names == {"S2": "Speaker 2"}
+    assert [s["speaker"] for s in segments] == ["S1", "S2", "S1"]
+    assert all(len(s["words"]) == len(s["text"].split()) for s in segments)
+    # An engine that tells no speakers apart leaves every segment to the default speaker.
+    plain = normalize_segments([{"start": 0, "end": 1, "text": "Hello."}])
+    assert label_speakers(plain) == {} and "speaker" not in plain[0]
