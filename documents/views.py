@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import uuid
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -61,7 +61,7 @@ from documents.structure import (
     speakers_used,
 )
 from documents.text import BASE_VERSION, format_timestamp, join_segments, parse_segment_fields
-from glossary.selectors import glossary_find
+from glossary.selectors import glossary_find, glossary_speaker_matchers_by_label
 from glossary.services import entry_create
 
 MAX_DRAFT_SEGMENTS = 100_000
@@ -269,6 +269,16 @@ class DocumentEditor:
     def export_title(self, parent) -> str:
         return str(parent)
 
+    def speaker_rows(self, parent) -> dict[str, Any]:
+        """The document's speakers as {label: speaker id} for speaker dictionary terms
+        (none unless the kind of document has a speakers table)."""
+        return {}
+
+    def speaker_scope(self, parent) -> dict[str, Any] | None:
+        """How the dictionary finds this document's speakers' own terms (a filter on its
+        entries), or None."""
+        return None
+
     # -- plumbing ----------------------------------------------------------------------------
 
     def url_name(self, name: str) -> str:
@@ -346,7 +356,12 @@ class DocumentEditor:
     # -- the editor page ---------------------------------------------------------------------
 
     @staticmethod
-    def _suggestions(texts: list[str], language_code: str) -> tuple[list[dict], dict]:
+    def _suggestions(
+        texts: list[str],
+        language_code: str,
+        segment_speakers: list[str] | None = None,
+        speaker_matchers: dict[str, Any] | None = None,
+    ) -> tuple[list[dict], dict]:
         """Known wrong terms in the text, for one-click corrections: the editor only offers
         them, it never changes the text on its own.
 
@@ -357,11 +372,22 @@ class DocumentEditor:
         matches = [
             m for m in glossary_find(text=text, language_code=language_code) if not m.canonical
         ]
-        if not matches:
-            return [], {}
         line_starts = [0]
         for t in texts[:-1]:
             line_starts.append(line_starts[-1] + len(t) + 1)
+        # A speaker's own terms, found in that speaker's segments only.
+        matchers = speaker_matchers or {}
+        for index, speaker in enumerate(segment_speakers if matchers else ()):
+            matcher = matchers.get(speaker)
+            if matcher is not None:
+                matches.extend(
+                    replace(m, start=m.start + line_starts[index], end=m.end + line_starts[index])
+                    for m in matcher.find(texts[index])
+                    if not m.canonical
+                )
+        if not matches:
+            return [], {}
+        matches.sort(key=lambda m: m.start)
         counts: dict[tuple[str, str], int] = {}
         occurrences: dict[int, list] = {}
         for match in matches:
@@ -450,8 +476,21 @@ class DocumentEditor:
             "uncertain_below": settings.EDITOR_UNCERTAIN_BELOW if with_confidence else None,
             "structure": self._structure_payload(parent, latest, replay),
         }
+        scope = self.speaker_scope(parent)
+        speaker_matchers = (
+            glossary_speaker_matchers_by_label(
+                language_code=self.doc.language_code(parent), scope=scope
+            )
+            if scope is not None and latest.json
+            else {}
+        )
+        segment_speakers = (
+            outline_of(latest.json, texts).speakers
+            if speaker_matchers and len(latest.segments) == len(texts)
+            else None
+        )
         payload["suggestions"], payload["occurrences"] = self._suggestions(
-            texts, self.doc.language_code(parent)
+            texts, self.doc.language_code(parent), segment_speakers, speaker_matchers
         )
 
         paginator = Paginator(range(len(texts)), settings.EDITOR_PAGE_SEGMENTS)
@@ -485,6 +524,11 @@ class DocumentEditor:
                 "suggestion_count": len(payload["suggestions"]),
                 "uncertain_below": payload["uncertain_below"],
                 "structure_edits": payload["structure"] is not None,
+                "speaker_choices": [
+                    (label, name) for label, name in payload["structure"]["names"].items()
+                ]
+                if payload["structure"]
+                else [],
                 # Parts other apps add (documents.hooks): approval, comments, presence.
                 "extensions": hooks.editor_extension_context(request, self.doc, parent, latest),
             }
@@ -887,12 +931,22 @@ class DocumentEditor:
     def view_glossary_add(self, request: HttpRequest, pk):
         parent = self.get_parent(pk, purpose="data")
         try:
+            label = request.POST.get("speaker") or ""
+            speaker_id = None
+            if label:
+                speaker_id = self.speaker_rows(parent).get(label)
+                if speaker_id is None:
+                    raise ValidationError(
+                        "That speaker is not saved yet: save the version first, then add "
+                        "their term."
+                    )
             entry = entry_create(
                 user=request.user,
                 term_original=request.POST.get("term_original", ""),
                 term_corrected=request.POST.get("term_corrected", ""),
                 language_code=self.doc.language_code(parent),
                 context=request.POST.get("context") or None,
+                speaker_id=speaker_id,
             )
         except ValidationError as error:
             if _wants_json(request):

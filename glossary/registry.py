@@ -208,7 +208,7 @@ def _current_terms(code: str, ids: set[str]) -> dict[Any, Term | None]:
 
     changes: dict[Any, Term | None] = dict.fromkeys(ids)
     rows = DictionaryEntry.objects.filter(
-        pk__in=ids, language_code=code, archived=False
+        pk__in=ids, language_code=code, archived=False, speaker__isnull=True
     ).values_list("pk", "term_original", "term_corrected")
     for pk, original, corrected in rows:
         changes[str(pk)] = Term(str(pk), original, corrected)
@@ -227,7 +227,10 @@ def _build(language_code: str) -> Matcher:
     # The id as text from the database: converting 100,000 UUIDs in Python costs more
     # than reading them.
     rows = (
-        DictionaryEntry.objects.filter(language_code=language_code, archived=False)
+        # A speaker's terms apply only to that speaker's segments (glossary.selectors).
+        DictionaryEntry.objects.filter(
+            language_code=language_code, archived=False, speaker__isnull=True
+        )
         .order_by("created_at", "pk")
         .values_list(Cast("pk", output_field=TextField()), "term_original", "term_corrected")
     )

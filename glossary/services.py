@@ -210,11 +210,19 @@ def entry_create(
     term_corrected: str,
     language_code: str = "en",
     context: str | None = None,
+    speaker_id: Any = None,
 ) -> DictionaryEntry:
+    """Add an entry; with `speaker_id` (a transcript's speaker) it applies only to that
+    speaker's segments."""
     term_original = clean_term(term_original, "term_original")
     term_corrected = clean_term(term_corrected, "term_corrected")
     context = clean_context(context)
     language_code = _check_language(language_code)
+    # The speakers table belongs to transcripts (above this app): reached through the key.
+    speaker_model: Any = DictionaryEntry._meta.get_field("speaker").related_model
+    speakers = speaker_model._default_manager
+    if speaker_id is not None and not speakers.filter(pk=speaker_id, archived=False).exists():
+        raise ValidationError("That speaker is not in the transcript (save it first).")
     try:
         with transaction.atomic():
             _lock_languages([language_code])
@@ -227,12 +235,17 @@ def entry_create(
                 language_code=language_code,
                 context=context,
                 created_by=user,
+                speaker_id=speaker_id,
             )
             activity_record(
                 user=user,
                 action="dictionary.create",
                 target=entry,
-                details={"term_original": term_original, "term_corrected": term_corrected},
+                details={
+                    "term_original": term_original,
+                    "term_corrected": term_corrected,
+                    **({"speaker_id": str(speaker_id)} if speaker_id else {}),
+                },
             )
             matcher_invalidate(language_code, entry_ids=[entry.pk])
     except IntegrityError as exc:

@@ -73,6 +73,12 @@ class TranscriptEditor(DocumentEditor):
             return None  # imported from Sonix without a copy of the media
         return reverse("media_files:stream", args=[parent.audio_file.pk])
 
+    def speaker_rows(self, parent) -> dict[str, Any]:
+        return dict(parent.speakers.filter(archived=False).values_list("label", "pk"))
+
+    def speaker_scope(self, parent) -> dict[str, Any]:
+        return {"speaker__transcription_id": parent.pk}
+
     def export_title(self, parent) -> str:
         return parent.audio_file.file_name
 

@@ -96,8 +96,15 @@ def translation_run(job: Job) -> dict[str, Any]:
 
     job_progress(job=job, percent=2, message="Applying the English glossary…")
     ids = [s["id"] for s in segments]
+    # Each segment's speaker row: a speaker's own dictionary terms apply to their segments.
+    speaker_rows = dict(transcription.speakers.values_list("label", "pk"))
+    speakers = [speaker_rows.get(s["speaker"]) for s in segments]
     english = apply_pass(
-        [s["text"] for s in segments], language_code="en", label=label, segment_ids=ids
+        [s["text"] for s in segments],
+        language_code="en",
+        label=label,
+        segment_ids=ids,
+        segment_speakers=speakers,
     )
     english_segments = [
         {**s, "text": text} for s, text in zip(segments, english.texts, strict=True)
@@ -117,6 +124,7 @@ def translation_run(job: Job) -> dict[str, Any]:
         language_code=code,
         label=label,
         segment_ids=ids,
+        segment_speakers=speakers,
     )
     # Timestamps come from the English segment: a translation is read against the
     # same audio and subtitles keep the lecture's timing. An offline engine's text is a
@@ -127,6 +135,8 @@ def translation_run(job: Job) -> dict[str, Any]:
             "start": s["start"],
             "end": s["end"],
             "text": text,
+            # The English segment's speaker: translations carry the transcript's speakers.
+            "speaker": s["speaker"],
             **({PLACEHOLDER_KEY: True} if engine.is_offline and text.strip() else {}),
         }
         for s, text in zip(segments, target.texts, strict=True)

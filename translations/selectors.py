@@ -18,7 +18,8 @@ from django.db import connection
 from django.db.models import OuterRef, Subquery
 
 from documents.realign import PLACEHOLDER_KEY
-from documents.text import document_segments
+from documents.structure import changed_ids, outline_of, segment_speaker
+from documents.text import document_segments, split_lines
 from integrations.llm import chat_engine_label
 from integrations.llm_offline import offline_translation_label
 from jobs.models import Job
@@ -333,13 +334,14 @@ def source_segments(source: TranscriptionVersion) -> list[dict[str, Any]]:
             "start": seg.get("start"),
             "end": seg.get("end"),
             "text": str(seg.get("text", "")).strip(),
+            "speaker": segment_speaker(seg),
         }
         for index, seg in enumerate(data.get("segments") or [])
     ]
     if not segments and source.edited_text.strip():
         # A version without timings: one segment per line, untimed.
         segments = [
-            {"id": i, "start": None, "end": None, "text": line.strip()}
+            {"id": i, "start": None, "end": None, "text": line.strip(), "speaker": "S1"}
             for i, line in enumerate(source.edited_text.splitlines())
             if line.strip()
         ]
@@ -431,3 +433,32 @@ def placeholder_message(*, count: int, total: int, language_code: str) -> str:
         "or LLM_ENGINE=openai with OPENAI_API_KEY) and re-translate, or replace the text of "
         "those segments with the translation and save."
     )
+
+
+def translation_changed_english(translation: Translation) -> dict[int, str]:
+    """Segments whose English changed since the translation was made (their text, a split,
+    a merge or their speaker), by segment id: the English they have now (the parts a split
+    made, joined; "" for one merged into its neighbour). Empty when the translation is of
+    the final English. Only these need another look; the rest is current."""
+    source = translation.source_version
+    final = translation.transcription.final_version
+    if source is None or final is None or source.pk == final.pk:
+        return {}
+
+    def outline(version):
+        data = version.json_with_timestamps or translation.transcription.json_with_timestamps
+        return outline_of(data, split_lines(version.edited_text))
+
+    before, now = outline(source), outline(final)
+    changed = changed_ids(before, now)
+    known = set(before.ids)
+    english: dict[int, list[str]] = {}
+    current: int | None = None
+    for segment_id, text in zip(now.ids, now.texts, strict=True):
+        if segment_id in known:
+            current = segment_id
+            english[segment_id] = [text]
+        elif current is not None:
+            english[current].append(text)  # split off the segment before it
+            changed.add(current)
+    return {i: " ".join(english.get(i, [])) for i in sorted(changed)}

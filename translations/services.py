@@ -42,6 +42,7 @@ from jobs.models import Job
 from languages.models import Language
 from projects.models import Project
 from transcripts.models import Transcription, TranscriptionVersion
+from transcripts.services import transcript_default_speaker
 from translations.models import Translation, TranslationVersion, VoiceOver
 from translations.selectors import (
     TRANSLATE_KIND,
@@ -285,10 +286,18 @@ def _machine_json(segments, language_code, source, engine, label, user) -> dict[
                 "start": s["start"],
                 "end": s["end"],
                 "text": s["text"],
+                **({"speaker": s["speaker"]} if s.get("speaker") else {}),
                 **({PLACEHOLDER_KEY: True} if s.get(PLACEHOLDER_KEY) else {}),
             }
             for s in segments
         ],
+        # The speakers' names as the English version had them (same ids, same speakers).
+        **(
+            {"speakers": names}
+            if isinstance(names := (source.json_with_timestamps or {}).get("speakers"), dict)
+            and names
+            else {}
+        ),
         "metadata": {
             "language": language_code,
             "label": label,
@@ -382,6 +391,7 @@ TRANSLATION_DOCUMENT = VersionedDocument(
     # The generic origins ("edit", "restore", "finalize") are TranslationVersion.Origin values.
     version_fields=lambda origin: {"origin": origin},
     finalize_check=_refuse_placeholders,
+    default_speaker=lambda t: transcript_default_speaker(t.transcription),
 )
 
 

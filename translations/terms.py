@@ -77,7 +77,12 @@ class PassResult:
 
 
 def apply_pass(
-    texts: Sequence[str], *, language_code: str, label: str, segment_ids: Sequence[int]
+    texts: Sequence[str],
+    *,
+    language_code: str,
+    label: str,
+    segment_ids: Sequence[int],
+    segment_speakers: Sequence[Any] | None = None,
 ) -> PassResult:
     """Apply one language's dictionary to the segments, as one text (one pass).
 
@@ -87,6 +92,40 @@ def apply_pass(
     machine text it belongs to. Usage is not counted here: the job counts it when the
     translation is stored, so a failed job leaves the dictionary untouched.
     """
+    result = _general_pass(texts, language_code=language_code, label=label, segment_ids=segment_ids)
+    if segment_speakers:
+        result = _speaker_pass(result, language_code, label, segment_ids, segment_speakers)
+    return result
+
+
+def _speaker_pass(result, language_code, label, segment_ids, segment_speakers) -> PassResult:
+    """A speaker's own terms (glossary entries limited to one speaker), applied to that
+    speaker's segments only, after the language's general terms."""
+    from glossary.selectors import glossary_speaker_matchers
+
+    matchers = glossary_speaker_matchers(
+        language_code=language_code, speaker_ids=set(segment_speakers)
+    )
+    if not matchers:
+        return result
+    texts = list(result.texts)
+    corrections = list(result.corrections)
+    starts = _line_starts(texts)
+    for index, speaker in enumerate(segment_speakers):
+        matcher = matchers.get(str(speaker)) if speaker is not None else None
+        if matcher is None:
+            continue
+        new_text, matches = matcher.apply(texts[index])
+        for match in matches:
+            found = match.as_correction(language_code)
+            start, end = found["position"]
+            shifted = {**found, "position": [start + starts[index], end + starts[index]]}
+            corrections.append(_tag(shifted, language_code, label, segment_ids[index]))
+        texts[index] = new_text
+    return PassResult(texts, corrections)
+
+
+def _general_pass(texts, *, language_code, label, segment_ids) -> PassResult:
     from glossary.services import glossary_apply
 
     joined = "\n".join(texts)

@@ -27,6 +27,7 @@ from translations.selectors import (
     placeholder_message,
     placeholder_segments,
     source_segments,
+    translation_changed_english,
     translation_latest,
 )
 from translations.services import TRANSLATION_DOCUMENT, VOICEOVER_KIND
@@ -81,9 +82,17 @@ class TranslationEditor(DocumentEditor):
         audio_file = transcription.audio_file
         notes = []
         if parent.is_outdated:
+            changed = self._changed_english(parent)
+            total = len((parent.json_with_timestamps or {}).get("segments") or [])
             notes.append(
                 f"Outdated: this translation was made from English {parent.source_label}, "
-                f"but the final English version is now {transcription.final_version.version_type}."
+                f"but the final English version is now {transcription.final_version.version_type}. "
+                + (
+                    f"The English changed in {len(changed)} of {total} segments (marked "
+                    "“English changed” beside them); the others are current."
+                    if changed
+                    else "No segment's English changed."
+                )
             )
         latest = translation_latest(parent)
         drafts = placeholder_segments(
@@ -136,11 +145,24 @@ class TranslationEditor(DocumentEditor):
             return None
         return reverse("media_files:stream", args=[audio_file.pk])
 
+    @staticmethod
+    def _changed_english(parent) -> dict[int, str]:
+        """translation_changed_english, once per request (header and segments use it)."""
+        if not hasattr(parent, "_changed_english"):
+            parent._changed_english = (
+                translation_changed_english(parent) if parent.is_outdated else {}
+            )
+        return parent._changed_english
+
     def source_texts(self, parent) -> list[str] | None:
         """The English of each translated segment (matched by segment id), shown beside it."""
         if parent.source_version is None:
             return None
         english = {seg["id"]: seg["text"] for seg in source_segments(parent.source_version)}
+        # Segments whose English changed since (edited, split, merged, another speaker):
+        # the English they have now, so the reviewer sees what to bring up to date.
+        for segment_id, now in self._changed_english(parent).items():
+            english[segment_id] = f"English changed: {now or '(merged into the segment before)'}"
         data = parent.json_with_timestamps or {}
         return [english.get(seg.get("id"), "") for seg in data.get("segments") or []]
 

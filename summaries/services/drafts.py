@@ -3,8 +3,9 @@ version and editors' corrections, and long transcripts condensed into notes firs
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -41,6 +42,12 @@ SUMMARY_SYSTEM = (
     "You write texts for a dental-education company from transcripts of talks by its "
     "speaker, {speaker}. Follow the instructions in the user's message exactly. Reply "
     "with the finished text only: no preamble, no remarks about what you did."
+)
+# With several speakers (DESIGN.md "Speakers and segments") the transcript's turns start with
+# the speaker's name, and the model is told who they are.
+SPEAKERS_NOTICE = (
+    " The talk has several speakers: {names}. In the transcript each speaker's turn starts "
+    "with their name and a colon; attribute statements to the right person."
 )
 NOTES_NOTICE = (
     "\n\nThe transcript was too long to send at once, so the content in the user's "
@@ -94,8 +101,12 @@ class Draft:
         }
 
 
-def _summary_system(examples: list[FeedbackLog], *, notes_parts: int = 0) -> str:
-    system = SUMMARY_SYSTEM.format(speaker=settings.SPEAKER_NAME)
+def _summary_system(
+    examples: list[FeedbackLog], *, notes_parts: int = 0, speakers: Sequence[str] = ()
+) -> str:
+    system = SUMMARY_SYSTEM.format(speaker=speakers[0] if speakers else settings.SPEAKER_NAME)
+    if len(speakers) > 1:
+        system += SPEAKERS_NOTICE.format(names=", ".join(speakers))
     if notes_parts:
         system += NOTES_NOTICE.format(count=notes_parts)
     if examples:
@@ -148,7 +159,11 @@ def draft_summary(
     summary_type: str,
     transcript: str,
     progress: Callable[[float, str], None],
+    speakers: Sequence[str] = (),
 ) -> Draft:
+    """`speakers`: who speaks in the transcript, the default speaker first (named in the
+    system prompt; with several, the transcript's turns start with their names)."""
+    system_for = partial(_summary_system, speakers=speakers)
     kind = SummaryType(summary_type)
     label = kind.label
     template_name = GeneratedSummary.TEMPLATE_FOR_TYPE[kind]
@@ -170,10 +185,10 @@ def draft_summary(
     limit = engine.max_input_chars
     examples = _feedback_examples(summary_type, budget=limit // 4)
 
-    budget = limit - frame - len(_summary_system(examples))
+    budget = limit - frame - len(system_for(examples))
     if budget < MIN_TRANSCRIPT_BUDGET and examples:
         examples = []
-        budget = limit - frame - len(_summary_system(examples))
+        budget = limit - frame - len(system_for(examples))
     if budget < MIN_TRANSCRIPT_BUDGET:
         raise PermanentError(
             f"The {template_name} template leaves no room for the transcript within the "
@@ -183,7 +198,7 @@ def draft_summary(
     if len(transcript) <= budget:
         text = _complete(
             engine,
-            system=_summary_system(examples),
+            system=system_for(examples),
             prompt=texts.prompt_fill(content, transcript),
             max_tokens=MAX_TOKENS[summary_type],
             what=what,
@@ -198,13 +213,13 @@ def draft_summary(
         summary_type=summary_type,
         limit=limit,
         # The final prompt's budget once the notes notice is in the system prompt.
-        target=limit - frame - len(_summary_system(examples, notes_parts=10**6)),
+        target=limit - frame - len(system_for(examples, notes_parts=10**6)),
         progress=progress,
     )
     progress(0.9, f"combining the notes of {pieces} parts…")
     text = _complete(
         engine,
-        system=_summary_system(examples, notes_parts=pieces),
+        system=system_for(examples, notes_parts=pieces),
         prompt=texts.prompt_fill(content, notes),
         max_tokens=MAX_TOKENS[summary_type],
         what=what,

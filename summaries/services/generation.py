@@ -10,6 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.services import activity_record
+from documents.structure import outline_of, speaker_name
+from documents.text import split_lines
 from integrations.errors import PermanentError
 from integrations.llm import ChatEngine, get_chat_engine
 from jobs.models import Job
@@ -18,6 +20,7 @@ from summaries.models import GeneratedSummary
 from summaries.selectors import transcription_project_id
 from summaries.services.drafts import Draft, draft_summary
 from transcripts.models import Transcription
+from transcripts.services import transcript_default_speaker
 
 SummaryType = GeneratedSummary.SummaryType
 
@@ -119,6 +122,29 @@ def _job_summary_types(params: dict[str, Any]) -> list[str]:
         raise PermanentError(" ".join(exc.messages)) from exc
 
 
+def _with_speakers(transcription, final, transcript: str) -> tuple[str, list[str]]:
+    """The transcript as the prompt gets it, and who speaks in it (the default speaker
+    first). With one speaker it is the text as is; with several, each turn is a paragraph
+    that starts with the speaker's name."""
+    default = transcript_default_speaker(transcription)
+    data = final.json_with_timestamps or transcription.json_with_timestamps
+    outline = outline_of(data, split_lines(final.edited_text))
+    names = [speaker_name(outline.names, label, default) for label in outline.speakers]
+    speakers = list(dict.fromkeys([default, *names])) if names else [default]
+    if len(set(names)) < 2:
+        return transcript, [names[0] if names else default]
+    turns: list[tuple[str, list[str]]] = []
+    for name, text in zip(names, outline.texts, strict=True):
+        if not text:
+            continue
+        if turns and turns[-1][0] == name:
+            turns[-1][1].append(text)
+        else:
+            turns.append((name, [text]))
+    speakers = [s for s in speakers if s in set(names)]
+    return "\n\n".join(f"{name}: {' '.join(parts)}" for name, parts in turns), speakers
+
+
 def summaries_generate_run(job: Job) -> dict[str, Any]:
     """The work of a "summarize" job: each requested text from its template's latest version.
 
@@ -136,6 +162,7 @@ def summaries_generate_run(job: Job) -> dict[str, Any]:
     transcript = final.edited_text.strip()
     if not transcript:
         raise PermanentError("The final transcript is empty; there is nothing to summarise.")
+    transcript, speakers = _with_speakers(transcription, final, transcript)
     engine = get_chat_engine()
     replace = job.params.get("replace_edits") or {}
     share = 100 / len(types)
@@ -154,7 +181,11 @@ def summaries_generate_run(job: Job) -> dict[str, Any]:
 
         progress(0, "writing…")
         draft = draft_summary(
-            engine=engine, summary_type=summary_type, transcript=transcript, progress=progress
+            engine=engine,
+            summary_type=summary_type,
+            transcript=transcript,
+            progress=progress,
+            speakers=speakers,
         )
         summary = _summary_store(
             transcription=transcription,

@@ -273,3 +273,81 @@ def test_a_diarizing_openai_model_keeps_its_speakers():
     # An engine that tells no speakers apart leaves every segment to the default speaker.
     plain = normalize_segments([{"start": 0, "end": 1, "text": "Hello."}])
     assert label_speakers(plain) == {} and "speaker" not in plain[0]
+
+
+# -- everywhere after: translations, speaker terms, summaries --------------------------------
+
+
+def test_translations_carry_speakers_and_only_changed_segments_go_outdated(
+    transcription, editor, django_capture_on_commit_callbacks
+):
+    from documents.services import document_finalize
+    from glossary.services import entry_create
+    from translations import services as translation_services
+    from translations.models import Translation
+    from translations.selectors import translation_changed_english
+
+    save(
+        transcription,
+        editor,
+        0,
+        [
+            {"operation": "rename", "speaker": "S2", "name": "Dr. Lee"},
+            {"operation": "speaker", "segment": 2, "speaker": "S2"},
+        ],
+    )
+    document_finalize(doc=DOC, parent=transcription, user=editor)
+    lee = Speaker.objects.get(transcription=transcription, label="S2")
+    # "implane" is only Dr. Lee's slip: segment 2 is hers, segment 1 (Dr. Soto's) has none.
+    entry_create(user=editor, term_original="implane", term_corrected="implant", speaker_id=lee.pk)
+    save(transcription, editor, 1, s1="Today we look at the implane of molars.")  # final H-2
+    with django_capture_on_commit_callbacks(execute=True):
+        translation_services.translation_start(
+            transcription=transcription, language_codes=["es"], user=editor
+        )
+    translation = Translation.objects.get(transcription=transcription, language_code="es")
+    data = translation.json_with_timestamps
+    assert [s.get("speaker") for s in data["segments"]] == ["S1", "S1", "S2", "S1"]
+    assert data["speakers"] == {"S2": "Dr. Lee"}
+    fixed = [c["segment_id"] for c in translation.dictionary_corrections_applied]
+    assert fixed == [2]  # only Dr. Lee's segment, though H-2 has "implane" in segment 1 too
+
+    # The English changes after the translation: segment 3 is split, segment 0 edited.
+    words = latest(transcription).texts[3].split()
+    split = {
+        "operation": "split",
+        "segment": 3,
+        "new_segment": 4,
+        "left": " ".join(words[:2]),
+        "right": " ".join(words[2:]),
+    }
+    save(transcription, editor, 2, [split], s0="Welcome to the endodontics course.")
+    document_finalize(doc=DOC, parent=transcription, user=editor)
+    translation.refresh_from_db()
+    changed = translation_changed_english(translation)
+    assert sorted(changed) == [0, 3]  # not the whole translation
+    assert changed[3] == " ".join(words)  # both parts of the split segment
+
+
+def test_summary_prompts_name_the_speakers(transcription, editor):
+    from documents.services import document_finalize
+    from summaries.services.drafts import _summary_system
+    from summaries.services.generation import _with_speakers
+
+    save(
+        transcription,
+        editor,
+        0,
+        [
+            {"operation": "rename", "speaker": "S2", "name": "Dr. Lee"},
+            {"operation": "speaker", "segment": 2, "speaker": "S2"},
+            {"operation": "speaker", "segment": 3, "speaker": "S2"},
+        ],
+    )
+    version = document_finalize(doc=DOC, parent=transcription, user=editor)
+    texts = latest(transcription).texts
+    transcript, speakers = _with_speakers(transcription, version, version.edited_text)
+    assert speakers == ["Dr. Soto", "Dr. Lee"]
+    assert transcript == (f"Dr. Soto: {texts[0]} {texts[1]}\n\nDr. Lee: {texts[2]} {texts[3]}")
+    system = _summary_system([], speakers=speakers)
+    assert "speaker, Dr. Soto." in system and "several speakers: Dr. Soto, Dr. Lee" in system
