@@ -184,30 +184,16 @@ def _comment_json(c: Comment) -> dict[str, Any]:
     }
 
 
-def comment_counts(*, kind: str, document_ids: Iterable[Any]) -> dict[Any, dict[str, int]]:
-    """{document id: {"open": threads not resolved, "total": threads}} for list pages."""
-    rows = (
-        Comment.objects.filter(
-            document_kind=kind,
-            document_id__in=list(document_ids),
-            parent__isnull=True,
-            archived=False,
-        )
-        .values("document_id")
-        .annotate(total=Count("id"), open=Count("id", filter=Q(resolved_at__isnull=True)))
+def comment_counts_in_projects(*, project_ids: Iterable[Any]) -> dict[Any, dict[str, int]]:
+    """{document id: {"open", "total"}} for every document of some projects, in one query
+    whatever the number of documents (recording lists)."""
+    threads = Comment.objects.filter(
+        project_id__in=list(project_ids), parent__isnull=True, archived=False
+    )
+    rows = threads.values("document_id").annotate(
+        total=Count("id"), open=Count("id", filter=Q(resolved_at__isnull=True))
     )
     return {r["document_id"]: {"open": r["open"], "total": r["total"]} for r in rows}
-
-
-def project_comment_counts(*, project_ids: Iterable[Any]) -> dict[Any, dict[str, int]]:
-    rows = (
-        Comment.objects.filter(
-            project_id__in=list(project_ids), parent__isnull=True, archived=False
-        )
-        .values("project_id")
-        .annotate(total=Count("id"), open=Count("id", filter=Q(resolved_at__isnull=True)))
-    )
-    return {r["project_id"]: {"open": r["open"], "total": r["total"]} for r in rows}
 
 
 def comments_stamp(*, kind: str, document_id: Any) -> str:

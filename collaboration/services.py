@@ -225,6 +225,8 @@ def comment_add(
             quote = " ".join(words[word_start:word_end])
         root = None
     with transaction.atomic():
+        if root is not None:
+            root = Comment.objects.select_for_update().get(pk=root.pk)
         comment = Comment.objects.create(
             document_kind=doc.kind,
             document_id=parent.pk,
@@ -334,7 +336,11 @@ def lock_acquire(
     with its holder, who is returned."""
     model = hooks.parent_model(doc)
     with transaction.atomic():
-        row = model.objects.select_for_update().select_related("locked_by").get(pk=parent.pk)
+        row = (
+            model.objects.select_for_update(of=("self",))
+            .select_related("locked_by")
+            .get(pk=parent.pk)
+        )
         current = lock_state_of(row.locked_by, row.locked_at)
         mine = str(user.pk)
         if current.holder_id not in (None, mine) and not take_over:

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -49,6 +49,18 @@ def _back(request: HttpRequest, parent) -> Any:
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
         return redirect(target)
     return redirect(parent.get_absolute_url())
+
+
+def document_title(parent) -> str:
+    """A name people know a document by: its recording's file name (and a translation's
+    language). Read through attributes, since this app imports no kind of document."""
+    transcription = getattr(parent, "transcription", None) or parent
+    audio = getattr(transcription, "audio_file", None)
+    name = getattr(audio, "file_name", None) or str(parent)
+    language = getattr(parent, "language_code", "")
+    if transcription is not parent and language:
+        return f"{name} ({language})"
+    return name
 
 
 def can_approve(user) -> bool:
@@ -177,7 +189,11 @@ def approvals_page(request: HttpRequest):
         doc = hooks.document_by_kind(kind)
         if doc is None:
             continue
-        for parent in hooks.parent_model(doc).objects.filter(pk__in=ids):
+        model = hooks.parent_model(doc)
+        related = [
+            name for name in ("audio_file", "transcription__audio_file") if _has_path(model, name)
+        ]
+        for parent in model.objects.filter(pk__in=ids).select_related(*related):
             documents[(kind, parent.pk)] = parent
         for vid, author in doc.version_model._default_manager.filter(
             pk__in=[s.version_id for s in steps if s.document_kind == kind]
@@ -193,6 +209,7 @@ def approvals_page(request: HttpRequest):
             {
                 "step": step,
                 "document": parent,
+                "title": document_title(parent),
                 "kind": step.document_kind,
                 "urls": collab_urls(step.document_kind, step.document_id),
                 "may_decide": approver and authors.get(step.version_id) != request.user.pk,
@@ -200,6 +217,17 @@ def approvals_page(request: HttpRequest):
             }
         )
     return render(request, "collaboration/approvals.html", {"rows": rows, "can_approve": approver})
+
+
+def _has_path(model, path: str) -> bool:
+    for name in path.split("__"):
+        try:
+            model = model._meta.get_field(name).related_model
+        except FieldDoesNotExist:
+            return False
+        if model is None:
+            return False
+    return True
 
 
 # -- comments ---------------------------------------------------------------------------------

@@ -15,7 +15,11 @@ from media_files.models import AudioFile
 from media_files.streaming import content_type_for, stream_response
 from media_files.upload_handlers import SizeLimitUploadHandler
 from projects.models import Project
-from transcripts.selectors import audio_files_with_status, status_poll
+from transcripts.selectors import (
+    audio_files_with_status,
+    recordings_with_comment_counts,
+    status_poll,
+)
 
 
 @require_http_methods(["GET"])
@@ -23,7 +27,7 @@ def audio_file_detail(request, pk):
     audio_file = get_object_or_404(
         AudioFile.objects.select_related("project__project_type", "uploaded_by"), pk=pk
     )
-    (audio_file,) = audio_files_with_status([audio_file])
+    (audio_file,) = recordings_with_comment_counts(audio_files_with_status([audio_file]))
     return render(
         request,
         "media_files/audio_file_detail.html",

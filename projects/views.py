@@ -11,7 +11,11 @@ from media_files.models import AudioFile
 from projects import services
 from projects.forms import ProjectForm
 from projects.models import Project, ProjectType
-from transcripts.selectors import audio_files_with_status, status_poll
+from transcripts.selectors import (
+    audio_files_with_status,
+    recordings_with_comment_counts,
+    status_poll,
+)
 
 MEDIA_PER_PAGE = 50
 
@@ -127,7 +131,10 @@ def project_detail(request, pk):
     page_obj = Paginator(media.order_by("-created_at", "file_name"), MEDIA_PER_PAGE).get_page(
         request.GET.get("page")
     )
-    audio_files = audio_files_with_status(page_obj.object_list)
+    comments = {"open": 0, "total": 0}
+    audio_files = recordings_with_comment_counts(
+        audio_files_with_status(page_obj.object_list), project_totals=comments
+    )
     return render(
         request,
         "projects/project_detail.html",
@@ -142,6 +149,7 @@ def project_detail(request, pk):
             "can_add_media": not project.archived and not project.project_type.archived,
             "max_upload_bytes": settings.MAX_UPLOAD_BYTES,
             "sonix_configured": bool(settings.SONIX_API_KEY),
+            "comments": comments,
         },
     )
 

@@ -13,6 +13,7 @@ from django.db.models import F, Max
 from django.db.models.fields.json import KT
 from django.urls import reverse
 
+from collaboration.selectors import comment_counts_in_projects
 from documents.labels import engine_label, version_label_explained
 from jobs.models import Job
 from media_files.models import AudioFile
@@ -205,3 +206,40 @@ def status_poll(audio_files: Iterable[AudioFileWithStatus], *, watch: bool = Fal
         seconds=min((a.transcription_status.poll_seconds for a in active), default=0),
         watch=tuple(str(a.pk) for a in files) if watch else (),
     )
+
+
+# --- comments counted on project and recording pages ---------------------------------------
+
+
+def recordings_with_comment_counts(
+    audio_files: Iterable[AudioFile], *, project_totals: dict[str, int] | None = None
+) -> list[AudioFile]:
+    """Each recording with `.comments_open` and `.comments_total`: threads on its live
+    transcript and that transcript's translations (two queries for any number). Given a
+    dict, `project_totals` gets {"open", "total"} of every thread in those projects."""
+    files = list(audio_files)
+    if not files:
+        return files
+    documents: dict[object, object] = {}  # transcript or translation id -> audio file id
+    rows = Transcription.objects.filter(
+        audio_file_id__in=[f.pk for f in files], archived=False
+    ).values_list("pk", "audio_file_id", "translations__id")
+    for transcription_id, audio_file_id, translation_id in rows:
+        documents[transcription_id] = audio_file_id
+        if translation_id is not None:
+            documents[translation_id] = audio_file_id
+    open_by: dict[object, int] = {}
+    total_by: dict[object, int] = {}
+    counts = comment_counts_in_projects(project_ids={f.project_id for f in files})
+    if project_totals is not None:
+        project_totals["open"] = sum(c["open"] for c in counts.values())
+        project_totals["total"] = sum(c["total"] for c in counts.values())
+    for document_id, count in counts.items():
+        audio_file_id = documents.get(document_id)
+        if audio_file_id is not None:
+            open_by[audio_file_id] = open_by.get(audio_file_id, 0) + count["open"]
+            total_by[audio_file_id] = total_by.get(audio_file_id, 0) + count["total"]
+    for f in files:
+        f.comments_open = open_by.get(f.pk, 0)  # type: ignore[attr-defined]
+        f.comments_total = total_by.get(f.pk, 0)  # type: ignore[attr-defined]
+    return files

@@ -1,4 +1,4 @@
-// Comments beside the segments: a 💬 button on every segment (with the number of open
+// Comments beside the segments: a speech-bubble button on every segment (with the number of open
 // threads), the threads in the side panel, replies, resolve and reopen. A comment names the
 // segment by its position in the version the page shows; the server anchors it by the
 // segment's id, so it stays on that segment through later versions. Selected words in the
@@ -275,7 +275,7 @@ export class Comments {
     return div;
   }
 
-  // -- the 💬 beside each segment ------------------------------------------------------------
+  // -- the bubble beside each segment ---------------------------------------------------------
 
   scheduleMarks() {
     if (this.marking || !this.container) return;
@@ -304,9 +304,12 @@ export class Comments {
         segEl.append(button);
       }
       const n = open.get(i) || 0;
-      const label = n ? `💬 ${n}` : "💬";
+      const label = n ? String(n) : "+";
       if (button.textContent !== label) button.textContent = label;
-      button.title = n ? `${n} open comment${n === 1 ? "" : "s"}: add one` : "Comment on this segment (or on the selected words)";
+      button.title = n
+        ? `${n} open comment${n === 1 ? "" : "s"} on segment ${i + 1}: add one`
+        : `Comment on segment ${i + 1} (or on the words selected in it)`;
+      button.setAttribute("aria-label", button.title);
       segEl.classList.toggle("has-comments", n > 0);
     }
   }

@@ -1,0 +1,98 @@
+"""Two people in one transcript, in real Chromium against a real ASGI server (daphne, the
+Redis channel layer): each sees the other arrive, a comment appears beside the segment on the
+other screen, and a save reaches the other editor at once ("H-1 saved by … — merge now")."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.db import connections
+from django.test import Client
+from playwright.sync_api import expect
+
+from tests.factories import TranscriptionFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+LIVE = 5_000  # ms: what "at once" may take on a busy two-core machine
+
+
+def _application():
+    # Runs in the server process (pickled by name): pages, static files and sockets.
+    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+
+    from max_site.asgi import application
+
+    return ASGIStaticFilesHandler(application)
+
+
+@pytest.fixture
+def asgi_server(transactional_db):
+    """daphne in a forked process on the test database (it shares the test's settings)."""
+    from daphne.testing import DaphneProcess
+
+    connections.close_all()  # the child must not share the parent's database sockets
+    process = DaphneProcess("127.0.0.1", _application)
+    process.start()
+    if not process.ready.wait(timeout=30):
+        process.terminate()
+        raise RuntimeError("daphne did not start")
+    yield f"http://127.0.0.1:{process.port.value}"
+    process.terminate()
+    process.join(timeout=10)
+
+
+def _page(browser, url, user, **options):
+    context = browser.new_context(base_url=url, **options)
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": url}])
+    return context, context.new_page()
+
+
+def test_two_editors_see_each_other_comments_and_saves_live(
+    browser, asgi_server, editor, other_editor
+):
+    transcription = TranscriptionFactory(created_by=editor)
+    path = transcription.get_absolute_url()
+    erin_context, erin = _page(
+        browser, asgi_server, editor, viewport={"width": 1366, "height": 768}
+    )
+    sam_context, sam = _page(
+        browser, asgi_server, other_editor, viewport={"width": 390, "height": 844}
+    )
+    try:
+        erin.goto(path)
+        sam.goto(path)
+        # Over the socket, not by polling.
+        expect(erin.locator("[data-link-state]")).to_have_text("live", timeout=LIVE)
+        expect(sam.locator("[data-link-state]")).to_have_text("live", timeout=LIVE)
+        expect(erin.locator("[data-presence]")).to_contain_text("Sam Second", timeout=LIVE)
+        expect(sam.locator("[data-presence]")).to_contain_text("Erin Editor", timeout=LIVE)
+        expect(sam.locator("[data-lock]")).to_contain_text("Erin Editor is editing")
+
+        erin.locator(".seg[data-i='1']").hover()
+        erin.locator(".seg[data-i='1'] [data-comment-segment]").click()
+        erin.fill("#comment-body", "Which tooth is this?")
+        erin.locator("[data-comment-form] button[type=submit]").dblclick()
+        expect(sam.locator("[data-comment-threads]")).to_contain_text(
+            "Which tooth is this?", timeout=LIVE
+        )
+        expect(sam.locator(".seg[data-i='1'] [data-comment-segment]")).to_have_text("1")
+        expect(sam.locator("[data-comment-threads] [data-thread]")).to_have_count(1)
+
+        text = erin.locator(".seg[data-i='0'] .seg__text")
+        text.click()
+        erin.keyboard.press("End")
+        erin.keyboard.type(" Welcome all.")
+        erin.locator("[data-action=save]").click()
+        expect(erin.locator("[data-status]")).to_contain_text("Saved H-1")
+        notice = sam.locator("[data-live-notice]")
+        expect(notice).to_contain_text("H-1 saved by Erin Editor", timeout=LIVE)
+        expect(erin.locator("[data-live-notice]")).to_be_hidden()  # her own save
+        sam.locator("[data-merge-now]").click()
+        expect(sam.locator(".seg[data-i='0'] .seg__text")).to_contain_text("Welcome all.")
+    finally:
+        erin_context.close()
+        sam_context.close()

@@ -1,0 +1,152 @@
+"""The editor's socket through the real ASGI stack (session cookie, origin check, routing) and
+the Redis channel layer: strangers are refused before anything about a document is sent;
+editors hear who else is here, the lock, saves and comments at once."""
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.test import Client
+
+from collaboration import services
+from documents.services import document_save_version
+from max_site.asgi import application
+from transcripts.document import TRANSCRIPT_DOCUMENT as DOC
+
+# Consumers reach the database from other threads: their rows must be committed.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ORIGIN = (b"origin", b"http://localhost")
+
+
+def _cookie(user) -> tuple[bytes, bytes]:
+    client = Client()
+    client.force_login(user)
+    name = settings.SESSION_COOKIE_NAME
+    return (b"cookie", f"{name}={client.cookies[name].value}".encode())
+
+
+def _run(coroutine_function):
+    """Run a test's coroutine on its own event loop in its own thread: a browser test earlier
+    in this process leaves Playwright's loop on the main thread."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine_function()).result()
+
+
+def _path(transcription) -> str:
+    return f"/ws/documents/transcript/{transcription.pk}/"
+
+
+def test_a_stranger_is_refused_before_anything_is_sent(transcription, editor):
+    async def run():
+        results = []
+        for headers in (
+            [ORIGIN],  # not signed in
+            [ORIGIN, (b"cookie", f"{settings.SESSION_COOKIE_NAME}=forged".encode())],
+            [(b"origin", b"http://evil.example"), valid_cookie],  # another site's page
+        ):
+            communicator = WebsocketCommunicator(application, _path(transcription), headers)
+            connected, code = await communicator.connect()
+            results.append((connected, code))
+            assert await communicator.receive_nothing(timeout=0.2)
+            await communicator.disconnect()
+        return results
+
+    valid_cookie = _cookie(editor)
+    results = _run(run)
+    assert results[0] == (False, 4401)
+    assert results[1] == (False, 4401)
+    assert results[2][0] is False
+
+
+def test_an_unknown_document_is_refused(editor):
+    async def run():
+        path = "/ws/documents/transcript/00000000-0000-0000-0000-000000000000/"
+        communicator = WebsocketCommunicator(application, path, [ORIGIN, cookie])
+        connected, code = await communicator.connect()
+        await communicator.disconnect()
+        return connected, code
+
+    cookie = _cookie(editor)
+    assert _run(run) == (False, 4404)
+
+
+def test_two_editors_hear_each_other_saves_comments_and_take_over(
+    transcription, editor, other_editor
+):
+    erin, sam = _cookie(editor), _cookie(other_editor)
+
+    async def receive(communicator, kind, until=lambda message: True):
+        while True:
+            message = await communicator.receive_json_from(timeout=3)
+            if message["type"] == kind and until(message):
+                return message
+
+    async def run():
+        first = WebsocketCommunicator(application, _path(transcription), [ORIGIN, erin])
+        assert (await first.connect())[0]
+        hello = await receive(first, "hello")
+        assert hello["lock"]["holder_id"] == str(editor.pk)
+        assert hello["latest"] == {"number": 0, "label": "T-1"}
+
+        second = WebsocketCommunicator(application, _path(transcription), [ORIGIN, sam])
+        assert (await second.connect())[0]
+        hello = await receive(second, "hello")
+        assert {p["name"] for p in hello["people"]} == {"Erin Editor", "Sam Second"}
+        assert hello["lock"]["holder_name"] == "Erin Editor"  # Sam sees who is editing
+        await receive(first, "presence", until=lambda m: len(m["people"]) == 2)
+
+        await sync_to_async(document_save_version)(
+            doc=DOC,
+            parent=transcription,
+            user=editor,
+            based_on_version_number=0,
+            segments_text={0: "Saved by Erin."},
+        )
+        saved = await receive(second, "saved")
+        assert (saved["label"], saved["by_name"], saved["by_id"]) == (
+            "H-1",
+            "Erin Editor",
+            str(editor.pk),
+        )
+
+        await sync_to_async(services.comment_add)(
+            doc=DOC, parent=transcription, user=editor, body="Look here", segment_index=1
+        )
+        await receive(second, "comments")
+
+        await second.send_json_to({"type": "take_over"})
+        lock = await receive(first, "lock")
+        assert lock["lock"]["holder_name"] == "Sam Second"
+        assert lock["taken_from"] == str(editor.pk)
+
+        await second.disconnect()
+        left = await receive(first, "presence", until=lambda m: len(m["people"]) == 1)
+        assert [p["name"] for p in left["people"]] == ["Erin Editor"]
+        await first.disconnect()
+
+    _run(run)
+    transcription.refresh_from_db()
+    # Sam's page closed with the lock: it is free again; the take-over is in the audit trail.
+    assert transcription.locked_by_id is None
+    from accounts.models import Activity
+
+    assert Activity.objects.filter(action="transcription.lock_taken_over").count() == 1
+
+
+def test_polling_says_the_same_without_a_socket(transcription, editor, other_editor, client):
+    client.force_login(other_editor)
+    services.lock_acquire(doc=DOC, parent=transcription, user=editor)
+    url = f"/review/transcript/{transcription.pk}/presence/"
+    data = client.post(url, {"client": "page-1"}).json()
+    assert data["lock"]["holder_name"] == "Erin Editor"
+    assert data["latest"]["label"] == "T-1"
+    assert [p["name"] for p in data["people"]] == ["Sam Second"]
+    data = client.post(url, {"client": "page-1", "take_over": "1"}).json()
+    assert data["lock"]["holder_name"] == "Sam Second"
+    anonymous = Client()
+    response = anonymous.post(url, {"client": "x"})
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
