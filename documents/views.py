@@ -725,6 +725,8 @@ class DocumentEditor:
                     "theirs": conflict.theirs,
                     "theirs_parts": theirs_parts,
                     "mine_parts": mine_parts,
+                    # A split, merge or speaker change: kept or left out as a whole.
+                    "structural": bool(draft.structure),
                 }
             )
         mine_by_index = {c.index: c.mine for c in state.merge.conflicts}

@@ -1,0 +1,140 @@
+"""Segments and speakers in headless Chromium, end to end: split at the cursor (Ctrl+Enter),
+merge with the next (Ctrl+Shift+Enter), undo (Ctrl+Z), a new speaker from a word on, a rename,
+a reload that keeps the unsaved changes, save, the stored version, the history, and a stale
+save that meets the conflict page and is resolved as "mine"."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from playwright.sync_api import expect
+
+from documents.selectors import document_snapshot
+from documents.services import document_save_version
+from transcripts.document import TRANSCRIPT_DOCUMENT
+from transcripts.models import Speaker, TranscriptionVersion
+from transcripts.tests.test_editor_helpers import make_transcription
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def open_editor(page, transcription):
+    page.goto(transcription.get_absolute_url())
+    expect(page.locator('.seg[data-i="0"]')).to_be_visible()
+    page.wait_for_function("performance.getEntriesByName('max-editor-ready').length > 0")
+
+
+def put_caret(page, index, word):
+    """The caret just before word `word` of segment `index`."""
+    page.locator(f'.seg[data-i="{index}"] .seg__text').click()
+    page.evaluate(
+        """([i, k]) => {
+            const span = document.querySelectorAll(`.seg[data-i="${i}"] .seg__text span`)[k];
+            const range = document.createRange();
+            range.setStart(span.firstChild, 0);
+            range.collapse(true);
+            getSelection().removeAllRanges();
+            getSelection().addRange(range);
+        }""",
+        [index, word],
+    )
+
+
+def texts(page):
+    return page.evaluate("[...document.querySelectorAll('.seg__text')].map(e => e.textContent)")
+
+
+def test_split_merge_speakers_undo_save_and_a_stale_structure_save(page_for, editor, other_editor):
+    lecture = make_transcription(editor)
+    original = document_snapshot(doc=TRANSCRIPT_DOCUMENT, parent=lecture).texts
+    page = page_for(editor)
+    page.on("dialog", lambda dialog: dialog.accept())
+    open_editor(page, lecture)
+    status = page.locator("[data-status]")
+    expect(page.locator("[data-speaker-chip]")).to_have_count(1)
+
+    # Split segment 1 before "root" (Ctrl+Enter): two segments, the cursor in the second.
+    put_caret(page, 1, 4)
+    page.keyboard.press("Control+Enter")
+    expect(status).to_contain_text("Segment split")
+    assert texts(page)[1:3] == ["Today we look at", "root canal treatment of molars."]
+    # Merge the new part with the next segment, then undo that merge (Ctrl+Z right after).
+    put_caret(page, 2, 0)
+    page.keyboard.press("Control+Shift+Enter")
+    expect(page.locator(".seg__text")).to_have_count(4)
+    page.keyboard.press("Control+z")
+    expect(status).to_contain_text("Undone: Segments merged")
+    expect(page.locator(".seg__text")).to_have_count(5)
+
+    # A guest speaks from "The implane" on: a new speaker for the rest of the turn.
+    put_caret(page, 3, 0)
+    page.select_option("[data-assign-speaker]", "new")
+    page.fill("[data-new-speaker] input", "Dr. Lee")
+    page.click("[data-assign-from-word]")
+    expect(page.locator("[data-speaker-chip]")).to_have_text(["Dr. Soto", "Dr. Lee"])
+    # Ceramic crowns are Dr. Soto's again; then Dr. Lee's name is corrected.
+    put_caret(page, 4, 0)
+    page.select_option("[data-assign-speaker]", "S1")
+    page.click("[data-assign-segment]")
+    rename = page.locator('[data-rename="S2"]')
+    rename.fill("Dr. Maria Lee")
+    rename.press("Tab")
+    expect(page.locator("[data-speaker-chip]")).to_have_text(
+        ["Dr. Soto", "Dr. Maria Lee", "Dr. Soto"]
+    )
+    # Typed text rides along with the structure changes.
+    put_caret(page, 0, 0)
+    page.keyboard.type("Hello. ")
+    expect(status).to_contain_text("segment or speaker change")
+
+    # A reload keeps everything unsaved (this tab's copy), then Ctrl+S saves it as H-1.
+    page.reload()
+    page.wait_for_function("performance.getEntriesByName('max-editor-ready').length > 0")
+    expect(page.locator("[data-speaker-chip]")).to_have_text(
+        ["Dr. Soto", "Dr. Maria Lee", "Dr. Soto"]
+    )
+    page.locator(".seg__text").first.click()
+    page.keyboard.press("Control+s")
+    expect(status).to_contain_text("Saved H-1.")
+
+    version = TranscriptionVersion.objects.get(transcription=lecture)
+    data = version.json_with_timestamps
+    assert version.edited_text.splitlines() == [
+        f"Hello. {original[0]}",
+        "Today we look at",
+        "root canal treatment of molars.",
+        original[2],
+        original[3],
+    ]
+    assert [s["id"] for s in data["segments"]] == [0, 1, 4, 2, 3]
+    assert [s.get("speaker", "S1") for s in data["segments"]] == ["S1", "S1", "S1", "S2", "S1"]
+    assert data["speakers"] == {"S2": "Dr. Maria Lee"}
+    for seg in data["segments"]:
+        assert all(seg["start"] <= w["start"] <= w["end"] <= seg["end"] for w in seg["words"])
+    operations = [op["operation"] for op in json.loads(version.diff_from_previous)["operations"]]
+    assert operations[:3] == ["split", "rename", "speaker"]
+    assert Speaker.objects.get(transcription=lecture, label="S2").name == "Dr. Maria Lee"
+    page.goto(lecture.get_absolute_url() + "history/")
+    expect(page.locator(".history__structure").first).to_contain_text("Split a segment")
+
+    # Someone else (on H-1 too) edits segment 3; this editor, still on H-1, merges 3 with 4.
+    document_save_version(
+        doc=TRANSCRIPT_DOCUMENT,
+        parent=lecture,
+        user=other_editor,
+        based_on_version_number=1,
+        segments_text={3: "The implant is placed after the extraction heals."},
+    )
+    open_editor(page, lecture)
+    page.evaluate("document.querySelector('[data-editor]').maxEditor.basedOn = 1")
+    put_caret(page, 3, 0)
+    page.keyboard.press("Control+Shift+Enter")
+    page.keyboard.press("Control+s")
+    expect(page).to_have_url(lecture.get_absolute_url() + "conflict/")
+    expect(page.locator(".conflict")).to_contain_text("Keep my change")
+    page.click("text=Save with these choices")
+    expect(page.locator(".messages, [data-status]").first).to_contain_text("Saved H-3")
+    latest = document_snapshot(doc=TRANSCRIPT_DOCUMENT, parent=lecture)
+    # The merge went through and kept the other editor's words.
+    assert latest.texts[3] == f"The implant is placed after the extraction heals. {original[3]}"
