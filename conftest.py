@@ -110,8 +110,10 @@ def _flush_by_delete():
     of the suite's browser and worker tests, where the tables hold a handful of rows that DELETE
     removes in milliseconds. Foreign keys and triggers are switched off for the one
     transaction the flush runs in (the tests connect as a superuser). Content types and
-    permissions are kept: the flush's post_migrate would only create the same rows again.
+    permissions are kept, so the flush's post_migrate, which would only look for them again
+    (a hundred queries), is not sent.
     """
+    from django.core.management.commands import flush
     from django.db.backends.postgresql.operations import DatabaseOperations
 
     truncate = DatabaseOperations.sql_flush
@@ -125,9 +127,12 @@ def _flush_by_delete():
         ]
         return ["SET LOCAL session_replication_role = replica;", *deletes] if deletes else []
 
+    emit_post_migrate_signal = flush.emit_post_migrate_signal
     DatabaseOperations.sql_flush = sql_flush
+    flush.emit_post_migrate_signal = lambda *args, **kwargs: None
     yield
     DatabaseOperations.sql_flush = truncate
+    flush.emit_post_migrate_signal = emit_post_migrate_signal
 
 
 @pytest.hookimpl(wrapper=True)
