@@ -564,16 +564,16 @@ def _edits_of(
 
 
 def _structure_moved(doc: VersionedDocument, parent, latest: Snapshot, based_on: int) -> bool:
-    """Whether versions saved after `based_on` split or merged segments (then positions no
-    longer name the same segments, and a stale save merges by id)."""
+    """Whether versions saved after `based_on` split, merged or re-assigned segments (then
+    positions no longer name the same segments, and a stale save merges by id). Their diff
+    records say so (`"structure"`): one indexed query, no JSON read."""
     if based_on == latest.number or not doc.structure_edits:
         return False
-    base = document_snapshot(doc=doc, parent=parent, version_number=based_on, with_json=False)
-    if len(base.texts) != len(latest.texts):
-        return True
-    if based_on == BASE_VERSION:
-        base = base_snapshot(doc, parent)
-    return document_outline(doc, base)[0].ids != document_outline(doc, latest)[0].ids
+    return (
+        versions_of(doc, parent)
+        .filter(version_number__gt=based_on, diff_from_previous__contains='"structure"')
+        .exists()
+    )
 
 
 def _save_structured(

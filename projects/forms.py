@@ -13,6 +13,13 @@ class ProjectForm(StaleSaveFormMixin, forms.Form):
         queryset=ProjectType.objects.none(), empty_label="Choose a type…", label="Type"
     )
     location = forms.CharField(required=False, max_length=300)
+    speaker = forms.CharField(
+        required=False,
+        max_length=80,
+        label="Default speaker",
+        help_text="Who speaks in this project's recordings unless a transcript names another "
+        "speaker. Empty: the site's default.",
+    )
     date = forms.DateField(
         required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
@@ -42,6 +49,7 @@ class ProjectForm(StaleSaveFormMixin, forms.Form):
             "name": row.name,
             "project_type": row.project_type_id,
             "location": row.location,
+            "speaker": (row.metadata or {}).get("speaker", ""),
             "date": row.date,
             "misc": row.misc,
             "requires_approval": row.requires_approval,
@@ -53,6 +61,7 @@ class ProjectForm(StaleSaveFormMixin, forms.Form):
             "location": self.cleaned_data.get("location", ""),
             "date": date.isoformat() if isinstance(date, datetime.date) else (date or ""),
             "misc": self.cleaned_data.get("misc", ""),
+            "speaker": self.cleaned_data.get("speaker", ""),
         }
 
 

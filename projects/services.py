@@ -15,7 +15,13 @@ METADATA_KEYS = ("location", "date", "misc")
 
 def _clean_metadata(metadata: dict[str, Any] | None) -> dict[str, str]:
     metadata = metadata or {}
-    return {key: str(metadata.get(key) or "").strip() for key in METADATA_KEYS}
+    cleaned = {key: str(metadata.get(key) or "").strip() for key in METADATA_KEYS}
+    # The project's default speaker (segments without a speaker are theirs; DESIGN.md
+    # "Speakers and segments"): kept only when given, else SPEAKER_NAME applies.
+    speaker = " ".join(str(metadata.get("speaker") or "").split())
+    if speaker:
+        cleaned["speaker"] = speaker
+    return cleaned
 
 
 def project_validate(*, project: Project | None, name: str, project_type: ProjectType) -> str:
@@ -81,6 +87,12 @@ def project_update(
             project.requires_approval = requires_approval
         project.project_type = project_type
         project.metadata = {**(project.metadata or {}), **_clean_metadata(metadata)}
+        if (
+            metadata is not None
+            and "speaker" in metadata
+            and not _clean_metadata(metadata).get("speaker")
+        ):
+            project.metadata.pop("speaker", None)  # cleared: the site's default speaker again
         after = {
             "name": project.name,
             "project_type": project_type.slug,
