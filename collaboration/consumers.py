@@ -11,6 +11,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from collaboration import presence, services
 from collaboration.live import document_group
+from collaboration.selectors import lock_state
 from documents import hooks
 from documents.selectors import document_snapshot
 
@@ -50,9 +51,8 @@ class DocumentConsumer(AsyncJsonWebsocketConsumer):
         people = await database_sync_to_async(presence.presence_touch)(
             self.doc.kind, self.parent.pk, self.channel_name, user
         )
-        lock = await database_sync_to_async(services.lock_acquire)(
-            doc=self.doc, parent=self.parent, user=user
-        )
+        # Opening is not editing: the lock is taken at the first edit ("editing").
+        lock = await database_sync_to_async(lock_state)(doc=self.doc, parent=self.parent)
         latest = await database_sync_to_async(self._latest)()
         await self.send_json(
             {"type": "hello", "people": people, "lock": lock.as_json(), "latest": latest}
@@ -87,10 +87,13 @@ class DocumentConsumer(AsyncJsonWebsocketConsumer):
             people = await database_sync_to_async(presence.presence_touch)(
                 self.doc.kind, self.parent.pk, self.channel_name, self.user
             )
-            lock = await database_sync_to_async(services.lock_acquire)(
-                doc=self.doc, parent=self.parent, user=self.user
-            )
+            if content.get("editing"):
+                lock = await self._edit()
+            else:
+                lock = await database_sync_to_async(lock_state)(doc=self.doc, parent=self.parent)
             await self.send_json({"type": "presence", "people": people, "lock": lock.as_json()})
+        elif action == "editing":
+            await self._edit()
         elif action == "take_over":
             lock = await database_sync_to_async(services.lock_acquire)(
                 doc=self.doc, parent=self.parent, user=self.user, take_over=True
@@ -99,6 +102,18 @@ class DocumentConsumer(AsyncJsonWebsocketConsumer):
                 self.group,
                 {"type": "lock.changed", "lock": lock.as_json(), "taken_from": lock.taken_from_id},
             )
+
+    async def _edit(self) -> services.LockState:
+        """This page edits: take the lock when it is free (everyone is told), or renew ours."""
+        before = await database_sync_to_async(lock_state)(doc=self.doc, parent=self.parent)
+        lock = await database_sync_to_async(services.lock_acquire)(
+            doc=self.doc, parent=self.parent, user=self.user
+        )
+        if lock.holder_id != before.holder_id:
+            await self.channel_layer.group_send(
+                self.group, {"type": "lock.changed", "lock": lock.as_json(), "taken_from": None}
+            )
+        return lock
 
     # -- group messages, passed on to the page ----------------------------------------------
 

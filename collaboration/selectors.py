@@ -5,11 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.utils import timezone
 
+from accounts.models import User
 from collaboration.models import ApprovalLog, Comment
+from documents import hooks
 from documents.document import VersionedDocument
 from documents.selectors import document_snapshot
 from projects.models import Project
@@ -202,3 +207,48 @@ def comments_stamp(*, kind: str, document_id: Any) -> str:
         n=Count("id"), last=Max("updated_at")
     )
     return f"{row['n']}:{row['last'].isoformat() if row['last'] else ''}"
+
+
+# --- soft locks ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LockState:
+    holder_id: str | None  # the user's id as text (ids are UUIDs; pages compare text)
+    holder_name: str
+    locked_at: datetime | None
+    expires_at: datetime | None
+    taken_from_id: str | None = None  # set when this call took the lock over from someone
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "holder_id": self.holder_id,
+            "holder_name": self.holder_name,
+            "locked_at": self.locked_at.isoformat() if self.locked_at else None,
+            "expires_at": self.expires_at.isoformat() if self.expires_at else None,
+        }
+
+
+def lock_expiry() -> timedelta:
+    return timedelta(seconds=settings.COLLAB_LOCK_SECONDS)
+
+
+def lock_state_of(locked_by: User | None, locked_at: datetime | None) -> LockState:
+    if locked_by is None or locked_at is None or locked_at + lock_expiry() <= timezone.now():
+        return LockState(None, "", None, None)
+    return LockState(
+        str(locked_by.pk),
+        locked_by.get_full_name() or locked_by.get_username(),
+        locked_at,
+        locked_at + lock_expiry(),
+    )
+
+
+def lock_state(*, doc: VersionedDocument, parent) -> LockState:
+    row = (
+        hooks.parent_model(doc)
+        .objects.select_related("locked_by")
+        .only("pk", "locked_at", "locked_by")
+        .get(pk=parent.pk)
+    )
+    return lock_state_of(row.locked_by, row.locked_at)

@@ -6,11 +6,8 @@ Generic over any `VersionedDocument` (a transcript, a translation); the pages, t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -19,9 +16,12 @@ from accounts.models import User
 from accounts.services import activity_record
 from collaboration.models import ApprovalLog, Comment
 from collaboration.selectors import (
+    LockState,
     approval_required,
     comment_segment_ids,
     latest_step,
+    lock_expiry,
+    lock_state_of,
 )
 from documents import hooks
 from documents.document import VersionedDocument
@@ -294,38 +294,6 @@ def _tell_comments_changed(doc: VersionedDocument, parent) -> None:
 # =============================================================================================
 # Soft locks
 # =============================================================================================
-
-
-@dataclass(frozen=True)
-class LockState:
-    holder_id: str | None  # the user's id as text (ids are UUIDs; pages compare text)
-    holder_name: str
-    locked_at: datetime | None
-    expires_at: datetime | None
-    taken_from_id: str | None = None  # set when this call took the lock over from someone
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "holder_id": self.holder_id,
-            "holder_name": self.holder_name,
-            "locked_at": self.locked_at.isoformat() if self.locked_at else None,
-            "expires_at": self.expires_at.isoformat() if self.expires_at else None,
-        }
-
-
-def lock_expiry() -> timedelta:
-    return timedelta(seconds=settings.COLLAB_LOCK_SECONDS)
-
-
-def lock_state_of(locked_by: User | None, locked_at: datetime | None) -> LockState:
-    if locked_by is None or locked_at is None or locked_at + lock_expiry() <= timezone.now():
-        return LockState(None, "", None, None)
-    return LockState(
-        str(locked_by.pk),
-        locked_by.get_full_name() or locked_by.get_username(),
-        locked_at,
-        locked_at + lock_expiry(),
-    )
 
 
 def lock_acquire(

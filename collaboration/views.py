@@ -16,13 +16,16 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from collaboration import presence, services
+from collaboration.live import tell_document
 from collaboration.models import ApprovalLog, Comment
 from collaboration.selectors import (
+    LockState,
     approval_required,
     approval_state,
     approvals_pending,
     comments_stamp,
     document_comments,
+    lock_state,
 )
 from documents import hooks
 from documents.selectors import document_snapshot
@@ -302,13 +305,17 @@ def presence_poll(request: HttpRequest, kind: str, pk):
     would have told it: who is here, who holds the lock, the latest version."""
     doc, parent = _document(kind, pk)
     client = (request.POST.get("client") or "")[:64] or "anonymous"
+    before = presence.presence_list(kind, parent.pk)
     people = presence.presence_touch(kind, parent.pk, f"poll:{client}", request.user)
-    lock = services.lock_acquire(
-        doc=doc, parent=parent, user=request.user, take_over=request.POST.get("take_over") == "1"
-    )
+    if people != before:
+        # Pages on sockets hear of someone who polls, too.
+        tell_document(kind, parent.pk, {"type": "presence.changed", "people": people})
+    take_over = request.POST.get("take_over") == "1"
+    if take_over or request.POST.get("editing") == "1":
+        lock = services.lock_acquire(doc=doc, parent=parent, user=request.user, take_over=take_over)
+    else:
+        lock = lock_state(doc=doc, parent=parent)
     if lock.taken_from_id is not None:
-        from collaboration.live import tell_document
-
         tell_document(kind, parent.pk, lock_message(lock))
     latest = document_snapshot(doc=doc, parent=parent, with_json=False)
     by = latest.version.edited_by if latest.version is not None else None
@@ -327,5 +334,5 @@ def presence_poll(request: HttpRequest, kind: str, pk):
     )
 
 
-def lock_message(lock: services.LockState) -> dict[str, Any]:
+def lock_message(lock: LockState) -> dict[str, Any]:
     return {"type": "lock.changed", "lock": lock.as_json(), "taken_from": lock.taken_from_id}

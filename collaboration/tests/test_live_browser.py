@@ -70,7 +70,6 @@ def test_two_editors_see_each_other_comments_and_saves_live(
         expect(sam.locator("[data-link-state]")).to_have_text("live", timeout=LIVE)
         expect(erin.locator("[data-presence]")).to_contain_text("Sam Second", timeout=LIVE)
         expect(sam.locator("[data-presence]")).to_contain_text("Erin Editor", timeout=LIVE)
-        expect(sam.locator("[data-lock]")).to_contain_text("Erin Editor is editing")
 
         erin.locator(".seg[data-i='1']").hover()
         erin.locator(".seg[data-i='1'] [data-comment-segment]").click()
@@ -86,6 +85,7 @@ def test_two_editors_see_each_other_comments_and_saves_live(
         text.click()
         erin.keyboard.press("End")
         erin.keyboard.type(" Welcome all.")
+        expect(sam.locator("[data-lock]")).to_contain_text("Erin Editor is editing", timeout=LIVE)
         erin.locator("[data-action=save]").click()
         expect(erin.locator("[data-status]")).to_contain_text("Saved H-1")
         notice = sam.locator("[data-live-notice]")

@@ -89,8 +89,11 @@ def test_two_editors_hear_each_other_saves_comments_and_take_over(
         first = WebsocketCommunicator(application, _path(transcription), [ORIGIN, erin])
         assert (await first.connect())[0]
         hello = await receive(first, "hello")
-        assert hello["lock"]["holder_id"] == str(editor.pk)
+        assert hello["lock"]["holder_id"] is None  # opening is not editing
         assert hello["latest"] == {"number": 0, "label": "T-1"}
+        await first.send_json_to({"type": "editing"})
+        lock = await receive(first, "lock")
+        assert lock["lock"]["holder_id"] == str(editor.pk)
 
         second = WebsocketCommunicator(application, _path(transcription), [ORIGIN, sam])
         assert (await second.connect())[0]
@@ -139,8 +142,12 @@ def test_two_editors_hear_each_other_saves_comments_and_take_over(
 
 def test_polling_says_the_same_without_a_socket(transcription, editor, other_editor, client):
     client.force_login(other_editor)
-    services.lock_acquire(doc=DOC, parent=transcription, user=editor)
     url = f"/review/transcript/{transcription.pk}/presence/"
+    assert client.post(url, {"client": "page-1"}).json()["lock"]["holder_id"] is None
+    editing = client.post(url, {"client": "page-1", "editing": "1"}).json()
+    assert editing["lock"]["holder_name"] == "Sam Second"
+    services.lock_release(doc=DOC, parent=transcription, user=other_editor)
+    services.lock_acquire(doc=DOC, parent=transcription, user=editor)
     data = client.post(url, {"client": "page-1"}).json()
     assert data["lock"]["holder_name"] == "Erin Editor"
     assert data["latest"]["label"] == "T-1"

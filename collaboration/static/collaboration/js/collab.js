@@ -36,6 +36,10 @@ class Collab {
     bar.querySelector("[data-notice-close]").addEventListener("click", () => {
       this.noticeEl.hidden = true;
     });
+    this.editedAt = 0;
+    this.announcedAt = 0;
+    // The lock goes to whoever edits, not to whoever opens: the first keystroke asks for it.
+    document.querySelector("[data-transcript]")?.addEventListener("input", () => this.edited());
     this.wireRequestApproval();
     this.connect();
   }
@@ -66,7 +70,11 @@ class Collab {
       this.socketFailures = 0;
       this.stopPolling();
       this.setLink("live");
-      this.beatTimer = setInterval(() => this.send({ type: "heartbeat" }), this.heartbeat);
+      this.beatTimer = setInterval(
+        () => this.send({ type: "heartbeat", editing: this.isEditing() }),
+        this.heartbeat,
+      );
+      if (this.isEditing()) this.send({ type: "editing" });
     });
     socket.addEventListener("message", (event) => {
       let data;
@@ -92,8 +100,22 @@ class Collab {
     });
   }
 
+  // Editing: unsaved changes, or typing within the lock's lifetime.
+  isEditing() {
+    return Boolean(this.editor?.hasUnsaved()) || Date.now() - this.editedAt < 2 * this.heartbeat;
+  }
+
+  edited() {
+    this.editedAt = Date.now();
+    // Say so at once the first time (and again after a heartbeat's while): others see who
+    // is editing without waiting for the next heartbeat.
+    if (this.editedAt - (this.announcedAt || 0) < this.heartbeat) return;
+    this.announcedAt = this.editedAt;
+    if (!this.send({ type: "editing" }) && this.pollTimer) this.poll();
+  }
+
   send(message) {
-    if (this.socket?.readyState === WebSocket.OPEN) {
+    if (this.socket && this.socket.readyState === 1) {
       this.socket.send(JSON.stringify(message));
       return true;
     }
@@ -121,6 +143,7 @@ class Collab {
   async poll(extra = {}) {
     const body = new FormData();
     body.append("client", this.client);
+    if (this.isEditing()) body.append("editing", "1");
     for (const [k, v] of Object.entries(extra)) body.append(k, v);
     let data;
     try {
