@@ -24,6 +24,8 @@ def test_the_sign_in_is_the_last_thing_printed_once_web_and_worker_are_up(runnin
     address = printed.index(f"Max is running at {running_max['url']}/")
     assert re.search(r"celery@\S+ ready\.", printed[:address])
     assert "Quit the server with CONTROL-C." in printed[:address]
+    # The web server is ASGI (pages and the editor's WebSockets).
+    assert "Starting ASGI/Daphne" in printed[:address]
     # ... and nothing of their start-up came after it (unless a source file changed and
     # runserver reloaded, which prints its banner again: other work in the same checkout).
     assert "ready." not in after
@@ -38,7 +40,7 @@ def test_bin_run_dev_runs_max_with_the_interpreter_it_is_given(running_max):
     calls = running_max["python_calls"].read_text()
 
     assert "-m celery -A max_site worker" in calls
-    assert "manage.py runserver --noreload 127.0.0.1:" in calls
+    assert "manage.py runserver --nostatic --noreload 127.0.0.1:" in calls
     assert "manage.py demo_data --print-login" in calls
 
 
@@ -59,6 +61,8 @@ def test_a_newcomer_finds_the_demo_lecture_transcribed_corrected_and_translated(
     expect(page.locator('.seg[data-i="0"] .seg__text')).to_have_text(
         "Good morning, everyone, and welcome to Endodontics 101."
     )
+    # The editor's socket opens (daphne with the in-memory channel layer).
+    expect(page.locator("[data-link-state]")).to_have_text("live")
 
     page.goto("/glossary/")
     expect(page.get_by_role("cell", name="route canal", exact=True)).to_be_visible()
