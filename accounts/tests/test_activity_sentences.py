@@ -170,6 +170,7 @@ TARGET_BY_PREFIX = {
     "project_type": "projects.projecttype",
     "language": "languages.language",
     "job": "jobs.job",
+    "comment": "transcripts.transcription",  # comments are recorded on their document
 }
 
 # Details as the services write them, ids and nested JSON included.
