@@ -72,12 +72,21 @@ class DocumentConsumer(AsyncJsonWebsocketConsumer):
         people = await database_sync_to_async(presence.presence_leave)(
             self.doc.kind, self.parent.pk, self.channel_name
         )
-        await database_sync_to_async(services.lock_release)(
-            doc=self.doc, parent=self.parent, user=self.user
-        )
         await self.channel_layer.group_send(
             self.group, {"type": "presence.changed", "people": people}
         )
+        if any(p["user_id"] == str(self.user.pk) for p in people):
+            return  # still editing in another tab: the lock stays theirs
+        before = await database_sync_to_async(lock_state)(doc=self.doc, parent=self.parent)
+        await database_sync_to_async(services.lock_release)(
+            doc=self.doc, parent=self.parent, user=self.user
+        )
+        if before.holder_id == str(self.user.pk):
+            # The editor left: the others no longer see them as editing.
+            free = await database_sync_to_async(lock_state)(doc=self.doc, parent=self.parent)
+            await self.channel_layer.group_send(
+                self.group, {"type": "lock.changed", "lock": free.as_json(), "taken_from": None}
+            )
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict) or not self.group:

@@ -129,6 +129,8 @@ def test_two_editors_hear_each_other_saves_comments_and_take_over(
         await second.disconnect()
         left = await receive(first, "presence", until=lambda m: len(m["people"]) == 1)
         assert [p["name"] for p in left["people"]] == ["Erin Editor"]
+        freed = await receive(first, "lock")  # Sam left: nobody is editing now
+        assert freed["lock"]["holder_id"] is None
         await first.disconnect()
 
     _run(run)
