@@ -188,6 +188,71 @@ def bench_save(user, other, transcription) -> None:
     report("save end to end, 300 segments (replace all)", wide, None)
 
 
+def bench_structure_save(user, other, transcription) -> None:
+    """Saves that change the structure (DESIGN.md "Speakers and segments"), end to end on
+    the same lecture: a split at a word, a merge with the next segment, a speaker rename
+    (with one segment given to the speaker), and a split over someone else's newer save."""
+    from documents.services import document_save_version
+    from documents.structure import outline_of
+    from transcripts.document import TRANSCRIPT_DOCUMENT
+    from transcripts.services import transcript_latest
+
+    def save(as_user, based_on, structure, segments=None):
+        began = time.perf_counter()
+        result = document_save_version(
+            doc=TRANSCRIPT_DOCUMENT,
+            parent=transcription,
+            user=as_user,
+            based_on_version_number=based_on,
+            segments_text=segments or {},
+            structure=structure,
+        )
+        elapsed = (time.perf_counter() - began) * 1000
+        assert result.created, result
+        return elapsed
+
+    def outline():
+        latest = transcript_latest(transcription)
+        texts = latest.text.split("\n")
+        return latest.version_number, outline_of(latest.json_with_timestamps, texts)
+
+    splits, merges, renames, stale = [], [], [], []
+    for run in range(SAVE_RUNS):
+        number, current = outline()
+        k = 600 + run * 7
+        words = current.texts[k].split()
+        split = {
+            "operation": "split",
+            "segment": current.ids[k],
+            "new_segment": current.next_id,
+            "left": " ".join(words[:4]),
+            "right": " ".join(words[4:]),
+        }
+        splits.append(save(user, number, [split]))
+        number, current = outline()
+        k = 1200 + run * 7
+        merge = {"operation": "merge", "segment": current.ids[k], "next": current.ids[k + 1]}
+        merges.append(save(user, number, [merge]))
+        number, current = outline()
+        rename = [
+            {"operation": "rename", "speaker": "S2", "name": f"Guest {run}"},
+            {"operation": "speaker", "segment": current.ids[2200 + run], "speaker": "S2"},
+        ]
+        renames.append(save(user, number, rename))
+        # Someone else saved meanwhile: the split lands on their version.
+        number, current = outline()
+        save(other, number, [], {1500 + run: f"A third editor's sentence {run}."})
+        k = 2600 + run * 7
+        words = current.texts[k].split()
+        late = dict(split, segment=current.ids[k], new_segment=current.next_id)
+        late.update(left=" ".join(words[:3]), right=" ".join(words[3:]))
+        stale.append(save(user, number, [late]))
+    report("save end to end, split a segment", splits, TARGETS["save"])
+    report("save end to end, merge two segments", merges, TARGETS["save"])
+    report("save end to end, rename + assign a speaker", renames, TARGETS["save"])
+    report("save end to end, split, stale (merges by id)", stale, TARGETS["save"])
+
+
 def bench_save_work(transcription) -> None:
     """The save's own work without the database: stale check (three-way merge against the
     version the editor started from), realignment of the edited segments, diff + patch."""
@@ -331,6 +396,7 @@ def main() -> None:
         bench_render(user, transcription)
         bench_save_work(transcription)
         bench_save(user, other, transcription)
+        bench_structure_save(user, other, transcription)
         bench_keystrokes(user, transcription)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)

@@ -195,6 +195,10 @@ def _patched_json(doc: VersionedDocument, previous, segments: dict[int, dict]) -
     )
 
 
+# Up to this many segments written by a structure save are path edits of the stored JSON.
+STRUCTURE_PATH_EDITS = 12
+
+
 def _compact_json(data: Any) -> str:
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
@@ -203,21 +207,49 @@ def _restructured_json(
     doc: VersionedDocument, previous, replacements: dict[int, list[dict]], extra: dict[str, Any]
 ) -> RawSQL:
     """The previous version's JSON with some segments replaced by zero or more segments
-    (a split, a merge) and top-level keys set, built by PostgreSQL in one pass."""
+    (a split, a merge) and top-level keys set, built by PostgreSQL.
+
+    A few replacements are path edits (jsonb_set, jsonb_insert, #-), applied from the
+    last position back so earlier positions stay valid; many go through one pass over
+    the segments (as a text save does)."""
     table, column = _json_column(doc)
-    return RawSQL(
-        f"SELECT jsonb_set(src.{column}, '{{segments}}', COALESCE(("
-        "SELECT jsonb_agg(x.value ORDER BY e.ord, x.ord) "
-        f"FROM jsonb_array_elements(src.{column} -> 'segments') WITH ORDINALITY AS e(value, ord) "
-        "LEFT JOIN jsonb_each(%s::jsonb) AS r ON r.key::int = e.ord - 1 "
-        "CROSS JOIN LATERAL jsonb_array_elements(COALESCE(r.value, jsonb_build_array(e.value))) "
-        "WITH ORDINALITY AS x(value, ord)), '[]'::jsonb)) || %s::jsonb "
-        f"FROM {table} AS src WHERE src.id = %s",
-        (
+    params: list[Any] = []
+    if sum(max(1, len(segs)) for segs in replacements.values()) <= STRUCTURE_PATH_EDITS:
+        expr = f"src.{column}"
+        for origin in sorted(replacements, reverse=True):
+            segs = replacements[origin]
+            if not segs:
+                expr = f"({expr} #- %s::text[])"
+                params.append(["segments", str(origin)])
+                continue
+            expr = f"jsonb_set({expr}, %s::text[], %s::jsonb)"
+            params += [["segments", str(origin)], _compact_json(segs[0])]
+            for j, seg in enumerate(segs[1:]):
+                expr = f"jsonb_insert({expr}, %s::text[], %s::jsonb, true)"
+                params += [["segments", str(origin + j)], _compact_json(seg)]
+    else:
+        # Unchanged segments pass through as they are; each replaced one becomes its list.
+        expr = (
+            f"jsonb_set(src.{column}, '{{segments}}', COALESCE(("
+            "SELECT jsonb_agg(part.value ORDER BY part.ord, part.sub) FROM ("
+            "SELECT e.value, e.ord, 0 AS sub "
+            f"FROM jsonb_array_elements(src.{column} -> 'segments') "
+            "WITH ORDINALITY AS e(value, ord) "
+            "WHERE NOT (e.ord - 1 = ANY(%s)) "
+            "UNION ALL SELECT x.value, r.key::int + 1, x.ord FROM jsonb_each(%s::jsonb) AS r "
+            "CROSS JOIN LATERAL jsonb_array_elements(r.value) WITH ORDINALITY AS x(value, ord)"
+            ") AS part), '[]'::jsonb))"
+        )
+        params += [
+            sorted(replacements),
             _compact_json({str(i): segs for i, segs in replacements.items()}),
-            _compact_json(extra),
-            previous.pk,
-        ),
+        ]
+    if extra:
+        expr = f"({expr} || %s::jsonb)"  # top-level keys, one copy for all
+        params.append(_compact_json(extra))
+    return RawSQL(
+        f"SELECT {expr} FROM {table} AS src WHERE src.id = %s",
+        (*params, previous.pk),
         output_field=JSONField(),
     )
 
@@ -598,7 +630,9 @@ def _save_structured(
     else:
         base = document_snapshot(doc=doc, parent=parent, version_number=based_on)
         base_outline = document_outline(doc, base)[0]
-    default_name = doc.default_speaker(parent) if doc.default_speaker else ""
+    # The default speaker's name matters only when it is merged away or shown in a conflict.
+    needs_name = based_on != latest.number or any(op["operation"] == "merge_speakers" for op in ops)
+    default_name = doc.default_speaker(parent) if doc.default_speaker and needs_name else ""
     edits = _edits_of(segments_text, text)
     merged = merge_structured(
         base_outline, latest_outline, ops, edits, default_name=default_name, force=force
@@ -638,7 +672,12 @@ def _save_structured(
         load,
         realign_segment,
     )
-    extra = {"speakers": result.names, "next_segment_id": result.next_id}
+    # Only the top-level keys that change (each rewrite of the ~2 MB JSON costs).
+    extra: dict[str, Any] = {}
+    if names_changed or (result.names and not ids_stored):
+        extra["speakers"] = result.names
+    if result.next_id != latest_outline.next_id or merged.operations:
+        extra["next_segment_id"] = result.next_id
     data: dict | RawSQL
     if server_side:
         data = _restructured_json(doc, latest.version, replacements, extra)
@@ -669,6 +708,8 @@ def _save_structured(
         structure=merged.operations,
         intermediate=merged.intermediate.texts,
     )
+    # The names this version has, for after_save (no need to read them back from its JSON).
+    version.speaker_names = dict(result.names)
     became_final = False
     if locked.final_version_id is not None and hooks.edits_move_final(doc, parent):
         _set_final(doc, parent, locked, version, user, reason="edited after finalize")

@@ -109,11 +109,13 @@ def transcript_speakers_after_save(transcription: Transcription, version, user) 
     record = version.diff_from_previous or ""
     if '"structure"' not in record:
         return
-    names = (
-        TranscriptionVersion.objects.filter(pk=version.pk)
-        .values_list("json_with_timestamps__speakers", flat=True)
-        .first()
-    )
+    names = getattr(version, "speaker_names", None)
+    if names is None:
+        names = (
+            TranscriptionVersion.objects.filter(pk=version.pk)
+            .values_list("json_with_timestamps__speakers", flat=True)
+            .first()
+        )
     speakers_sync(transcription=transcription, names=names)
 
 

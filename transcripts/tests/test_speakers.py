@@ -351,3 +351,60 @@ def test_summary_prompts_name_the_speakers(transcription, editor):
     assert transcript == (f"Dr. Soto: {texts[0]} {texts[1]}\n\nDr. Lee: {texts[2]} {texts[3]}")
     system = _summary_system([], speakers=speakers)
     assert "speaker, Dr. Soto." in system and "several speakers: Dr. Soto, Dr. Lee" in system
+
+
+def test_exports_name_the_speakers_and_the_project_names_the_default(editor, client):
+    import io
+
+    from docx import Document
+
+    from projects.services import project_update
+    from transcripts.tests.test_editor_helpers import make_project, make_transcription
+
+    project = make_project(editor)
+    project_update(
+        project=project,
+        user=editor,
+        name=project.name,
+        project_type=project.project_type,
+        metadata={"speaker": "Dr. Ana Ruiz"},
+    )
+    project.refresh_from_db()
+    transcription = make_transcription(editor, project=project)
+    assert Speaker.objects.get(transcription=transcription, label="S1").name == "Dr. Ana Ruiz"
+    save(
+        transcription,
+        editor,
+        0,
+        [
+            {"operation": "rename", "speaker": "S2", "name": "Guest <Q&A>"},
+            {"operation": "speaker", "segment": 2, "speaker": "S2"},
+        ],
+    )
+    texts = latest(transcription).texts
+    client.force_login(editor)
+    url = transcription.get_absolute_url() + "export/?format="
+
+    def body(fmt):
+        response = client.get(url + fmt)
+        assert response.status_code == 200
+        return response.content
+
+    assert body("txt").decode() == (
+        f"Dr. Ana Ruiz: {texts[0]} {texts[1]}\n\nGuest <Q&A>: {texts[2]}\n\n"
+        f"Dr. Ana Ruiz: {texts[3]}\n"
+    )
+    srt = body("srt").decode()
+    assert f"Dr. Ana Ruiz:\n{texts[0]}" in srt and f"\n{texts[1]}" in srt
+    assert f"Guest <Q&A>:\n{texts[2]}" in srt
+    vtt = body("vtt").decode()
+    assert f"<v Guest &lt;Q&amp;A&gt;>{texts[2]}" in vtt and "<v Dr. Ana Ruiz>" in vtt
+    data = json.loads(body("json"))
+    assert [s["speaker_name"] for s in data["segments"]] == [
+        "Dr. Ana Ruiz",
+        "Dr. Ana Ruiz",
+        "Guest <Q&A>",
+        "Dr. Ana Ruiz",
+    ]
+    paragraphs = [p.text for p in Document(io.BytesIO(body("docx"))).paragraphs]
+    assert any(p.endswith(f"Guest <Q&A>: {texts[2]}") for p in paragraphs)
