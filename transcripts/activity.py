@@ -5,7 +5,7 @@ from django.utils.html import format_html
 
 from accounts.activity import Subject, plural, register_action, register_subjects
 from documents.labels import engine_label
-from transcripts.models import Transcription
+from transcripts.models import Speaker, Transcription
 
 
 def _transcripts(ids):
@@ -83,6 +83,20 @@ def _archived(entry, subject, cache):
 
 
 register_subjects("transcripts.Transcription", _transcripts)
+
+
+def _speakers(ids):
+    """A speaker reads as their name and the transcript they speak in."""
+    return {
+        s.pk: Subject(
+            f"{s.name} in {s.transcription.audio_file.file_name}",
+            s.transcription.get_absolute_url(),
+        )
+        for s in Speaker.objects.filter(pk__in=ids).select_related("transcription__audio_file")
+    }
+
+
+register_subjects("transcripts.Speaker", _speakers)
 register_action("transcription.create", "Machine transcript made", _created)
 register_action("transcription.start", "Started a transcription", _started)
 register_action("transcription.edit", "Saved a transcript version", saved_version)
