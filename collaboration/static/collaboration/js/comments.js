@@ -141,7 +141,10 @@ export class Comments {
     }
     textarea.value = "";
     this.form.hidden = true;
+    // Back to the segment (on a phone the form is far above the text).
+    const segment = this.target.segment;
     this.target = null;
+    this.editor?.view?.ensureRendered(segment)?.scrollIntoView({ block: "center" });
   }
 
   // -- threads -------------------------------------------------------------------------------
