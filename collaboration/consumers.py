@@ -137,5 +137,8 @@ class DocumentConsumer(AsyncJsonWebsocketConsumer):
     async def version_saved(self, event: dict[str, Any]) -> None:
         await self.send_json({**event, "type": "saved"})
 
+    async def approval_changed(self, event: dict[str, Any]) -> None:
+        await self.send_json({"type": "approval", "text": event["text"]})
+
     async def comments_changed(self, event: dict[str, Any]) -> None:
         await self.send_json({"type": "comments"})

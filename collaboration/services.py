@@ -99,6 +99,12 @@ def approval_request(
             by=user,
             note=note,
         )
+        _tell_approval(
+            doc,
+            parent,
+            f"{_name(user)} asked for approval of {version.version_type}"
+            + (f": “{note}”" if note else "."),
+        )
         activity_record(
             user=user,
             action=f"{doc.activity_prefix}.approval_requested",
@@ -165,6 +171,13 @@ def approval_decide(
             action=wanted,
             by=user,
             note=note,
+        )
+        _tell_approval(
+            doc,
+            parent,
+            f"{_name(user)} approved {version.version_type}: it is the final version."
+            if approve
+            else f"{_name(user)} rejected {version.version_type}: “{note}”",
         )
         activity_record(
             user=user,
@@ -283,6 +296,19 @@ def comment_resolve(
         )
         _tell_comments_changed(doc, parent)
     return root
+
+
+def _name(user: User) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def _tell_approval(doc: VersionedDocument, parent, text: str) -> None:
+    """Open editors of the document read the decision at once (once it is committed)."""
+    from collaboration.live import tell_document
+
+    transaction.on_commit(
+        lambda: tell_document(doc.kind, parent.pk, {"type": "approval.changed", "text": text})
+    )
 
 
 def _tell_comments_changed(doc: VersionedDocument, parent) -> None:

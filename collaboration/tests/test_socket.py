@@ -79,6 +79,12 @@ def test_two_editors_hear_each_other_saves_comments_and_take_over(
 ):
     erin, sam = _cookie(editor), _cookie(other_editor)
 
+    def strict():
+        project = transcription.audio_file.project
+        project.requires_approval = True
+        project.save(update_fields=["requires_approval"])
+        return transcription
+
     async def receive(communicator, kind, until=lambda message: True):
         while True:
             message = await communicator.receive_json_from(timeout=3)
@@ -120,6 +126,11 @@ def test_two_editors_hear_each_other_saves_comments_and_take_over(
             doc=DOC, parent=transcription, user=editor, body="Look here", segment_index=1
         )
         await receive(second, "comments")
+
+        await sync_to_async(strict)()
+        await sync_to_async(services.approval_request)(doc=DOC, parent=transcription, user=editor)
+        approval = await receive(second, "approval")
+        assert approval["text"] == "Erin Editor asked for approval of H-1."
 
         await second.send_json_to({"type": "take_over"})
         lock = await receive(first, "lock")

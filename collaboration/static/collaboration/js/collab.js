@@ -33,6 +33,7 @@ class Collab {
     this.comments = new Comments(this);
     bar.querySelector("[data-take-over]").addEventListener("click", () => this.takeOver());
     bar.querySelector("[data-merge-now]").addEventListener("click", () => this.mergeNow());
+    bar.querySelector("[data-reload]").addEventListener("click", () => this.reload());
     bar.querySelector("[data-notice-close]").addEventListener("click", () => {
       this.noticeEl.hidden = true;
     });
@@ -197,6 +198,10 @@ class Collab {
       case "comments":
         this.comments.load();
         break;
+      case "approval":
+        // A request or a decision: the page's approval card and buttons are from before it.
+        this.notice(`${data.text} Reload to see it.`, false, true);
+        break;
     }
   }
 
@@ -270,10 +275,18 @@ class Collab {
     this.noticeEl.dataset.label = data.label;
   }
 
-  notice(text, withMerge) {
+  notice(text, withMerge, withReload = false) {
     this.noticeText.textContent = text;
     this.bar.querySelector("[data-merge-now]").hidden = !withMerge;
+    this.bar.querySelector("[data-reload]").hidden = !withReload;
     this.noticeEl.hidden = false;
+  }
+
+  // Reload to show others' news; unsaved text is kept as a draft first (offered back).
+  reload() {
+    const editor = this.editor;
+    if (editor?.guard && editor.hasUnsaved()) editor.guard.leave(() => location.reload());
+    else location.reload();
   }
 
   async mergeNow() {

@@ -29,6 +29,11 @@ export class Comments {
       this.target = null;
     });
     this.list.addEventListener("click", (event) => this.clicked(event));
+    // The keyboard's way (and a phone's): the segment the caret was last in.
+    this.here = this.panel.querySelector("[data-comment-here]");
+    this.lastSegment = null;
+    this.here.addEventListener("mousedown", (event) => event.preventDefault()); // keep the selection
+    this.here.addEventListener("click", () => this.lastSegment != null && this.open(this.lastSegment));
     this.list.addEventListener("submit", (event) => {
       event.preventDefault();
       this.reply(event.target);
@@ -41,6 +46,13 @@ export class Comments {
       container.addEventListener("mousedown", (event) => {
         // Keep the selection: the button is pressed while words are selected.
         if (event.target.closest?.("[data-comment-segment]")) event.preventDefault();
+      });
+      container.addEventListener("focusin", (event) => {
+        const seg = event.target.closest?.(".seg[data-i]");
+        if (!seg) return;
+        this.lastSegment = Number(seg.dataset.i);
+        this.here.disabled = false;
+        this.here.textContent = `Comment on segment ${this.lastSegment + 1}`;
       });
       container.addEventListener("click", (event) => {
         const button = event.target.closest?.("[data-comment-segment]");
