@@ -3,6 +3,7 @@ counts."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -155,6 +156,14 @@ def document_comments(*, doc: VersionedDocument, parent) -> list[dict[str, Any]]
         .order_by("created_at")
     )
     threads: dict[Any, dict[str, Any]] = {}
+    if any(c.segment_id not in index_of for c in rows if c.parent_id is None):
+        merged_into = _merged_segments(doc, parent)
+        for segment_id in list(merged_into):
+            target = segment_id
+            while target in merged_into and target not in index_of:
+                target = merged_into[target]
+            if target in index_of:
+                index_of.setdefault(segment_id, index_of[target])
     for c in rows:
         if c.parent_id is None:
             threads[c.pk] = {
@@ -168,6 +177,30 @@ def document_comments(*, doc: VersionedDocument, parent) -> list[dict[str, Any]]
         if c.parent_id is not None and c.parent_id in threads:
             threads[c.parent_id]["replies"].append(_comment_json(c))
     return list(threads.values())
+
+
+def _merged_segments(doc: VersionedDocument, parent) -> dict[int, int]:
+    """{segment id: the id it was merged into}, from the structure operations the versions
+    recorded ({"operation": "merge", "segment": a, "next": b}): a thread on a segment that a
+    merge took away stays on the segment that holds its words now."""
+    merged: dict[int, int] = {}
+    records = doc.version_model._default_manager.filter(**{doc.parent_field: parent}).values_list(
+        "diff_from_previous", flat=True
+    )
+    for raw in records:
+        if not raw or '"merge"' not in raw:
+            continue
+        try:
+            operations = json.loads(raw).get("operations") or []
+        except (ValueError, AttributeError):
+            continue
+        for op in operations:
+            if isinstance(op, dict) and op.get("operation") == "merge":
+                try:
+                    merged[int(op["next"])] = int(op["segment"])
+                except (KeyError, TypeError, ValueError):
+                    continue
+    return merged
 
 
 def _name(user) -> str:

@@ -117,3 +117,24 @@ def test_counted_on_the_project_and_recording_pages(editor_client, transcription
     assert "1 open comment</span>" in project_page
     recording_page = editor_client.get(audio.get_absolute_url()).content.decode()
     assert "1 open, 2 in all" in recording_page
+
+
+def test_a_thread_on_a_segment_merged_into_its_neighbour_moves_with_its_words(
+    transcription, editor
+):
+    segments = transcription.json_with_timestamps["segments"]
+    first, second = segments[1]["id"], segments[2]["id"]
+    services.comment_add(
+        doc=DOC, parent=transcription, user=editor, body="On the second", segment_index=2
+    )
+    document_save_version(
+        doc=DOC,
+        parent=transcription,
+        user=editor,
+        based_on_version_number=0,
+        segments_text={},
+        structure=[{"operation": "merge", "segment": first, "next": second}],
+    )
+    (shown,) = document_comments(doc=DOC, parent=transcription)
+    assert shown["segment_id"] == second  # anchored where it was written
+    assert shown["segment_index"] == 1  # shown on the segment that holds those words now

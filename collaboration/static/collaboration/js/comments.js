@@ -110,6 +110,17 @@ export class Comments {
   // -- new thread ----------------------------------------------------------------------------
 
   open(segment) {
+    if (this.editor?.structureCount?.()) {
+      // Unsaved splits and merges move the segments: a comment is anchored to a saved one.
+      this.message.textContent = "Save your segment changes first, then comment.";
+      this.form.hidden = false;
+      this.anchor.textContent = "";
+      this.form.querySelector("textarea").hidden = true;
+      this.form.querySelector("button[type=submit]").hidden = true;
+      return;
+    }
+    this.form.querySelector("textarea").hidden = false;
+    this.form.querySelector("button[type=submit]").hidden = false;
     const words = this.selectedWords(segment);
     this.target = { segment, ...words };
     this.anchor.textContent = words.quote
