@@ -4,10 +4,14 @@ the socket opens, so nothing about a document reaches a stranger."""
 
 from __future__ import annotations
 
+from importlib import import_module
+from types import SimpleNamespace
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.contrib import auth
 
 from collaboration import presence, services
 from collaboration.live import document_group
@@ -92,6 +96,9 @@ class DocumentConsumer(AsyncJsonWebsocketConsumer):
         if not isinstance(content, dict) or not self.group:
             return
         action = content.get("type")
+        if action == "heartbeat" and not await self._still_signed_in():
+            await self.close(code=NOT_SIGNED_IN)
+            return
         if action == "heartbeat":
             people = await database_sync_to_async(presence.presence_touch)(
                 self.doc.kind, self.parent.pk, self.channel_name, self.user
@@ -111,6 +118,20 @@ class DocumentConsumer(AsyncJsonWebsocketConsumer):
                 self.group,
                 {"type": "lock.changed", "lock": lock.as_json(), "taken_from": lock.taken_from_id},
             )
+
+    async def _still_signed_in(self) -> bool:
+        """Signed out (or deactivated, or the password changed) since the socket opened: it
+        stops telling them anything. The session is read afresh, not from the socket's copy."""
+        return await database_sync_to_async(self._session_user_is_still)()
+
+    def _session_user_is_still(self) -> bool:
+        session = self.scope.get("session")
+        key = getattr(session, "session_key", None)
+        if not key:
+            return False
+        store = import_module(settings.SESSION_ENGINE).SessionStore(session_key=key)
+        user = auth.get_user(SimpleNamespace(session=store))
+        return bool(user.is_authenticated and user.is_active and user.pk == self.user.pk)
 
     async def _edit(self) -> services.LockState:
         """This page edits: take the lock when it is free (everyone is told), or renew ours."""

@@ -170,3 +170,23 @@ def test_polling_says_the_same_without_a_socket(transcription, editor, other_edi
     anonymous = Client()
     response = anonymous.post(url, {"client": "x"})
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_signing_out_elsewhere_closes_the_socket_at_its_next_heartbeat(transcription, editor):
+    client = Client()
+    client.force_login(editor)
+    name = settings.SESSION_COOKIE_NAME
+    cookie = (b"cookie", f"{name}={client.cookies[name].value}".encode())
+
+    async def run():
+        communicator = WebsocketCommunicator(application, _path(transcription), [ORIGIN, cookie])
+        assert (await communicator.connect())[0]
+        await communicator.receive_json_from(timeout=3)  # hello
+        await sync_to_async(client.logout)()
+        await communicator.send_json_to({"type": "heartbeat"})
+        while True:
+            message = await communicator.receive_output(timeout=3)
+            if message["type"] == "websocket.close":
+                return message["code"]
+
+    assert _run(run) == 4401
