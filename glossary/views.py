@@ -21,7 +21,10 @@ REPORT_ROWS = 100  # rows of each kind an import report lists
 @require_GET
 def entry_list(request):
     filters = EntryFilterForm(request.GET)
-    entries = filters.filter(DictionaryEntry.objects.all())
+    # A speaker's term names its speaker and recording (joined, not one query per row).
+    entries = filters.filter(
+        DictionaryEntry.objects.select_related("speaker__transcription__audio_file")
+    )
     page_obj = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     contexts = (
         DictionaryEntry.objects.filter(archived=False)

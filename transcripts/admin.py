@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from core.admin_mixins import ArchivableAdminMixin, NoDeleteAdminMixin
 from transcripts import services
-from transcripts.models import Transcription, TranscriptionVersion
+from transcripts.models import Speaker, Transcription, TranscriptionVersion
 
 
 class TranscriptionVersionInline(admin.TabularInline):
@@ -50,6 +50,23 @@ class TranscriptionVersionAdmin(NoDeleteAdminMixin, admin.ModelAdmin):
     list_display = ("transcription", "version_type", "edited_by", "created_at")
     search_fields = ("transcription__audio_file__file_name", "version_type")
     list_select_related = ("transcription__audio_file", "edited_by")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Speaker)
+class SpeakerAdmin(NoDeleteAdminMixin, admin.ModelAdmin):
+    """Speakers mirror the newest transcript version (renames are versioned edits in the
+    editor), so they are only viewed here."""
+
+    list_display = ("name", "label", "transcription", "archived", "updated_at")
+    list_filter = ("archived",)
+    search_fields = ("name", "transcription__audio_file__file_name")
+    list_select_related = ("transcription__audio_file",)
 
     def has_add_permission(self, request):
         return False

@@ -201,6 +201,7 @@ def test_the_walk_finds_every_table_of_a_project():
         "media_files.audiofile",
         "transcripts.transcription",
         "transcripts.transcriptionversion",
+        "transcripts.speaker",
         "translations.translation",
         "translations.translationversion",
         "summaries.generatedsummary",

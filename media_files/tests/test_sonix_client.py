@@ -116,9 +116,13 @@ def test_a_reply_in_the_wrong_shape_is_a_vendor_reply_error(sonix, client):
 def test_converts_words_segments_and_metadata():
     seed = sonix_json_to_seed({"name": "L", "transcript": sample_paragraphs()}, duration=606.0)
     assert seed["metadata"] == {"source": "sonix", "duration": 606.0}
+    # Sonix's speakers, with the names editors gave them there, are the transcript's.
+    assert seed["speakers"] == {"S1": "Dr. Soto", "S2": "Student"}
     first, second = seed["segments"]
+    assert second["speaker"] == "S2"
     assert first == {
         "id": 0,
+        "speaker": "S1",
         "start": 0.0,
         "end": 3.5,
         "text": "Welcome to endodontics, everyone. Let's begin.",

@@ -49,6 +49,9 @@ REFERENCE_KEYS: dict[str, tuple[str, ...]] = {
     "summaries.promptversion": ("template__template_name", "version_number"),
 }
 ACTIVITY = "accounts.activity"
+# Shared tables that may point into a project but belong to everyone: a speaker's glossary
+# term names a transcript's speaker, yet the glossary is not the project's to export.
+SHARED = {"glossary.dictionaryentry"}
 # Storage-backed columns; values with a scheme (sonix://…) are not in storage.
 FILE_FIELDS = ("file_path",)
 
@@ -90,7 +93,10 @@ def project_models(project_model: type[models.Model]) -> list[tuple[type[models.
     candidates = [
         m
         for m in apps.get_models(include_auto_created=True)
-        if m is not project_model and label(m) != ACTIVITY and not m._meta.proxy
+        if m is not project_model
+        and label(m) != ACTIVITY
+        and label(m) not in SHARED
+        and not m._meta.proxy
     ]
     changed = True
     while changed:
