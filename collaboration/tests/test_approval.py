@@ -267,3 +267,19 @@ def test_translations_need_approval_too_and_voice_over_waits_for_it(
     translation.refresh_from_db()
     with pytest.raises(ValidationError, match="not approved"):
         voiceover_start(translation=translation, user=editor)
+
+
+def test_the_translate_page_waits_for_an_approved_final(transcription, editor, client):
+    """A final made before the project required approval is not translated until approved."""
+    document_finalize(doc=DOC, parent=transcription, user=editor)
+    project = transcription.audio_file.project
+    project.requires_approval = True
+    project.save(update_fields=["requires_approval"])
+    client.force_login(editor)
+    response = client.post(
+        f"/translations/transcript/{transcription.pk}/translate/", {"language": "es"}, follow=True
+    )
+    assert "H-1 is not approved" in response.content.decode()
+    from jobs.models import Job
+
+    assert not Job.objects.exists()
