@@ -20,6 +20,7 @@ belong to the default speaker `S1`, whose name is the document's default unless 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -129,6 +130,15 @@ def speakers_used(outline: Outline) -> list[str]:
 # ---------------------------------------------------------------------------------------------
 
 
+def _clean(value: Any) -> str:
+    """Text as stored: no control characters (they break DOCX and XML exports; the editor
+    drops them as they are typed), single spaces."""
+    text = value if isinstance(value, str) else ""
+    return normalize_text(
+        "".join(ch for ch in text if unicodedata.category(ch) != "Cc" or ch in "\t\n")
+    )
+
+
 def _need_int(value: Any, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ValidationError(f"{what} is not a segment id.")
@@ -153,7 +163,7 @@ def parse_operations(raw: Any) -> list[dict[str, Any]]:
             raise ValidationError("The structure changes could not be read.")
         kind = item["operation"]
         if kind == "split":
-            left, right = normalize_text(item.get("left")), normalize_text(item.get("right"))
+            left, right = _clean(item.get("left")), _clean(item.get("right"))
             if not left or not right:
                 raise ValidationError("A split needs words on both sides of the cut.")
             ops.append(
@@ -182,7 +192,7 @@ def parse_operations(raw: Any) -> list[dict[str, Any]]:
                 }
             )
         elif kind == "rename":
-            name = normalize_text(item.get("name") if isinstance(item.get("name"), str) else "")
+            name = _clean(item.get("name"))
             if not name:
                 raise ValidationError("Type the speaker's name.")
             if len(name) > MAX_SPEAKER_NAME:

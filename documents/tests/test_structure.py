@@ -200,6 +200,8 @@ def test_operations_are_refused_with_a_message():
         parse_operations(
             [{"operation": "split", "segment": 1, "new_segment": 2, "left": "a", "right": " "}]
         )
+    renamed = parse_operations([{"operation": "rename", "speaker": "S2", "name": "Dr.\x07 Lee\n"}])
+    assert renamed[0]["name"] == "Dr. Lee"
     with pytest.raises(ValidationError, match="label"):
         parse_operations([{"operation": "speaker", "segment": 1, "speaker": "<b>"}])
     with pytest.raises(ValidationError, match="could not be read"):
