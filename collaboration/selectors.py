@@ -56,10 +56,20 @@ def approval_history(*, doc: VersionedDocument, parent) -> QuerySet[ApprovalLog]
     )
 
 
+def document_open_request(*, doc: VersionedDocument, parent) -> ApprovalLog | None:
+    """The request that waits for a decision: a document has at most one, its newest step
+    when that is a request (a newer request replaces an older one; a decision closes it)."""
+    newest = approval_history(doc=doc, parent=parent).first()
+    return newest if newest is not None and newest.action == ApprovalLog.Action.REQUESTED else None
+
+
 def approvals_pending() -> QuerySet[ApprovalLog]:
-    """Open requests: versions whose newest approval step is the request."""
+    """Open requests: the newest approval step of their document is the request (a newer
+    request of the same document replaced it otherwise)."""
     newer = ApprovalLog.objects.filter(
-        version_id=OuterRef("version_id"), created_at__gt=OuterRef("created_at")
+        document_kind=OuterRef("document_kind"),
+        document_id=OuterRef("document_id"),
+        created_at__gt=OuterRef("created_at"),
     )
     return (
         ApprovalLog.objects.filter(action=ApprovalLog.Action.REQUESTED)
@@ -87,12 +97,8 @@ def approval_state(
     *, doc: VersionedDocument, parent, required: bool | None = None
 ) -> ApprovalState:
     steps = list(approval_history(doc=doc, parent=parent)[:20])
-    newest_by_version: dict[Any, ApprovalLog] = {}
-    for step in steps:
-        newest_by_version.setdefault(step.version_id, step)
-    pending = next(
-        (s for s in newest_by_version.values() if s.action == ApprovalLog.Action.REQUESTED), None
-    )
+    # Only the document's newest step can be an open request (see document_open_request).
+    pending = steps[0] if steps and steps[0].action == ApprovalLog.Action.REQUESTED else None
     rejection = next((s for s in steps if s.action == ApprovalLog.Action.REJECTED), None)
     final: Any = None
     if parent.final_version_id is not None:

@@ -19,6 +19,7 @@ from collaboration.selectors import (
     LockState,
     approval_required,
     comment_segment_ids,
+    document_open_request,
     latest_step,
     lock_expiry,
     lock_state_of,
@@ -50,13 +51,48 @@ def _lock_parent(doc: VersionedDocument, parent) -> Any:
 # =============================================================================================
 
 
-def approval_guard(doc: VersionedDocument, parent, version) -> None:
+def approval_guard(doc: VersionedDocument, parent, version, user) -> None:
     """Finalize guard: in a project that requires approval only an approved version becomes
-    final, whatever the path (page, admin, command)."""
-    if version.approved_at is None and approval_required(doc, parent):
+    final, only an approver moves it (approving does), and never back to a version older
+    than the final, whatever the path (page, admin, command, a hand-made POST)."""
+    if not approval_required(doc, parent):
+        return
+    if version.approved_at is None:
         raise ValidationError(
             f"This project requires approval: request approval of {version.version_type}; "
             "it becomes final when an approver approves it."
+        )
+    if user is None or not user.has_perm(APPROVE_PERMISSION):
+        raise ValidationError(
+            "This project requires approval: the final version moves only when an approver "
+            "approves a version."
+        )
+    _refuse_older_than_final(doc, parent, version)
+
+
+def _final_of(doc: VersionedDocument, parent) -> Any:
+    """The current final version (read afresh: the caller holds the parent's row lock)."""
+    final_id = (
+        hooks.parent_model(doc)
+        .objects.filter(pk=parent.pk)
+        .values_list("final_version_id", flat=True)
+        .first()
+    )
+    if final_id is None:
+        return None
+    return (
+        doc.version_model._default_manager.filter(pk=final_id)
+        .only("pk", "version_number", "version_type", "approved_at")
+        .first()
+    )
+
+
+def _refuse_older_than_final(doc: VersionedDocument, parent, version) -> None:
+    final = _final_of(doc, parent)
+    if final is not None and version.version_number < final.version_number:
+        raise ValidationError(
+            f"{version.version_type} is older than the final version {final.version_type}: "
+            "the final never moves back to an older version."
         )
 
 
@@ -84,11 +120,15 @@ def approval_request(
         version = document_finalize_candidate(
             doc=doc, parent=parent, user=user, version_number=version_number
         )
-        last = latest_step(version.pk)
-        if last is not None and last.action == ApprovalLog.Action.REQUESTED:
-            return last
-        if version.approved_at is not None:
-            raise ValidationError(f"{version.version_type} is already approved.")
+        open_request = document_open_request(doc=doc, parent=parent)
+        if open_request is not None and open_request.version_id == version.pk:
+            return open_request
+        final = _final_of(doc, parent)
+        if final is not None and final.pk == version.pk and version.approved_at is not None:
+            raise ValidationError(f"{version.version_type} is already approved and final.")
+        _refuse_older_than_final(doc, parent, version)
+        # A new request replaces the open one (an older version): only the newest request
+        # of a document can be decided, so approving never moves the final backwards.
         step = ApprovalLog.objects.create(
             document_kind=doc.kind,
             document_id=parent.pk,
@@ -99,18 +139,22 @@ def approval_request(
             by=user,
             note=note,
         )
+        replaced = f" (instead of {open_request.version_label})" if open_request is not None else ""
         _tell_approval(
             doc,
             parent,
-            f"{_name(user)} asked for approval of {version.version_type}"
+            f"{_name(user)} asked for approval of {version.version_type}{replaced}"
             + (f": “{note}”" if note else "."),
         )
+        details = {"version": version.version_type, "note": note}
+        if open_request is not None:
+            details["replaces"] = open_request.version_label
         activity_record(
             user=user,
             action=f"{doc.activity_prefix}.approval_requested",
             target=parent,
             project_id=step.project_id,
-            details={"version": version.version_type, "note": note},
+            details=details,
         )
     return step
 
@@ -155,7 +199,15 @@ def approval_decide(
                 f"Nobody has asked for {version.version_type} to be approved"
                 + (" since it was decided." if last is not None else ".")
             )
+        open_request = document_open_request(doc=doc, parent=parent)
+        if open_request is None or open_request.pk != last.pk:
+            newer = f" ({open_request.version_label})" if open_request is not None else ""
+            raise ValidationError(
+                f"The request for {version.version_type} was replaced by a newer one{newer}: "
+                "decide that one."
+            )
         if approve:
+            _refuse_older_than_final(doc, parent, version)
             now = timezone.now()
             type(version)._default_manager.filter(pk=version.pk).update(
                 approved_by=user, approved_at=now

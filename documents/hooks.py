@@ -3,8 +3,8 @@
 
 - `registry`: every `VersionedDocument` by its kind, so code that names a document by
   (kind, id) — a socket, a comment, an approval — can find its models.
-- `finalize_guards`: called by `document_finalize` with (doc, parent, version) under the
-  parent's row lock; a guard raises ValidationError to refuse (approval workflows).
+- `finalize_guards`: called by `document_finalize` with (doc, parent, version, user) under
+  the parent's row lock; a guard raises ValidationError to refuse (approval workflows).
 - `final_follows_edits`: asked before an edit after finalize moves the final version; any
   False keeps the final where it is (an approved final stays until the next approval).
 - `editor_extensions`: called by the editor page with (request, doc, parent, latest); each
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from documents.document import VersionedDocument
 
 registry: dict[str, VersionedDocument] = {}
-finalize_guards: list[Callable[[VersionedDocument, Any, Any], None]] = []
+finalize_guards: list[Callable[[VersionedDocument, Any, Any, Any], None]] = []
 final_follows_edits: list[Callable[[VersionedDocument, Any], bool]] = []
 editor_extensions: list[Callable[..., dict[str, Any]]] = []
 version_created = Signal()
@@ -46,9 +46,9 @@ def parent_model(doc: VersionedDocument) -> Any:
     return doc.version_model._meta.get_field(doc.parent_field).related_model
 
 
-def run_finalize_guards(doc: VersionedDocument, parent, version) -> None:
+def run_finalize_guards(doc: VersionedDocument, parent, version, user) -> None:
     for guard in finalize_guards:
-        guard(doc, parent, version)
+        guard(doc, parent, version, user)
 
 
 def edits_move_final(doc: VersionedDocument, parent) -> bool:

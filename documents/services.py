@@ -917,7 +917,7 @@ def document_finalize(*, doc: VersionedDocument, parent, user, version_number: i
         version = _finalizable_version(doc, parent, locked, user, version_number)
         if locked.final_version_id == version.pk:
             return version
-        hooks.run_finalize_guards(doc, parent, version)
+        hooks.run_finalize_guards(doc, parent, version, user)
         _set_final(doc, parent, locked, version, user, reason="finalize")
     return version
 

@@ -137,6 +137,53 @@ def test_who_may_decide(strict, editor, other_editor, approver):
         )
 
 
+def _approve(strict, approver, step):
+    return services.approval_decide(
+        doc=DOC, parent=strict, user=approver, version_id=step.version_id, approve=True
+    )
+
+
+def test_a_newer_request_replaces_the_open_one_so_the_final_never_moves_back(
+    strict, editor, approver
+):
+    _edit(strict, editor)
+    first = services.approval_request(doc=DOC, parent=strict, user=editor)  # H-1
+    document_save_version(
+        doc=DOC, parent=strict, user=editor, based_on_version_number=1, segments_text={1: "Two"}
+    )
+    second = services.approval_request(doc=DOC, parent=strict, user=editor)  # H-2
+    assert list(approvals_pending()) == [second]
+    _approve(strict, approver, second)
+    with pytest.raises(ValidationError, match="replaced by a newer one"):
+        _approve(strict, approver, first)
+    strict.refresh_from_db()
+    assert strict.final_version.version_type == "H-2"
+    with pytest.raises(ValidationError, match="already approved and final"):
+        services.approval_request(doc=DOC, parent=strict, user=editor)
+    with pytest.raises(ValidationError, match="older than the final version H-2"):
+        services.approval_request(doc=DOC, parent=strict, user=editor, version_number=1)
+    assert not approvals_pending().exists()
+
+
+def test_only_an_approver_moves_the_final_and_never_backwards(strict, editor, approver, client):
+    _edit(strict, editor)
+    _approve(strict, approver, services.approval_request(doc=DOC, parent=strict, user=editor))
+    document_save_version(
+        doc=DOC, parent=strict, user=editor, based_on_version_number=1, segments_text={1: "Two"}
+    )
+    _approve(strict, approver, services.approval_request(doc=DOC, parent=strict, user=editor))
+    strict.refresh_from_db()
+    assert strict.final_version.version_type == "H-2"
+    # A hand-made finalize POST by a user without the approve permission changes nothing.
+    client.force_login(editor)
+    response = client.post(f"/transcripts/{strict.pk}/finalize/", {"version": "1"}, follow=True)
+    assert "moves only when an approver approves" in response.content.decode()
+    with pytest.raises(ValidationError, match="older than the final version H-2"):
+        document_finalize(doc=DOC, parent=strict, user=approver, version_number=1)
+    strict.refresh_from_db()
+    assert strict.final_version.version_type == "H-2"
+
+
 def test_a_project_without_approval_finalizes_as_before(transcription, editor):
     with pytest.raises(ValidationError, match="does not require approval"):
         services.approval_request(doc=DOC, parent=transcription, user=editor)
