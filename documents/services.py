@@ -628,7 +628,10 @@ def _save_structured(
     if based_on == latest.number:
         base_outline = latest_outline
     else:
-        base = document_snapshot(doc=doc, parent=parent, version_number=based_on)
+        # Its ids and speakers only (read in SQL), not its words.
+        base = document_snapshot(
+            doc=doc, parent=parent, version_number=based_on, with_json=based_on == BASE_VERSION
+        )
         base_outline = document_outline(doc, base)[0]
     # The default speaker's name matters only when it is merged away or shown in a conflict.
     needs_name = based_on != latest.number or any(op["operation"] == "merge_speakers" for op in ops)
