@@ -138,3 +138,20 @@ def test_split_merge_speakers_undo_save_and_a_stale_structure_save(page_for, edi
     latest = document_snapshot(doc=TRANSCRIPT_DOCUMENT, parent=lecture)
     # The merge went through and kept the other editor's words.
     assert latest.texts[3] == f"The implant is placed after the extraction heals. {original[3]}"
+
+    # Words typed into either segment survive merging them (the merge itself carries no
+    # text): the merged segment stays unsaved, and Ctrl+S saves what the editor shows.
+    open_editor(page, lecture)
+    page.locator('.seg[data-i="0"] .seg__text').click()
+    page.keyboard.press("End")
+    page.keyboard.type(" Welcome.")
+    put_caret(page, 1, 0)
+    page.keyboard.press("End")
+    page.keyboard.type(" Typed before merging.")
+    put_caret(page, 0, 0)
+    page.keyboard.press("Control+Shift+Enter")
+    merged = texts(page)[0]
+    assert "Welcome." in merged and merged.endswith("Typed before merging.")
+    page.keyboard.press("Control+s")
+    expect(status).to_contain_text("Saved H-4")
+    assert document_snapshot(doc=TRANSCRIPT_DOCUMENT, parent=lecture).texts[0] == merged

@@ -106,11 +106,14 @@ export class Structure {
     const before = { ...seg };
     const leftCount = tokens(seg.text).length;
     const text = normalize(`${seg.text} ${next.text}`);
+    // The server joins the saved texts (a merge carries no words): what was typed into
+    // either part stays an unsaved edit of the merged segment.
+    const saved = normalize(`${seg.saved} ${next.saved}`);
     Object.assign(seg, {
       end: next.end ?? seg.end,
       text,
       timed: text,
-      saved: text,
+      saved,
       starts: [...seg.starts, ...next.starts],
       ends: [...seg.ends, ...next.ends],
       probs: seg.probs || next.probs ? [...(seg.probs || seg.starts.map(() => null)), ...(next.probs || next.starts.map(() => null))] : null,
