@@ -311,6 +311,13 @@ def test_translations_carry_speakers_and_only_changed_segments_go_outdated(
     assert data["speakers"] == {"S2": "Dr. Lee"}
     fixed = [c["segment_id"] for c in translation.dictionary_corrections_applied]
     assert fixed == [2]  # only Dr. Lee's segment, though H-2 has "implane" in segment 1 too
+    # Its subtitles name the speakers as the English ones do.
+    from django.test import Client
+
+    client = Client()
+    client.force_login(editor)
+    vtt = client.get(f"/translations/{translation.pk}/export/?format=vtt").content.decode()
+    assert vtt.count("<v Dr. Soto>") == 3 and vtt.count("<v Dr. Lee>") == 1
 
     # The English changes after the translation: segment 3 is split, segment 0 edited.
     words = latest(transcription).texts[3].split()
