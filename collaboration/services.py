@@ -265,6 +265,8 @@ def comment_add(
     """A new thread on segment `segment_index` of version `version_number` (the one the page
     shows; the latest by default), or a reply to a thread. Anchored by the segment's id."""
     body = _clean(body, what="comment", limit=MAX_COMMENT_CHARS)
+    if getattr(parent, "archived", False):
+        raise ValidationError(f"This {doc.kind} is archived: comment on the one that replaced it.")
     quote = ""
     label = ""
     if reply_to is not None:

@@ -95,6 +95,9 @@ def test_the_page_endpoint_adds_resolves_and_refuses_bad_input(editor_client, tr
         assert message in response.json()["message"]
     assert Comment.objects.count() == 1
     assert editor_client.get(f"/review/notakind/{transcription.pk}/comments/").status_code == 404
+    type(transcription).objects.filter(pk=transcription.pk).update(archived=True)
+    response = editor_client.post(url, {"body": "Late", "segment": "0"})
+    assert response.status_code == 400 and "archived" in response.json()["message"]
 
 
 def test_comments_need_a_signed_in_user(client, transcription):
