@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts.models import Activity, User
 from accounts.services import activity_record
+from collaboration.models import ApprovalLog, Comment
 from media_files.models import AudioFile
 from projects.management.commands.export_project import (
     MANIFEST,
@@ -145,6 +146,33 @@ def build_project(editor, other_editor, *, name="Endo week"):
     )
     Translation.objects.filter(pk=es.pk).update(final_version=es_v1)
     Translation.objects.create(transcription=t1, language_code="zh", translated_text="大家好")
+    # Review rows name their document and version by plain UUID columns (any kind).
+    thread = Comment.objects.create(
+        document_kind="transcript",
+        document_id=t1.pk,
+        project=project,
+        segment_id=0,
+        body="Check the greeting",
+        author=editor,
+    )
+    Comment.objects.create(
+        document_kind="transcript",
+        document_id=t1.pk,
+        project=project,
+        segment_id=0,
+        parent=thread,
+        body="Done",
+        author=other_editor,
+    )
+    ApprovalLog.objects.create(
+        document_kind="transcript",
+        document_id=t1.pk,
+        version_id=h1.pk,
+        version_label="H-1",
+        project=project,
+        action="requested",
+        by=other_editor,
+    )
     email = GeneratedSummary.objects.create(
         transcription=t1,
         summary_type="email",
@@ -309,6 +337,18 @@ def test_import_as_copy_reproduces_every_row_with_new_ids(pair, tmp_path, editor
     assert audio.file_path != original.file_path and str(audio.pk) in audio.file_path
     with default_storage.open(audio.file_path, "rb") as handle:
         assert handle.read() == AUDIO_BYTES
+    # The copy's comments and approval steps are on the copy's transcript and version; the
+    # original keeps only its own.
+    assert set(Comment.objects.filter(project=copy).values_list("document_id", flat=True)) == {
+        t1.pk
+    }
+    step = ApprovalLog.objects.get(project=copy)
+    assert (step.document_id, step.version_id) == (t1.pk, t1.final_version_id)
+    original_t1 = Transcription.objects.get(
+        audio_file__project=pair, archived=False, source="whisper"
+    )
+    assert Comment.objects.filter(document_id=original_t1.pk).count() == 2
+    assert ApprovalLog.objects.filter(document_id=original_t1.pk).count() == 1
     # Timestamps came along exactly.
     assert copy.created_at == pair.created_at and copy.updated_at == pair.updated_at
     # The history of the copy points at the copy's objects.

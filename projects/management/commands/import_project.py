@@ -206,11 +206,18 @@ class _Importer:
                     return None
             else:
                 data[attname] = self._column(field, value)
-        if model_label == ACTIVITY:
-            # Plain UUID columns that point into the project follow the new ids.
-            for attname in ("target_id", "project_id"):
-                if data.get(attname) is not None:
-                    data[attname] = self.all_ids.get(str(data[attname]), data[attname])
+        # Plain UUID columns that point into the project (an activity's target, a comment's
+        # document, an approval step's version: references by kind, not foreign keys)
+        # follow the new ids; ids of rows outside the project stay as they are.
+        for field in fields.values():
+            if (
+                isinstance(field, models.UUIDField)
+                and not field.primary_key
+                and not field.is_relation
+                and data.get(field.attname) is not None
+            ):
+                value = data[field.attname]
+                data[field.attname] = self.all_ids.get(str(value), value)
         if model_label == "projects.project" and self.name:
             data["name"] = self.name
         for name in FILE_FIELDS:
