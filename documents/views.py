@@ -405,8 +405,15 @@ class DocumentEditor:
         return suggestions, occurrences
 
     def _structure_payload(self, parent, latest: Snapshot, replay) -> dict[str, Any] | None:
-        """Segment ids, speakers and their names, for splitting, merging and speaker chips."""
-        if not self.doc.structure_edits or not latest.json:
+        """Segment ids, speakers and their names, for splitting, merging and speaker chips.
+        A document without structure edits whose segments name speakers (a translation of a
+        transcript with several) shows the chips only."""
+        if not latest.json:
+            return None
+        read_only = not self.doc.structure_edits
+        if read_only and not any(
+            seg.get("speaker") not in (None, "S1") for seg in latest.json.get("segments") or ()
+        ):
             return None
         outline = outline_of(latest.json, latest.texts)
         default_name = self.doc.default_speaker(parent) if self.doc.default_speaker else ""
@@ -419,6 +426,7 @@ class DocumentEditor:
             },
             "next_id": outline.next_id,
             "replay": replay,
+            "read_only": read_only,
         }
 
     def view_editor(self, request: HttpRequest, pk):
@@ -523,11 +531,12 @@ class DocumentEditor:
                 "has_timings": bool(latest.json),
                 "suggestion_count": len(payload["suggestions"]),
                 "uncertain_below": payload["uncertain_below"],
-                "structure_edits": payload["structure"] is not None,
+                "structure_edits": payload["structure"] is not None
+                and not payload["structure"]["read_only"],
                 "speaker_choices": [
                     (label, name) for label, name in payload["structure"]["names"].items()
                 ]
-                if payload["structure"]
+                if payload["structure"] and not payload["structure"]["read_only"]
                 else [],
                 # Parts other apps add (documents.hooks): approval, comments, presence.
                 "extensions": hooks.editor_extension_context(request, self.doc, parent, latest),
@@ -769,7 +778,7 @@ class DocumentEditor:
         if state is None:
             messages.error(request, "The draft no longer fits this document; discard it.")
             return redirect(urls.editor)
-        if draft.structure:
+        if state.structured is not None:
             return self._resolve_structured(request, parent, draft, state)
         texts = list(state.merge.texts)
         for conflict in state.merge.conflicts:
@@ -813,10 +822,28 @@ class DocumentEditor:
                     dropped.add(conflict.segment_id)
             elif conflict.segment_id is not None:
                 force.add(conflict.segment_id)
+        # A text-only draft's conflict row is editable: "mine" is the text as edited there.
+        typed = {} if draft.structure else draft.segments
+        edited = {
+            conflict.segment_id: request.POST[f"seg-{conflict.index}"]
+            for conflict in state.merge.conflicts
+            if conflict.segment_id is not None
+            and conflict.segment_id in force
+            and f"seg-{conflict.index}" in request.POST
+        }
         try:
             base = document_outline_of(self.doc, parent, draft.based_on)
+            if typed:
+                typed = dict(typed)
+                for segment_id, text in edited.items():
+                    if (at := base.position(segment_id)) is not None:
+                        typed[at] = text
             structure, edits = drop_segments(
-                base, draft.structure, draft.segments, segments=dropped, speakers=dropped_speakers
+                base,
+                draft.structure,
+                typed or draft.segments,
+                segments=dropped,
+                speakers=dropped_speakers,
             )
             result = document_save_version(
                 doc=self.doc,

@@ -57,7 +57,7 @@ function start(root, data) {
   if (editor.uncertainBelow != null) {
     editor.doubt = new DoubtReview(editor, root.querySelector("[data-doubt]"), editor.uncertainBelow);
   }
-  if (structure) {
+  if (structure && !data.structure.read_only) {
     wireSpeakers(editor, structure, data.structure.replay);
     const handed = editor.handoffStructure;
     if (takenOver === -1 && handed) {

@@ -52,7 +52,10 @@ export function segmentHtml(editor, i) {
   // A chip names the speaker where the speaker changes (speakers.js).
   const structure = editor.structure;
   if (structure && (i === 0 || editor.segs[i - 1].speaker !== seg.speaker)) {
-    html += `<button type="button" class="seg__speaker" tabindex="-1" data-speaker-chip title="Change the speaker">${escapeHtml(structure.name(seg.speaker))}</button>`;
+    const name = escapeHtml(structure.name(seg.speaker));
+    html += structure.readOnly
+      ? `<span class="seg__speaker seg__speaker--fixed">${name}</span>`
+      : `<button type="button" class="seg__speaker" tabindex="-1" data-speaker-chip title="Change the speaker">${name}</button>`;
   }
   html +=
     seg.start == null

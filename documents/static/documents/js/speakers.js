@@ -16,6 +16,8 @@ export class Structure {
   constructor(editor, data) {
     this.editor = editor;
     this.names = { ...data.names };
+    // A translation shows its English speakers; they are changed in the English.
+    this.readOnly = !!data.read_only;
     this.nextId = data.next_id;
     this.ops = [];
     this.undos = [];
