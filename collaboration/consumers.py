@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib import auth
 
 from collaboration import presence, services
-from collaboration.live import document_group
+from collaboration.live import document_group, session_group
 from collaboration.selectors import lock_state
 from documents import hooks
 from documents.selectors import document_snapshot
@@ -36,6 +36,7 @@ class DocumentConsumer(AsyncJsonWebsocketConsumer):
     doc: Any = None
     parent: Any = None
     group: str = ""
+    session_group: str = ""
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -51,6 +52,11 @@ class DocumentConsumer(AsyncJsonWebsocketConsumer):
         self.doc, self.parent = found
         self.group = document_group(self.doc.kind, self.parent.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
+        key = getattr(self.scope.get("session"), "session_key", None)
+        if key:
+            # Signing out closes this socket at once (receivers._signed_out).
+            self.session_group = session_group(key)
+            await self.channel_layer.group_add(self.session_group, self.channel_name)
         await self.accept()
         people = await database_sync_to_async(presence.presence_touch)(
             self.doc.kind, self.parent.pk, self.channel_name, user
@@ -73,6 +79,8 @@ class DocumentConsumer(AsyncJsonWebsocketConsumer):
         if not self.group:
             return
         await self.channel_layer.group_discard(self.group, self.channel_name)
+        if self.session_group:
+            await self.channel_layer.group_discard(self.session_group, self.channel_name)
         people = await database_sync_to_async(presence.presence_leave)(
             self.doc.kind, self.parent.pk, self.channel_name
         )
@@ -146,20 +154,31 @@ class DocumentConsumer(AsyncJsonWebsocketConsumer):
         return lock
 
     # -- group messages, passed on to the page ----------------------------------------------
+    # Each is passed on only while the sign-in still holds (an expired session, a changed
+    # password, a deactivated user): otherwise the socket closes instead.
+
+    async def _pass_on(self, message: dict[str, Any]) -> None:
+        if not await self._still_signed_in():
+            await self.close(code=NOT_SIGNED_IN)
+            return
+        await self.send_json(message)
+
+    async def session_ended(self, event: dict[str, Any]) -> None:
+        await self.close(code=NOT_SIGNED_IN)
 
     async def presence_changed(self, event: dict[str, Any]) -> None:
-        await self.send_json({"type": "presence", "people": event["people"]})
+        await self._pass_on({"type": "presence", "people": event["people"]})
 
     async def lock_changed(self, event: dict[str, Any]) -> None:
-        await self.send_json(
+        await self._pass_on(
             {"type": "lock", "lock": event["lock"], "taken_from": event.get("taken_from")}
         )
 
     async def version_saved(self, event: dict[str, Any]) -> None:
-        await self.send_json({**event, "type": "saved"})
+        await self._pass_on({**event, "type": "saved"})
 
     async def approval_changed(self, event: dict[str, Any]) -> None:
-        await self.send_json({"type": "approval", "text": event["text"]})
+        await self._pass_on({"type": "approval", "text": event["text"]})
 
     async def comments_changed(self, event: dict[str, Any]) -> None:
-        await self.send_json({"type": "comments"})
+        await self._pass_on({"type": "comments"})

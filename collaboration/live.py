@@ -4,6 +4,7 @@ nothing is sent: pages fall back to polling, so news is late but never lost."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from typing import Any
 
@@ -18,11 +19,25 @@ def document_group(kind: str, document_id: Any) -> str:
     return f"document.{kind}.{document_id}"
 
 
+def session_group(session_key: str) -> str:
+    """Every socket opened with one sign-in (the key itself stays out of the layer)."""
+    return "session." + hashlib.sha256(session_key.encode()).hexdigest()[:40]
+
+
 def tell_document(kind: str, document_id: Any, message: dict[str, Any]) -> None:
+    _send(document_group(kind, document_id), message, f"open editors of {kind} {document_id}")
+
+
+def tell_session_ended(session_key: str) -> None:
+    """The sign-in ended (signed out): its sockets close at once."""
+    _send(session_group(session_key), {"type": "session.ended"}, "the sockets of a session")
+
+
+def _send(group: str, message: dict[str, Any], whom: str) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
     try:
-        async_to_sync(layer.group_send)(document_group(kind, document_id), message)
-    except Exception:  # a live notice must never fail the save that caused it
-        log.warning("Could not tell open editors of %s %s", kind, document_id, exc_info=True)
+        async_to_sync(layer.group_send)(group, message)
+    except Exception:  # a live notice must never fail the save (or sign-out) that caused it
+        log.warning("Could not tell %s", whom, exc_info=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.signals import user_logged_out
+
 from documents import hooks
 
 
@@ -21,6 +23,14 @@ def _version_created(sender, *, doc, parent, version, user, **kwargs) -> None:
     )
 
 
+def _signed_out(sender, request=None, **kwargs) -> None:
+    from collaboration.live import tell_session_ended
+
+    key = getattr(getattr(request, "session", None), "session_key", None)
+    if key:
+        tell_session_ended(key)
+
+
 def connect() -> None:
     from collaboration.services import approval_guard, final_follows_edits
     from collaboration.views import editor_extension
@@ -32,3 +42,4 @@ def connect() -> None:
     if editor_extension not in hooks.editor_extensions:
         hooks.editor_extensions.append(editor_extension)
     hooks.version_created.connect(_version_created, dispatch_uid="collaboration.version_saved")
+    user_logged_out.connect(_signed_out, dispatch_uid="collaboration.signed_out")

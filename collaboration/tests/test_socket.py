@@ -172,21 +172,51 @@ def test_polling_says_the_same_without_a_socket(transcription, editor, other_edi
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
-def test_signing_out_elsewhere_closes_the_socket_at_its_next_heartbeat(transcription, editor):
-    client = Client()
-    client.force_login(editor)
-    name = settings.SESSION_COOKIE_NAME
-    cookie = (b"cookie", f"{name}={client.cookies[name].value}".encode())
+def test_signing_out_closes_the_socket_at_once_and_an_ended_session_hears_nothing(
+    transcription, editor, other_editor
+):
+    from django.contrib.sessions.models import Session
 
-    async def run():
-        communicator = WebsocketCommunicator(application, _path(transcription), [ORIGIN, cookie])
-        assert (await communicator.connect())[0]
-        await communicator.receive_json_from(timeout=3)  # hello
-        await sync_to_async(client.logout)()
-        await communicator.send_json_to({"type": "heartbeat"})
+    signed_out, expired = Client(), Client()
+    signed_out.force_login(editor)
+    expired.force_login(editor)
+    name = settings.SESSION_COOKIE_NAME
+
+    def cookie(client):
+        return (b"cookie", f"{name}={client.cookies[name].value}".encode())
+
+    async def closed(communicator):
         while True:
             message = await communicator.receive_output(timeout=3)
+            assert message["type"] != "websocket.send", message  # nothing more reaches it
             if message["type"] == "websocket.close":
                 return message["code"]
 
-    assert _run(run) == 4401
+    async def run():
+        first = WebsocketCommunicator(
+            application, _path(transcription), [ORIGIN, cookie(signed_out)]
+        )
+        second = WebsocketCommunicator(application, _path(transcription), [ORIGIN, cookie(expired)])
+        for communicator in (first, second):
+            assert (await communicator.connect())[0]
+        for communicator in (first, second):
+            while not await communicator.receive_nothing(timeout=0.3):
+                await communicator.receive_json_from()  # hello, presence
+        # Signing out (another tab): no heartbeat needed, the socket closes now.
+        await sync_to_async(signed_out.logout)()
+        codes = [await closed(first)]
+        # A session that ended without a sign-out (it expired): the next news closes the
+        # socket instead of reaching the page.
+        key = expired.cookies[name].value
+        await sync_to_async(Session.objects.filter(session_key=key).delete)()
+        await sync_to_async(document_save_version)(
+            doc=DOC,
+            parent=transcription,
+            user=other_editor,
+            based_on_version_number=0,
+            segments_text={0: "Saved by Sam."},
+        )
+        codes.append(await closed(second))
+        return codes
+
+    assert _run(run) == [4401, 4401]
