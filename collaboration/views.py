@@ -305,6 +305,8 @@ def presence_poll(request: HttpRequest, kind: str, pk):
     would have told it: who is here, who holds the lock, the latest version."""
     doc, parent = _document(kind, pk)
     client = (request.POST.get("client") or "")[:64] or "anonymous"
+    if request.POST.get("leave") == "1":
+        return _poll_leave(doc, parent, f"poll:{client}", request.user)
     before = presence.presence_list(kind, parent.pk)
     people = presence.presence_touch(kind, parent.pk, f"poll:{client}", request.user)
     if people != before:
@@ -332,6 +334,19 @@ def presence_poll(request: HttpRequest, kind: str, pk):
             "comments": comments_stamp(kind=kind, document_id=parent.pk),
         }
     )
+
+
+def _poll_leave(doc, parent, client: str, user) -> JsonResponse:
+    """A polling page closed (its last beacon): it is no longer here, and its user's lock is
+    let go when they have no other page of the document open."""
+    people = presence.presence_leave(doc.kind, parent.pk, client)
+    tell_document(doc.kind, parent.pk, {"type": "presence.changed", "people": people})
+    if not any(p["user_id"] == str(user.pk) for p in people):
+        before = lock_state(doc=doc, parent=parent)
+        services.lock_release(doc=doc, parent=parent, user=user)
+        if before.holder_id == str(user.pk):
+            tell_document(doc.kind, parent.pk, lock_message(lock_state(doc=doc, parent=parent)))
+    return JsonResponse({"people": people})
 
 
 def lock_message(lock: LockState) -> dict[str, Any]:

@@ -80,6 +80,21 @@ def test_two_editors_see_each_other_comments_and_saves_live(
         )
         expect(sam.locator(".seg[data-i='1'] [data-comment-segment]")).to_have_text("1")
         expect(sam.locator("[data-comment-threads] [data-thread]")).to_have_count(1)
+        # Sam starts a reply; Erin's next comment redraws his list but keeps his draft.
+        reply = sam.locator("[data-thread] .thread__reply textarea").first
+        reply.click()
+        sam.keyboard.type("The upper mol")
+        erin.locator(".seg[data-i='2']").hover()
+        erin.locator(".seg[data-i='2'] [data-comment-segment]").click()
+        erin.fill("#comment-body", "And this one?")
+        erin.locator("[data-comment-form] button[type=submit]").click()
+        expect(sam.locator("[data-comment-threads] [data-thread]")).to_have_count(2, timeout=LIVE)
+        expect(reply).to_have_value("The upper mol")
+        sam.keyboard.type("ar.")  # still where he was typing
+        expect(reply).to_have_value("The upper molar.")
+        reply.locator("xpath=..").locator("button").click()
+        expect(erin.locator("[data-comment-threads]")).to_contain_text("The upper molar.", timeout=LIVE)
+        expect(reply).to_have_value("")
 
         text = erin.locator(".seg[data-i='0'] .seg__text")
         text.click()

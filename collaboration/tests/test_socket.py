@@ -220,3 +220,16 @@ def test_signing_out_closes_the_socket_at_once_and_an_ended_session_hears_nothin
         return codes
 
     assert _run(run) == [4401, 4401]
+
+
+def test_a_polling_page_that_closes_leaves_and_lets_go_of_its_lock(
+    transcription, other_editor, client
+):
+    client.force_login(other_editor)
+    url = f"/review/transcript/{transcription.pk}/presence/"
+    client.post(url, {"client": "page-1", "editing": "1"})
+    transcription.refresh_from_db()
+    assert transcription.locked_by_id == other_editor.pk
+    assert client.post(url, {"client": "page-1", "leave": "1"}).json()["people"] == []
+    transcription.refresh_from_db()
+    assert transcription.locked_by_id is None

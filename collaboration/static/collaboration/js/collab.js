@@ -42,6 +42,15 @@ class Collab {
     // The lock goes to whoever edits, not to whoever opens: the first keystroke asks for it.
     document.querySelector("[data-transcript]")?.addEventListener("input", () => this.edited());
     this.wireRequestApproval();
+    // A polling page says goodbye as it closes (a socket's close says it by itself).
+    addEventListener("pagehide", () => {
+      if (!this.pollTimer) return;
+      const body = new FormData();
+      body.append("client", this.client);
+      body.append("leave", "1");
+      body.append("csrfmiddlewaretoken", this.csrf());
+      navigator.sendBeacon?.(this.bar.dataset.presenceUrl, body);
+    });
     this.connect();
   }
 

@@ -84,7 +84,7 @@ export class Comments {
     this.scheduleMarks();
   }
 
-  async post(fields) {
+  async post(fields, sentReplyOf = null) {
     const body = new FormData();
     for (const [k, v] of Object.entries(fields)) if (v != null) body.append(k, v);
     let response;
@@ -102,7 +102,7 @@ export class Comments {
     const data = await response.json().catch(() => ({}));
     if (!response.ok) return { ok: false, message: data.message || `Refused (HTTP ${response.status}).` };
     this.threads = data.threads || [];
-    this.render();
+    this.render(sentReplyOf);
     this.scheduleMarks();
     return { ok: true };
   }
@@ -203,14 +203,27 @@ export class Comments {
     const textarea = form.querySelector("textarea");
     const button = form.querySelector("button");
     button.disabled = true;
-    const result = await this.post({ reply_to: thread.dataset.thread, body: textarea.value });
+    const result = await this.post({ reply_to: thread.dataset.thread, body: textarea.value }, thread.dataset.thread);
     if (!result.ok) {
       button.disabled = false;
       thread.querySelector("[data-thread-message]").textContent = result.message;
     }
   }
 
-  render() {
+  // Redrawn whenever anyone adds, resolves or reopens a comment: a reply being written stays,
+  // with its caret (except the one just sent: `sentReplyOf`).
+  render(sentReplyOf = null) {
+    const drafts = new Map();
+    for (const area of this.list.querySelectorAll("[data-thread] .thread__reply textarea")) {
+      const id = area.closest("[data-thread]").dataset.thread;
+      if (id === sentReplyOf || (!area.value && document.activeElement !== area)) continue;
+      drafts.set(id, {
+        value: area.value,
+        focused: document.activeElement === area,
+        start: area.selectionStart,
+        end: area.selectionEnd,
+      });
+    }
     const open = this.threads.filter((t) => !t.resolved);
     this.count.hidden = !open.length;
     this.count.textContent = `${open.length} open`;
@@ -221,6 +234,17 @@ export class Comments {
       .sort((a, b) => (a.segment_index ?? 1e9) - (b.segment_index ?? 1e9))
       .map((t) => this.threadElement(t));
     this.list.replaceChildren(...items);
+    for (const [id, draft] of drafts) {
+      const area = [...this.list.querySelectorAll("[data-thread]")]
+        .find((li) => li.dataset.thread === id)
+        ?.querySelector(".thread__reply textarea");
+      if (!area) continue; // the thread was resolved: nothing to reply to
+      area.value = draft.value;
+      if (draft.focused) {
+        area.focus({ preventScroll: true });
+        area.setSelectionRange(draft.start, draft.end);
+      }
+    }
   }
 
   threadElement(t) {
