@@ -290,7 +290,7 @@ def document_draft_state(
     *, doc: VersionedDocument, parent, draft: drafts.Draft, latest: Snapshot
 ) -> DraftState | None:
     """Merge a draft onto the latest text, or None when the draft no longer fits."""
-    if draft.structure:
+    if draft.structure or _outline_moved(doc, parent, draft.based_on, latest):
         structured = document_structured_draft_merge(
             doc=doc, parent=parent, draft=draft, latest=latest
         )
@@ -312,6 +312,19 @@ def document_draft_state(
     except (ValidationError, ValueError):
         return None
     return DraftState(draft, latest, base, merge)
+
+
+def _outline_moved(doc: VersionedDocument, parent, based_on: int, latest: Snapshot) -> bool:
+    """Whether segments were split or merged since `based_on` (then a draft's positions no
+    longer name the same segments, and it merges by segment id)."""
+    if not doc.structure_edits or based_on == latest.number:
+        return False
+    try:
+        return (
+            document_outline_of(doc, parent, based_on).ids != document_outline(doc, latest)[0].ids
+        )
+    except ValidationError:
+        return False
 
 
 # --------------------------------------------------------------------------------------------

@@ -19,6 +19,8 @@ belong to the default speaker `S1`, whose name is the document's default unless 
 
 from __future__ import annotations
 
+import difflib
+import itertools
 import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
@@ -375,9 +377,10 @@ def merge_structured(
     latest_pos = {i: k for k, i in enumerate(latest.ids)}
     base_pos = {i: k for k, i in enumerate(base.ids)}
 
-    def conflict(segment_id: int, mine_text: str) -> None:
+    def conflict(segment_id: int, mine_text: str, their_text: str | None = None) -> None:
         index = latest_pos.get(segment_id, base_pos.get(segment_id, 0))
-        their_text = latest.texts[latest_pos[segment_id]] if segment_id in latest_pos else ""
+        if their_text is None:
+            their_text = latest.texts[latest_pos[segment_id]] if segment_id in latest_pos else ""
         conflicts.append(
             Conflict(index, base_text.get(segment_id, ""), mine_text, their_text, segment_id)
         )
@@ -432,28 +435,73 @@ def merge_structured(
             conflict(my_id, my_text)
             continue
         k = position[target]
-        current = result.texts[k]
+        # A segment the other side split: my text edit is of all its parts (text typed
+        # before a split belongs to the parts its words went to).
+        group = [k]
+        if my_id in theirs and my_id not in mine.touched:
+            mine_new = set(on_latest.id_map.values())
+            while (
+                group[-1] + 1 < len(result.ids)
+                and result.ids[group[-1] + 1] not in existing
+                and result.ids[group[-1] + 1] not in mine_new
+            ):
+                group.append(group[-1] + 1)
+        current = " ".join(result.texts[j] for j in group)
         if my_text == current:
             continue
-        if my_id in theirs and my_id not in mine.touched and my_id not in force:
+        if my_id in theirs and my_id not in mine.touched:
             before = base_text.get(my_id, "")
-            if my_text == before:
+            if my_text == before and my_id not in force:
                 continue  # mine is the old text: theirs stands
-            merged = merge_text(before, my_text, current)
+            merged = my_text if my_id in force else merge_text(before, my_text, current)
             if merged is None:
-                conflict(my_id, my_text)
+                conflict(my_id, my_text, " ¶ ".join(result.texts[j] for j in group))
                 continue
-            my_text = merged
-            patched.append(k)
-        result.texts[k] = my_text
-        texts_by_id[target] = my_text
-        if target in set(latest.ids):
-            touched.add(target)
+            if my_id not in force:
+                patched.append(k)
+            pieces = spread_words(merged, [result.texts[j] for j in group])
+        else:
+            pieces = [my_text]
+        for j, piece in zip(group, pieces, strict=True):
+            if piece == result.texts[j]:
+                continue
+            result.texts[j] = piece
+            texts_by_id[result.ids[j]] = piece
+            if result.ids[j] in set(latest.ids):
+                touched.add(result.ids[j])
     if conflicts:
         return StructuredMerge(latest.copy(), latest.copy(), [], {}, conflicts)
     return StructuredMerge(
         result, on_latest.outline, on_latest.operations, texts_by_id, [], patched, touched
     )
+
+
+def spread_words(text: str, parts: Sequence[str]) -> list[str]:
+    """`text` cut into as many pieces as `parts`, where the parts' words went in it (an
+    edit of a segment laid over the parts someone split it into). Every piece keeps a word;
+    where the words moved too much, the cuts keep the parts' word counts."""
+    words = text.split()
+    if len(parts) == 1:
+        return [text]
+    old = [w for part in parts for w in part.split()]
+    bounds, at = [], 0
+    for part in parts[:-1]:
+        at += len(part.split())
+        bounds.append(at)
+    opcodes = difflib.SequenceMatcher(None, old, words, autojunk=False).get_opcodes()
+
+    def mapped(b: int) -> int:
+        for _tag, i1, i2, j1, j2 in opcodes:
+            if i1 <= b < i2:
+                return j1 + (b - i1) if _tag == "equal" else (j1 if b == i1 else j2)
+        return len(words)
+
+    cuts = [mapped(b) for b in bounds]
+    if any(b <= a for a, b in zip([0, *cuts], [*cuts, len(words)], strict=True)):
+        cuts = [round(b * len(words) / max(len(old), 1)) for b in bounds]
+        cuts = [min(max(c, i + 1), len(words) - len(cuts) + i) for i, c in enumerate(cuts)]
+    edges = [0, *cuts, len(words)]
+    return [" ".join(words[a:b]) for a, b in itertools.pairwise(edges)]
 
 
 def drop_segments(

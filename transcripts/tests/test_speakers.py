@@ -415,3 +415,42 @@ def test_exports_name_the_speakers_and_the_project_names_the_default(editor, cli
     ]
     paragraphs = [p.text for p in Document(io.BytesIO(body("docx"))).paragraphs]
     assert any(p.endswith(f"Guest <Q&A>: {texts[2]}") for p in paragraphs)
+
+
+def test_a_stale_text_edit_over_a_split_merges_or_shows_the_conflict_page(
+    transcription, editor, other_editor, client
+):
+    """A save without structure changes, made before someone split its segment, merges by
+    segment id: words typed after the cut go to the part they belong to; an overlapping edit
+    gets the conflict page (never "discard it"), and "mine" keeps the typed words without
+    doubling the other part's."""
+    words = latest(transcription).texts[0].split()
+    split = {
+        "operation": "split",
+        "segment": 0,
+        "new_segment": 4,
+        "left": f"{words[0]} ALPHA",
+        "right": " ".join(words[2:]),
+    }
+    save(transcription, editor, 0, [split])
+    save(transcription, editor, 0, s0=" ".join([*words[:-1], "now", words[-1]]))
+    now = " ".join([*words[2:-1], "now", words[-1]])
+    assert latest(transcription).texts[:2] == [f"{words[0]} ALPHA", now]
+    typed = " ".join([words[0], "BETA", *words[2:]])
+    with pytest.raises(SaveConflict):
+        save(transcription, other_editor, 0, s0=typed)
+    client.force_login(other_editor)
+    url = transcription.get_absolute_url()
+    page = client.get(url + "conflict/")
+    assert page.status_code == 409
+    assert "BETA" in page.content.decode()
+    draft = drafts.draft_get(kind="transcript", document_id=transcription.pk, user=other_editor)
+    answer = client.post(
+        url + "conflict/", {"latest_seen": 2, "draft_stamp": draft.stamp, "choice-0": "mine"}
+    )
+    assert answer.status_code == 302 and answer["Location"] == url
+    after = latest(transcription)
+    assert after.number == 3
+    assert after.texts[:2] == [f"{words[0]} BETA", split["right"]]  # "now" was theirs
+    assert [s["id"] for s in after.json["segments"]][:2] == [0, 4]
+    assert_words_inside_segments(after.json)
