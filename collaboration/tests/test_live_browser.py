@@ -93,7 +93,9 @@ def test_two_editors_see_each_other_comments_and_saves_live(
         sam.keyboard.type("ar.")  # still where he was typing
         expect(reply).to_have_value("The upper molar.")
         reply.locator("xpath=..").locator("button").click()
-        expect(erin.locator("[data-comment-threads]")).to_contain_text("The upper molar.", timeout=LIVE)
+        expect(erin.locator("[data-comment-threads]")).to_contain_text(
+            "The upper molar.", timeout=LIVE
+        )
         expect(reply).to_have_value("")
 
         text = erin.locator(".seg[data-i='0'] .seg__text")

@@ -338,9 +338,14 @@ export class Comments {
 
   mark() {
     const open = new Map();
+    const ranges = new Map(); // segment -> [[start, end, quote]] of open threads on words
     for (const t of this.threads) {
       if (t.resolved || t.segment_index == null) continue;
       open.set(t.segment_index, (open.get(t.segment_index) || 0) + 1);
+      if (t.word_start != null && t.quote) {
+        if (!ranges.has(t.segment_index)) ranges.set(t.segment_index, []);
+        ranges.get(t.segment_index).push([t.word_start, t.word_end, t.quote]);
+      }
     }
     for (const segEl of this.container.querySelectorAll(".seg[data-i]")) {
       const i = Number(segEl.dataset.i);
@@ -361,6 +366,21 @@ export class Comments {
         : `Comment on segment ${i + 1} (or on the words selected in it)`;
       button.setAttribute("aria-label", button.title);
       segEl.classList.toggle("has-comments", n > 0);
+      this.markWords(segEl, ranges.get(i) || []);
+    }
+  }
+
+  // The words a thread is about, underlined while they are still the words it quoted.
+  markWords(segEl, ranges) {
+    const words = [...segEl.querySelectorAll(".seg__text [data-w]")];
+    const wanted = new Set();
+    for (const [start, end, quote] of ranges) {
+      const now = words.slice(start, end).map((w) => w.textContent).join(" ");
+      if (now === quote) for (let k = start; k < end; k++) wanted.add(k);
+    }
+    for (const w of words) {
+      const on = wanted.has(Number(w.dataset.w));
+      if (w.classList.contains("is-commented") !== on) w.classList.toggle("is-commented", on);
     }
   }
 }
