@@ -71,8 +71,12 @@ def test_two_editors_see_each_other_comments_and_saves_live(
         expect(erin.locator("[data-presence]")).to_contain_text("Sam Second", timeout=LIVE)
         expect(sam.locator("[data-presence]")).to_contain_text("Erin Editor", timeout=LIVE)
 
+        word = erin.locator(".seg[data-i='1'] .seg__text [data-w='1']")
+        word.dblclick()  # selects the word: the comment is about it
+        quote = word.inner_text().strip()
         erin.locator(".seg[data-i='1']").hover()
         erin.locator(".seg[data-i='1'] [data-comment-segment]").click()
+        expect(erin.locator("[data-comment-anchor]")).to_have_text(f"On segment 2: “{quote}”")
         erin.fill("#comment-body", "Which tooth is this?")
         erin.locator("[data-comment-form] button[type=submit]").dblclick()
         expect(sam.locator("[data-comment-threads]")).to_contain_text(
@@ -80,6 +84,7 @@ def test_two_editors_see_each_other_comments_and_saves_live(
         )
         expect(sam.locator(".seg[data-i='1'] [data-comment-segment]")).to_have_text("1")
         expect(sam.locator("[data-comment-threads] [data-thread]")).to_have_count(1)
+        expect(sam.locator(".seg[data-i='1'] .seg__text .is-commented")).to_have_text([quote])
         # Sam starts a reply; Erin's next comment redraws his list but keeps his draft.
         reply = sam.locator("[data-thread] .thread__reply textarea").first
         reply.click()
@@ -113,3 +118,41 @@ def test_two_editors_see_each_other_comments_and_saves_live(
     finally:
         erin_context.close()
         sam_context.close()
+
+
+def test_after_a_long_outage_the_page_goes_back_to_the_socket(browser, asgi_server, editor):
+    """The server is away for a minute (a deploy): the page polls meanwhile, then goes back to
+    live by itself. The page's clock runs fast; the outage is played by refusing sockets."""
+    transcription = TranscriptionFactory(created_by=editor)
+    context, page = _page(browser, asgi_server, editor)
+    state = {"down": False, "open": []}
+
+    def route(ws):
+        if state["down"]:
+            ws.close(code=1011)
+        else:
+            state["open"].append(ws)
+            ws.connect_to_server()
+
+    def run_for(seconds):
+        for _ in range(seconds // 5):
+            page.clock.fast_forward(5_000)
+            page.wait_for_timeout(100)
+
+    try:
+        page.route_web_socket("**/ws/**", route)
+        page.clock.install()
+        page.goto(transcription.get_absolute_url())
+        link = page.locator("[data-link-state]")
+        expect(link).to_have_text("live", timeout=LIVE)
+        state["down"] = True
+        for ws in state["open"]:
+            ws.close(code=1012)
+        expect(link).to_have_text("polling", timeout=LIVE)
+        run_for(60)  # every try in the meantime fails
+        expect(link).to_have_text("polling")
+        state["down"] = False
+        run_for(40)
+        expect(link).to_have_text("live", timeout=LIVE)
+    finally:
+        context.close()

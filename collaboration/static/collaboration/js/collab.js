@@ -61,7 +61,7 @@ class Collab {
   // -- the socket, and polling when there is none -----------------------------------------
 
   connect() {
-    if (!("WebSocket" in window) || this.socketFailures >= 3) {
+    if (!("WebSocket" in window)) {
       this.startPolling();
       return;
     }
@@ -70,7 +70,9 @@ class Collab {
     try {
       socket = new WebSocket(`${scheme}//${location.host}${this.bar.dataset.socketUrl}`);
     } catch {
+      this.socketFailures += 1;
       this.startPolling();
+      this.reconnectLater();
       return;
     }
     this.socket = socket;
@@ -106,8 +108,16 @@ class Collab {
       if (!opened) this.socketFailures += 1;
       // Poll meanwhile; try the socket again after a while (a restarted server).
       this.startPolling();
-      setTimeout(() => this.connect(), Math.min(60000, 2000 * 2 ** this.socketFailures));
+      this.reconnectLater();
     });
+  }
+
+  // However long the server is away (a deploy, a restart), the page keeps trying, less often
+  // the longer it fails (2, 4, 8, 16 s, then every 30 s), and goes back to live when it can.
+  reconnectLater() {
+    clearTimeout(this.reconnectTimer);
+    const wait = Math.min(30000, 2000 * 2 ** Math.min(this.socketFailures, 4));
+    this.reconnectTimer = setTimeout(() => this.connect(), wait);
   }
 
   // Editing: unsaved changes, or typing within the lock's lifetime.
