@@ -233,3 +233,26 @@ def test_a_polling_page_that_closes_leaves_and_lets_go_of_its_lock(
     assert client.post(url, {"client": "page-1", "leave": "1"}).json()["people"] == []
     transcription.refresh_from_db()
     assert transcription.locked_by_id is None
+
+
+def test_presence_stays_right_when_many_pages_open_and_close_at_once(transcription, editor):
+    """Server processes change one document's presence at the same moment (several daphne
+    processes on one Redis): no page is lost, and nobody who left is still shown."""
+    from collaboration import presence
+    from tests.factories import UserFactory
+
+    bob = UserFactory(email="bob@example.com", full_name="Bob Busy")
+    pages = [(f"page-{n}", editor if n % 2 else bob) for n in range(40)]
+
+    def touch(page):
+        presence.presence_touch("transcript", transcription.pk, page[0], page[1])
+
+    def leave(page):
+        presence.presence_leave("transcript", transcription.pk, page[0])
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(touch, pages))
+        here = presence.presence_list("transcript", transcription.pk)
+        assert sorted(p["pages"] for p in here) == [20, 20]
+        list(pool.map(leave, pages))
+    assert presence.presence_list("transcript", transcription.pk) == []
