@@ -19,7 +19,6 @@ belong to the default speaker `S1`, whose name is the document's default unless 
 
 from __future__ import annotations
 
-import difflib
 import itertools
 import re
 import unicodedata
@@ -29,6 +28,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from documents.diffs import new_patcher
 from documents.merge import Conflict, merge_text
 from documents.realign import realign_words
 from documents.text import normalize_text
@@ -236,11 +236,16 @@ def apply_operations(
     operations: Sequence[Mapping[str, Any]],
     *,
     default_name: str = "",
+    revive: Outline | None = None,
 ) -> Applied:
     """Apply operations in order to a copy of `outline`. New segments get fresh ids (a
     requested id is remembered, so later operations may name it). Raises ValidationError
     for an operation that does not fit (a segment that is not there, a merge with a
-    segment that is not the next one)."""
+    segment that is not the next one).
+
+    `revive` (the outline the operations were made on) lets them win over a newer version
+    (a conflict resolved as "mine"): a segment merged into the one before comes back, cut
+    off its tail under a new id, and a speaker merged away comes back with its name."""
     out = outline.copy()
     original = set(outline.ids)
     applied = Applied(out, [])
@@ -250,9 +255,40 @@ def apply_operations(
 
     def where(segment_id: int) -> int:
         index = out.position(segment_id)
+        if index is None and revive is not None:
+            index = bring_back(segment_id)
         if index is None:
             raise ValidationError(f"Segment {segment_id} is not in this version.")
         return index
+
+    def bring_back(segment_id: int) -> int | None:
+        at = revive.position(segment_id) if revive is not None else None
+        if revive is None or at is None:
+            return None
+        holder = next(
+            (out.position(i) for i in reversed(revive.ids[:at]) if out.position(i) is not None),
+            None,
+        )
+        if holder is None:
+            return None
+        words, tail = out.texts[holder].split(), len(revive.texts[at].split())
+        if not 0 < tail < len(words):
+            return None
+        new_id = out.next_id
+        out.next_id += 1
+        left, right = " ".join(words[:-tail]), " ".join(words[-tail:])
+        out.texts[holder] = left
+        out.ids.insert(holder + 1, new_id)
+        out.speakers.insert(holder + 1, revive.speakers[at])
+        out.texts.insert(holder + 1, right)
+        applied.id_map[segment_id] = new_id
+        touch(out.ids[holder])
+        split = {"segment": out.ids[holder], "new_segment": new_id, "left": left, "right": right}
+        applied.operations.append({"operation": "split", **split})
+        if revive.speakers[at] != out.speakers[holder]:
+            speaker = {"segment": new_id, "speaker": revive.speakers[at]}
+            applied.operations.append({"operation": "speaker", **speaker})
+        return holder + 1
 
     def touch(segment_id: int) -> None:
         if segment_id in original:
@@ -261,8 +297,8 @@ def apply_operations(
     for op in operations:
         kind = op["operation"]
         if kind == "split":
-            seg = resolve(op["segment"])
-            i = where(seg)
+            i = where(resolve(op["segment"]))
+            seg = out.ids[i]
             new_id = out.next_id
             out.next_id += 1
             applied.id_map[op["new_segment"]] = new_id
@@ -273,8 +309,9 @@ def apply_operations(
             touch(seg)
             applied.operations.append({**op, "segment": seg, "new_segment": new_id})
         elif kind == "merge":
-            seg, nxt = resolve(op["segment"]), resolve(op["next"])
-            i = where(seg)
+            where(resolve(op["next"]))
+            i = where(resolve(op["segment"]))
+            seg, nxt = out.ids[i], resolve(op["next"])
             if i + 1 >= len(out.ids) or out.ids[i + 1] != nxt:
                 raise ValidationError("Only a segment and the one right after it can be merged.")
             out.texts[i] = normalize_text(f"{out.texts[i]} {out.texts[i + 1]}")
@@ -283,8 +320,13 @@ def apply_operations(
             touch(nxt)
             applied.operations.append({**op, "segment": seg, "next": nxt})
         elif kind == "speaker":
-            seg = resolve(op["segment"])
-            i = where(seg)
+            i = where(resolve(op["segment"]))
+            seg = out.ids[i]
+            if not _known(out, op["speaker"]) and revive and op["speaker"] in revive.names:
+                out.names[op["speaker"]] = revive.names[op["speaker"]]
+                applied.renamed.add(op["speaker"])
+                back = {"speaker": op["speaker"], "name": revive.names[op["speaker"]]}
+                applied.operations.append({"operation": "rename", **back})
             if not _known(out, op["speaker"]):
                 raise ValidationError(f"Speaker {op['speaker']} has no name yet.")
             out.speakers[i] = op["speaker"]
@@ -379,8 +421,21 @@ def merge_structured(
 
     def conflict(segment_id: int, mine_text: str, their_text: str | None = None) -> None:
         index = latest_pos.get(segment_id, base_pos.get(segment_id, 0))
-        if their_text is None:
-            their_text = latest.texts[latest_pos[segment_id]] if segment_id in latest_pos else ""
+        if their_text is None and segment_id in latest_pos:
+            their_text = latest.texts[latest_pos[segment_id]]
+        elif their_text is None:
+            # Gone in theirs: merged into the segment before (the one that holds its words).
+            before = [i for i in base.ids[: base_pos.get(segment_id, 0)] if i in latest_pos]
+            index = latest_pos[before[-1]] if before else 0
+            held = latest.texts[index] if before else ""
+            their_text = f"(merged into the segment before: {held})"
+        # A speaker change shows as the speakers' names before the words.
+        mine_label = dict(zip(mine.outline.ids, mine.outline.speakers, strict=True)).get(segment_id)
+        their_label = dict(zip(latest.ids, latest.speakers, strict=True)).get(segment_id)
+        if mine_label and their_label and mine_label != their_label:
+            mine_name = speaker_name(mine.outline.names, mine_label, default_name)
+            their_name = speaker_name(latest.names, their_label, default_name)
+            mine_text, their_text = f"{mine_name}: {mine_text}", f"{their_name}: {their_text}"
         conflicts.append(
             Conflict(index, base_text.get(segment_id, ""), mine_text, their_text, segment_id)
         )
@@ -418,7 +473,9 @@ def merge_structured(
     if conflicts:
         return StructuredMerge(latest.copy(), latest.copy(), [], {}, conflicts)
     try:
-        on_latest = apply_operations(latest, operations, default_name=default_name)
+        on_latest = apply_operations(
+            latest, operations, default_name=default_name, revive=base if force else None
+        )
     except ValidationError:
         # The operations no longer fit (a forced segment is gone): a conflict on each.
         for segment_id in sorted(mine.touched):
@@ -430,7 +487,7 @@ def merge_structured(
     patched: list[int] = []
     touched = set(on_latest.touched)
     for my_id, my_text in wanted.items():
-        target = on_latest.id_map.get(reverse_map.get(my_id, -1), my_id)
+        target = on_latest.id_map.get(reverse_map.get(my_id, my_id), my_id)
         if target not in position:
             conflict(my_id, my_text)
             continue
@@ -477,31 +534,32 @@ def merge_structured(
 
 
 def spread_words(text: str, parts: Sequence[str]) -> list[str]:
-    """`text` cut into as many pieces as `parts`, where the parts' words went in it (an
-    edit of a segment laid over the parts someone split it into). Every piece keeps a word;
-    where the words moved too much, the cuts keep the parts' word counts."""
-    words = text.split()
+    """`text` cut into as many pieces as `parts`, where the parts' edges went in it (an
+    edit of a segment laid over the parts someone split it into): the cuts follow a
+    character diff of the joined parts to `text`, moved to the next space. Where that would
+    leave a piece without words, the cuts keep the parts' word counts."""
     if len(parts) == 1:
         return [text]
-    old = [w for part in parts for w in part.split()]
-    bounds, at = [], 0
+    joined = " ".join(parts)
+    patcher = new_patcher()
+    diffs = patcher.diff_main(joined, text)
+    edges, at = [0], 0
     for part in parts[:-1]:
-        at += len(part.split())
-        bounds.append(at)
-    opcodes = difflib.SequenceMatcher(None, old, words, autojunk=False).get_opcodes()
-
-    def mapped(b: int) -> int:
-        for _tag, i1, i2, j1, j2 in opcodes:
-            if i1 <= b < i2:
-                return j1 + (b - i1) if _tag == "equal" else (j1 if b == i1 else j2)
-        return len(words)
-
-    cuts = [mapped(b) for b in bounds]
-    if any(b <= a for a, b in zip([0, *cuts], [*cuts, len(words)], strict=True)):
-        cuts = [round(b * len(words) / max(len(old), 1)) for b in bounds]
-        cuts = [min(max(c, i + 1), len(words) - len(cuts) + i) for i, c in enumerate(cuts)]
-    edges = [0, *cuts, len(words)]
-    return [" ".join(words[a:b]) for a, b in itertools.pairwise(edges)]
+        at += len(part)
+        cut = patcher.diff_xIndex(diffs, at)
+        while 0 < cut < len(text) and text[cut - 1] != " " and text[cut] != " ":
+            cut += 1
+        edges.append(cut)
+        at += 1
+    edges.append(len(text))
+    pieces = [normalize_text(text[a:b]) for a, b in itertools.pairwise(edges)]
+    if all(pieces) and " ".join(pieces) == normalize_text(text):
+        return pieces
+    words, counts = text.split(), [len(part.split()) for part in parts]
+    cuts = list(itertools.accumulate(counts[:-1]))
+    cuts = [min(max(c, k + 1), len(words) - len(cuts) + k) for k, c in enumerate(cuts)]
+    bounds = [0, *cuts, len(words)]
+    return [" ".join(words[a:b]) for a, b in itertools.pairwise(bounds)]
 
 
 def drop_segments(

@@ -454,3 +454,82 @@ def test_a_stale_text_edit_over_a_split_merges_or_shows_the_conflict_page(
     assert after.texts[:2] == [f"{words[0]} BETA", split["right"]]  # "now" was theirs
     assert [s["id"] for s in after.json["segments"]][:2] == [0, 4]
     assert_words_inside_segments(after.json)
+
+
+def resolve_as_mine(client, transcription, user):
+    """The conflict page, then "Save with these choices" with every row left on "mine"."""
+    client.force_login(user)
+    url = transcription.get_absolute_url()
+    page = client.get(url + "conflict/")
+    assert page.status_code == 409
+    draft = drafts.draft_get(kind="transcript", document_id=transcription.pk, user=user)
+    answer = client.post(
+        url + "conflict/",
+        {"latest_seen": latest(transcription).number, "draft_stamp": draft.stamp},
+        follow=True,
+    )
+    assert "Someone saved again" not in answer.content.decode()
+    return page.content.decode()
+
+
+def test_keep_mine_over_a_segment_or_speaker_merged_away_saves(
+    transcription, editor, other_editor, client
+):
+    """Keeping my split of a segment the other editor merged into its neighbour brings it
+    back and splits it; keeping my segment for a speaker they merged away brings the
+    speaker back. Nothing loops on "Someone saved again"."""
+    base = latest(transcription).texts
+    words = base[3].split()
+    save(transcription, editor, 0, [{"operation": "merge", "segment": 2, "next": 3}])
+    split = {
+        "operation": "split",
+        "segment": 3,
+        "new_segment": 4,
+        "left": words[0],
+        "right": " ".join(words[1:]),
+    }
+    with pytest.raises(SaveConflict):
+        save(transcription, other_editor, 0, [split], s0="Hello and welcome to the course.")
+    shown = resolve_as_mine(client, transcription, other_editor)
+    assert "merged into the segment before" in shown
+    after = latest(transcription)
+    assert after.texts == [
+        "Hello and welcome to the course.",
+        base[1],
+        base[2],
+        *split_parts(split),
+    ]
+    assert_words_inside_segments(after.json)
+
+    h = after.number
+    save(
+        transcription,
+        editor,
+        h,
+        [
+            {"operation": "rename", "speaker": "S2", "name": "Guest"},
+            {"operation": "speaker", "segment": 1, "speaker": "S2"},
+        ],
+    )
+    save(
+        transcription,
+        editor,
+        h + 1,
+        [{"operation": "merge_speakers", "speaker": "S2", "into": "S1"}],
+    )
+    with pytest.raises(SaveConflict):
+        save(
+            transcription,
+            other_editor,
+            h + 1,
+            [{"operation": "speaker", "segment": 2, "speaker": "S2"}],
+        )
+    shown = resolve_as_mine(client, transcription, other_editor)
+    assert "Guest" in shown
+    final = latest(transcription)
+    assert final.json["speakers"]["S2"] == "Guest"
+    assert [s.get("speaker", "S1") for s in final.json["segments"]][1:3] == ["S1", "S2"]
+
+
+def split_parts(split):
+    return [split["left"], split["right"]]
