@@ -55,6 +55,9 @@ def test_two_editors_see_each_other_comments_and_saves_live(
     browser, asgi_server, editor, other_editor
 ):
     transcription = TranscriptionFactory(created_by=editor)
+    project = transcription.audio_file.project
+    project.requires_approval = True
+    project.save(update_fields=["requires_approval"])
     path = transcription.get_absolute_url()
     erin_context, erin = _page(
         browser, asgi_server, editor, viewport={"width": 1366, "height": 768}
@@ -115,6 +118,22 @@ def test_two_editors_see_each_other_comments_and_saves_live(
         expect(erin.locator("[data-live-notice]")).to_be_hidden()  # her own save
         sam.locator("[data-merge-now]").click()
         expect(sam.locator(".seg[data-i='0'] .seg__text")).to_contain_text("Welcome all.")
+
+        # The approval button follows Erin's saves without a reload.
+        request = erin.locator("[data-request-approval-form] button")
+        expect(request).to_have_text("Request approval of H-1")
+        request.click()
+        expect(request).to_have_text("H-1 awaits approval")
+        expect(request).to_be_disabled()
+        erin.locator(".seg[data-i='3'] .seg__text").click()
+        erin.keyboard.press("End")
+        erin.keyboard.type(" Thanks.")
+        erin.locator("[data-action=save]").click()
+        expect(erin.locator("[data-status]")).to_contain_text("Saved H-2")
+        expect(request).to_have_text("Request approval of H-2")
+        expect(request).to_be_enabled()
+        request.click()
+        expect(request).to_have_text("H-2 awaits approval")
     finally:
         erin_context.close()
         sam_context.close()

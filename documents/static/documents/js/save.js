@@ -143,5 +143,14 @@ export class Saver {
         if (badge) badge.textContent = `Final: ${data.label}`;
       }
     }
+    // Buttons that act on the latest version (an app's stand-in for Finalize, such as
+    // "Request approval of …"): the new version is theirs now, and nothing was asked of it.
+    if (data.status === "saved") {
+      for (const button of root.querySelectorAll("button[data-names-latest]")) {
+        button.disabled = false;
+        button.removeAttribute("title");
+        button.textContent = button.dataset.namesLatest.replace("{label}", data.label);
+      }
+    }
   }
 }
