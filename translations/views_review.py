@@ -83,7 +83,7 @@ class TranslationEditor(DocumentEditor):
         notes = []
         if parent.is_outdated:
             changed = self._changed_english(parent)
-            total = len((parent.json_with_timestamps or {}).get("segments") or [])
+            total = len(self._latest(parent).segments)
             notes.append(
                 f"Outdated: this translation was made from English {parent.source_label}, "
                 f"but the final English version is now {transcription.final_version.version_type}. "
@@ -94,7 +94,7 @@ class TranslationEditor(DocumentEditor):
                     else "No segment's English changed."
                 )
             )
-        latest = translation_latest(parent)
+        latest = self._latest(parent)
         drafts = placeholder_segments(
             data=latest.json_with_timestamps, text=latest.text, language_code=parent.language_code
         )
@@ -146,6 +146,14 @@ class TranslationEditor(DocumentEditor):
         return reverse("media_files:stream", args=[audio_file.pk])
 
     @staticmethod
+    def _latest(parent):
+        """translation_latest, once per request: its segments (a re-translation from an
+        English version split differently has other ids than the first translation)."""
+        if not hasattr(parent, "_latest_translation"):
+            parent._latest_translation = translation_latest(parent)
+        return parent._latest_translation
+
+    @staticmethod
     def _changed_english(parent) -> dict[int, str]:
         """translation_changed_english, once per request (header and segments use it)."""
         if not hasattr(parent, "_changed_english"):
@@ -163,8 +171,8 @@ class TranslationEditor(DocumentEditor):
         # the English they have now, so the reviewer sees what to bring up to date.
         for segment_id, now in self._changed_english(parent).items():
             english[segment_id] = f"English changed: {now or '(merged into the segment before)'}"
-        data = parent.json_with_timestamps or {}
-        return [english.get(seg.get("id"), "") for seg in data.get("segments") or []]
+        segments = self._latest(parent).segments
+        return [english.get(seg.get("id", index), "") for index, seg in enumerate(segments)]
 
     def export_title(self, parent) -> str:
         return f"{parent.transcription.audio_file.file_name} ({parent.language_code})"

@@ -335,6 +335,24 @@ def test_translations_carry_speakers_and_only_changed_segments_go_outdated(
     assert sorted(changed) == [0, 3]  # not the whole translation
     assert changed[3] == " ".join(words)  # both parts of the split segment
 
+    # Re-translated from that final (5 segments), then the English changes again: the
+    # review lays each translated segment beside its own English, by segment id.
+    with django_capture_on_commit_callbacks(execute=True):
+        translation_services.translation_start(
+            transcription=transcription, language_codes=["es"], user=editor
+        )
+    translation.refresh_from_db()
+    save(transcription, editor, 3, s4="with a rubber dam.")
+    document_finalize(doc=DOC, parent=transcription, user=editor)
+    translation.refresh_from_db()
+    from translations.views_review import translation_editor
+
+    source = translation_editor.source_texts(translation)
+    english = latest(transcription).texts
+    assert source == [*english[:4], "English changed: with a rubber dam."]
+    header = translation_editor.header_context(None, translation)
+    assert "changed in 1 of 5 segments" in header["notes"][0]
+
 
 def test_summary_prompts_name_the_speakers(transcription, editor):
     from documents.services import document_finalize
