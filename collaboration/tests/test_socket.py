@@ -74,6 +74,19 @@ def test_an_unknown_document_is_refused(editor):
     assert _run(run) == (False, 4404)
 
 
+def test_an_unknown_socket_address_is_refused_cleanly(editor):
+    async def run():
+        codes = []
+        for path in ("/ws/", "/ws/nope/", "/ws/documents/transcript/not-a-uuid/"):
+            communicator = WebsocketCommunicator(application, path, [ORIGIN, cookie])
+            codes.append(await communicator.connect())
+            await communicator.disconnect()
+        return codes
+
+    cookie = _cookie(editor)
+    assert _run(run) == [(False, 4404)] * 3
+
+
 def test_two_editors_hear_each_other_saves_comments_and_take_over(
     transcription, editor, other_editor
 ):
