@@ -365,12 +365,15 @@ class DocumentEditor:
         """Known wrong terms in the text, for one-click corrections: the editor only offers
         them, it never changes the text on its own.
 
-        Returns the list for the side panel ({original, corrected, count}) and, per segment,
-        where they occur: {index: [[start, end, replacement], ...]}.
+        Returns the list for the side panel ({original, corrected, count}, and `speaker`
+        for a speaker's own entry: Apply all replaces in that speaker's segments only) and,
+        per segment, where they occur: {index: [[start, end, replacement], ...]}.
         """
         text = join_segments(texts)
         matches = [
-            m for m in glossary_find(text=text, language_code=language_code) if not m.canonical
+            (m, "")
+            for m in glossary_find(text=text, language_code=language_code)
+            if not m.canonical
         ]
         line_starts = [0]
         for t in texts[:-1]:
@@ -381,26 +384,32 @@ class DocumentEditor:
             matcher = matchers.get(speaker)
             if matcher is not None:
                 matches.extend(
-                    replace(m, start=m.start + line_starts[index], end=m.end + line_starts[index])
+                    (
+                        replace(
+                            m, start=m.start + line_starts[index], end=m.end + line_starts[index]
+                        ),
+                        speaker,
+                    )
                     for m in matcher.find(texts[index])
                     if not m.canonical
                 )
         if not matches:
             return [], {}
-        matches.sort(key=lambda m: m.start)
-        counts: dict[tuple[str, str], int] = {}
+        matches.sort(key=lambda pair: pair[0].start)
+        counts: dict[tuple[str, str, str], int] = {}
         occurrences: dict[int, list] = {}
-        for match in matches:
+        for match, only in matches:
             index = bisect_right(line_starts, match.start) - 1
             offset = line_starts[index]
             occurrences.setdefault(index, []).append(
                 [match.start - offset, match.end - offset, match.replacement]
             )
-            key = (match.term_original, match.term_corrected)
+            key = (match.term_original, match.term_corrected, only)
             counts[key] = counts.get(key, 0) + 1
         suggestions = [
             {"original": original, "corrected": corrected, "count": count}
-            for (original, corrected), count in sorted(counts.items())
+            | ({"speaker": only} if only else {})
+            for (original, corrected, only), count in sorted(counts.items())
         ]
         return suggestions, occurrences
 

@@ -551,3 +551,27 @@ def test_keep_mine_over_a_segment_or_speaker_merged_away_saves(
 
 def split_parts(split):
     return [split["left"], split["right"]]
+
+
+def test_a_speakers_dictionary_entry_is_suggested_for_that_speaker(transcription, editor, client):
+    """The editor's suggestion of a speaker's own entry names that speaker (Apply all then
+    replaces in that speaker's segments only) and counts only theirs."""
+    from glossary.services import entry_create
+
+    save(
+        transcription,
+        editor,
+        0,
+        [
+            {"operation": "rename", "speaker": "S2", "name": "Dr. Lee"},
+            {"operation": "speaker", "segment": 2, "speaker": "S2"},
+        ],
+    )
+    lee = Speaker.objects.get(transcription=transcription, label="S2")
+    entry_create(user=editor, term_original="the", term_corrected="thee", speaker_id=lee.pk)
+    client.force_login(editor)
+    page = client.get(transcription.get_absolute_url())
+    data = json.loads(page.context["editor_data"].split(">", 1)[1].rsplit("<", 1)[0])
+    assert {"original": "the", "corrected": "thee", "count": 2, "speaker": "S2"} in data[
+        "suggestions"
+    ]

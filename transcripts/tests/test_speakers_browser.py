@@ -155,3 +155,16 @@ def test_split_merge_speakers_undo_save_and_a_stale_structure_save(page_for, edi
     page.keyboard.press("Control+s")
     expect(status).to_contain_text("Saved H-4")
     assert document_snapshot(doc=TRANSCRIPT_DOCUMENT, parent=lecture).texts[0] == merged
+
+    # A correction only for Dr. Maria Lee: offered and applied in her segments only.
+    page.click("text=Add a correction")
+    page.fill("#dict-original", "the")
+    page.fill("#dict-corrected", "thee")
+    page.select_option("#dict-speaker", "S2")
+    page.click("text=Add to dictionary")
+    offer = page.locator("[data-suggestions] li").last
+    expect(offer).to_contain_text("the → thee (Dr. Maria Lee only) (2)")
+    offer.locator("button").click()
+    expect(offer).to_contain_text("2 replaced")
+    assert "to the course" in texts(page)[0]
+    assert texts(page)[2].startswith("Thee implant is placed after thee extraction")

@@ -30,8 +30,9 @@ export function wireDictionary(editor) {
       if (response.ok) {
         const original = normalize(body.get("term_original") || "");
         const corrected = normalize(body.get("term_corrected") || "");
+        const speaker = body.get("speaker") || null;
         form.reset();
-        offerSuggestion(editor, { original, corrected });
+        offerSuggestion(editor, { original, corrected, speaker });
       }
     } catch {
       messageEl.textContent = "Could not reach the server to add the entry. Nothing was lost; try again.";
@@ -43,12 +44,15 @@ export function wireDictionary(editor) {
   });
 }
 
-// A dictionary entry just added in the side panel: offer it if the text has the term.
-function offerSuggestion(editor, { original, corrected }) {
+// A dictionary entry just added in the side panel: offer it if the text has the term (in
+// its speaker's segments, for a speaker's own entry).
+function offerSuggestion(editor, { original, corrected, speaker }) {
   if (!original || original === corrected) return;
   const pattern = wholeWordRegExp(original);
-  const count = editor.segs.reduce((n, seg) => n + (seg.text.match(pattern) || []).length, 0);
-  if (count) addSuggestion(editor, { original, corrected, count });
+  const count = editor.segs
+    .filter((seg) => !speaker || seg.speaker === speaker)
+    .reduce((n, seg) => n + (seg.text.match(pattern) || []).length, 0);
+  if (count) addSuggestion(editor, { original, corrected, count, speaker });
 }
 
 function addSuggestion(editor, s) {
@@ -61,14 +65,18 @@ function addSuggestion(editor, s) {
   }
   const item = document.createElement("li");
   const label = document.createElement("span");
-  label.textContent = `${s.original} → ${s.corrected} (${s.count})`;
+  const only = s.speaker ? ` (${editor.structure?.name(s.speaker) ?? s.speaker} only)` : "";
+  label.textContent = `${s.original} → ${s.corrected}${only} (${s.count})`;
   const button = document.createElement("button");
   button.type = "button";
   button.className = "button button--secondary";
   button.textContent = "Apply all";
   button.title = `Replace every “${s.original}” with “${s.corrected}” (not saved until you save)`;
   button.addEventListener("click", () => {
-    const count = replaceEverywhere(editor, s.original, s.corrected, { followCase: true });
+    const count = replaceEverywhere(editor, s.original, s.corrected, {
+      followCase: true,
+      speaker: s.speaker || null,
+    });
     label.textContent = `${s.original} → ${s.corrected}: ${count} replaced`;
     button.disabled = true;
   });

@@ -9,11 +9,12 @@ export function replaceEverywhere(
   editor,
   find,
   replacement,
-  { matchCase = false, wholeWords = true, followCase = false } = {},
+  { matchCase = false, wholeWords = true, followCase = false, speaker = null } = {},
 ) {
   const pattern = wholeWordRegExp(find, { matchCase, wholeWords });
   let count = 0;
   editor.segs.forEach((seg, i) => {
+    if (speaker && seg.speaker !== speaker) return; // a speaker's own dictionary entry
     pattern.lastIndex = 0;
     if (!pattern.test(seg.text)) return;
     pattern.lastIndex = 0;
