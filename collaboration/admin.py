@@ -1,11 +1,14 @@
 """The approval log and comments in the admin: read-only rows; approving and rejecting go
 through the same service (and rules) as the Approvals page."""
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from collaboration import services
 from collaboration.models import ApprovalLog, Comment
+from collaboration.selectors import latest_step
 from core.admin_mixins import NoDeleteAdminMixin
 from documents import hooks
 
@@ -18,20 +21,55 @@ class ReadOnlyAdmin(NoDeleteAdminMixin, admin.ModelAdmin):
         return False
 
 
+class DecisionForm(ActionForm):
+    note = forms.CharField(
+        required=False,
+        max_length=services.MAX_NOTE_CHARS,
+        label="Note (required to reject)",
+        widget=forms.TextInput(attrs={"size": 40}),
+    )
+
+
+def _parent_of(step: ApprovalLog):
+    doc = hooks.document_by_kind(step.document_kind)
+    if doc is None:
+        return None, None
+    return doc, hooks.parent_model(doc).objects.filter(pk=step.document_id).first()
+
+
 @admin.register(ApprovalLog)
 class ApprovalLogAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "version_label", "document_kind", "action", "by", "project")
+    list_display = (
+        "created_at",
+        "document",
+        "version_label",
+        "document_kind",
+        "action",
+        "by",
+        "project",
+    )
     list_filter = ("action", "document_kind")
     search_fields = ("version_label", "note", "by__email")
     list_select_related = ("by", "project")
     actions = ["approve_selected", "reject_selected"]
+    action_form = DecisionForm
+
+    @admin.display(description="Document")
+    def document(self, step: ApprovalLog) -> str:
+        from collaboration.views import document_title
+
+        _doc, parent = _parent_of(step)
+        return document_title(parent) if parent is not None else "(not here)"
 
     def _decide(self, request, queryset, *, approve: bool) -> None:
         done = 0
         for step in queryset.filter(action=ApprovalLog.Action.REQUESTED):
-            doc = hooks.document_by_kind(step.document_kind)
-            parent = hooks.parent_model(doc).objects.filter(pk=step.document_id).first()
+            doc, parent = _parent_of(step)
             if doc is None or parent is None:
+                continue
+            where = f"{self.document(step)}, {step.version_label}"
+            if latest_step(step.version_id) != step:
+                messages.info(request, f"{where}: already decided; nothing changed.")
                 continue
             try:
                 services.approval_decide(
@@ -40,12 +78,11 @@ class ApprovalLogAdmin(ReadOnlyAdmin):
                     user=request.user,
                     version_id=step.version_id,
                     approve=approve,
-                    # The admin has no note field: a rejection says where it came from.
-                    note="" if approve else "Rejected in the admin.",
+                    note=request.POST.get("note", ""),
                 )
             except (ValidationError, PermissionDenied) as error:
                 text = " ".join(error.messages) if isinstance(error, ValidationError) else error
-                messages.error(request, f"{step.version_label}: {text}")
+                messages.error(request, f"{where}: {text}")
                 continue
             done += 1
         if done:

@@ -257,6 +257,26 @@ def test_admin_actions_follow_the_same_rules(strict, editor, staff_admin, admin_
     assert "Approved 1 version" in response.content.decode()
     strict.refresh_from_db()
     assert strict.final_version.version_type == "H-2"
+    # Approving what is already approved counts nothing; rows say which recording they are.
+    response = admin_client_.post(
+        url, {"action": "approve_selected", "_selected_action": [str(second.pk)]}, follow=True
+    )
+    page = response.content.decode()
+    assert "already decided" in page and "Approved 1 version" not in page
+    recording = strict.audio_file.file_name
+    assert f"{recording}, H-2: already decided".lower() in page.lower()  # the admin capitalizes
+    assert recording in admin_client_.get(url).content.decode()
+    # A rejection carries the admin's own note, and needs one.
+    document_save_version(
+        doc=DOC, parent=strict, user=editor, based_on_version_number=2, segments_text={2: "3"}
+    )
+    third = services.approval_request(doc=DOC, parent=strict, user=editor)
+    reject = {"action": "reject_selected", "_selected_action": [str(third.pk)]}
+    response = admin_client_.post(url, {**reject, "note": ""}, follow=True)
+    assert "Write the reason for rejecting first." in response.content.decode()
+    response = admin_client_.post(url, {**reject, "note": "Segment 3 is a number"}, follow=True)
+    assert "Rejected 1 version" in response.content.decode()
+    assert ApprovalLog.objects.get(action="rejected").note == "Segment 3 is a number"
 
 
 def test_command_line_follows_the_same_rules(strict, editor, approver):
