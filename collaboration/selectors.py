@@ -65,14 +65,18 @@ def document_open_request(*, doc: VersionedDocument, parent) -> ApprovalLog | No
 
 def approvals_pending() -> QuerySet[ApprovalLog]:
     """Open requests: the newest approval step of their document is the request (a newer
-    request of the same document replaced it otherwise)."""
+    request of the same document replaced it otherwise), in projects that require approval."""
     newer = ApprovalLog.objects.filter(
         document_kind=OuterRef("document_kind"),
         document_id=OuterRef("document_id"),
         created_at__gt=OuterRef("created_at"),
     )
     return (
-        ApprovalLog.objects.filter(action=ApprovalLog.Action.REQUESTED)
+        # A project that stopped requiring approval finalizes instead: its old requests
+        # no longer wait for anyone.
+        ApprovalLog.objects.filter(
+            action=ApprovalLog.Action.REQUESTED, project__requires_approval=True
+        )
         .exclude(Exists(newer))
         .select_related("by", "project")
         .order_by("created_at")

@@ -177,6 +177,11 @@ def approval_decide(
         raise PermissionDenied("You do not have the permission to approve versions.")
     with transaction.atomic():
         _lock_parent(doc, parent)
+        if not approval_required(doc, parent):
+            raise ValidationError(
+                "This project no longer requires approval: the version is finalized instead "
+                "(Finalize in the editor)."
+            )
         # Any version model (VersionedDocument's contract); the stubs know only Model.
         version: Any = (
             doc.version_model._default_manager.select_for_update()

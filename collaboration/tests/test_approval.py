@@ -184,6 +184,20 @@ def test_only_an_approver_moves_the_final_and_never_backwards(strict, editor, ap
     assert strict.final_version.version_type == "H-2"
 
 
+def test_a_project_that_stops_requiring_approval_leaves_no_request_waiting(
+    strict, editor, approver
+):
+    _edit(strict, editor)
+    step = services.approval_request(doc=DOC, parent=strict, user=editor)
+    project = strict.audio_file.project
+    project.requires_approval = False
+    project.save(update_fields=["requires_approval"])
+    assert not approvals_pending().exists()
+    with pytest.raises(ValidationError, match="no longer requires approval"):
+        _approve(strict, approver, step)
+    assert document_finalize(doc=DOC, parent=strict, user=editor).version_type == "H-1"
+
+
 def test_a_project_without_approval_finalizes_as_before(transcription, editor):
     with pytest.raises(ValidationError, match="does not require approval"):
         services.approval_request(doc=DOC, parent=transcription, user=editor)
