@@ -50,6 +50,8 @@ def test_split_merge_speakers_undo_save_and_a_stale_structure_save(page_for, edi
     original = document_snapshot(doc=TRANSCRIPT_DOCUMENT, parent=lecture).texts
     page = page_for(editor)
     page.on("dialog", lambda dialog: dialog.accept())
+    errors = []
+    page.on("pageerror", lambda error: errors.append(error))
     open_editor(page, lecture)
     status = page.locator("[data-status]")
     expect(page.locator("[data-speaker-chip]")).to_have_count(1)
@@ -168,3 +170,38 @@ def test_split_merge_speakers_undo_save_and_a_stale_structure_save(page_for, edi
     expect(offer).to_contain_text("2 replaced")
     assert "to the course" in texts(page)[0]
     assert texts(page)[2].startswith("Thee implant is placed after thee extraction")
+
+    # "From the cursor on" after a click on another segment's chip acts on that segment
+    # (the caret elsewhere is not cut), and cuts nothing when the speaker stays the same.
+    put_caret(page, 0, 3)
+    page.locator('.seg[data-i="2"] [data-speaker-chip]').click()
+    expect(page.locator("[data-speaker-target]")).to_contain_text("Segment 3")
+    page.select_option("[data-assign-speaker]", "S1")
+    page.click("[data-assign-from-word]")
+    expect(page.locator("[data-speaker-chip]")).to_have_text(["Dr. Soto"])
+    assert len(texts(page)) == 3
+    put_caret(page, 1, 2)
+    page.select_option("[data-assign-speaker]", "S1")
+    page.click("[data-assign-from-word]")
+    expect(status).to_contain_text("already")
+    assert len(texts(page)) == 3
+    # Ctrl+Z in a speaker's name field undoes the typing there, not the last speaker change.
+    name = page.locator('[data-rename="S1"]')
+    name.click()
+    page.keyboard.press("End")
+    page.keyboard.type("XY")
+    page.keyboard.press("Control+z")
+    expect(name).not_to_have_value("Dr. SotoXY")
+    expect(page.locator("[data-speaker-chip]")).to_have_text(["Dr. Soto"])
+    # A new name typed, then Ctrl+S while still in the field: the rename is saved.
+    name.fill("Dr. Ana Soto")
+    page.keyboard.press("Control+s")
+    expect(status).to_contain_text("Saved H-5")
+    saved = document_snapshot(doc=TRANSCRIPT_DOCUMENT, parent=lecture).json
+    assert saved["speakers"]["S1"] == "Dr. Ana Soto"
+    assert {seg.get("speaker", "S1") for seg in saved["segments"]} == {"S1"}
+    # A double click on "Merge with next" merges one pair, not two.
+    page.locator('.seg[data-i="0"] .seg__text').click()
+    page.dblclick("[data-merge-next]")
+    expect(page.locator(".seg__text")).to_have_count(2)
+    assert not errors

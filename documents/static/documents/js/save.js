@@ -33,6 +33,7 @@ export class Saver {
   async save() {
     const editor = this.editor;
     if (this.saving) return false;
+    editor.structure?.takeTypedName();
     const { segments, structure } = editor.unsaved();
     // Words confirmed by ear: their segments go along (unchanged text) to drop the doubt.
     const confirmed = {};

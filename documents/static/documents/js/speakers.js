@@ -204,6 +204,18 @@ export class Structure {
     return true;
   }
 
+  // A name typed into the Speakers list but not yet confirmed (Enter or leaving the field):
+  // a save takes it as it is (Ctrl+S from the field).
+  takeTypedName() {
+    const typing = this.panel?.querySelector("[data-speaker-list]")?.contains(document.activeElement)
+      ? document.activeElement
+      : null;
+    const label = typing?.dataset.rename;
+    if (label && normalize(typing.value) && normalize(typing.value) !== this.name(label)) {
+      this.rename(label, typing.value);
+    }
+  }
+
   undo() {
     const entry = this.undos.pop();
     if (!entry) {
@@ -306,11 +318,25 @@ export class Structure {
 
   renderPanel() {
     const panel = this.panel;
-    if (!panel) return;
+    if (!panel || this.rendering) return;
+    this.rendering = true;
+    try {
+      this.#renderPanel(panel);
+    } finally {
+      this.rendering = false;
+    }
+  }
+
+  // A name being typed stays as typed, with its caret, when the list is redrawn.
+  #renderPanel(panel) {
     const counts = this.counts();
     const labels = this.labels();
     const seg = this.editor.segs[this.current];
     const list = panel.querySelector("[data-speaker-list]");
+    const typing = list.contains(document.activeElement) ? document.activeElement : null;
+    const editing = typing?.dataset.rename
+      ? { label: typing.dataset.rename, value: typing.value, start: typing.selectionStart, end: typing.selectionEnd }
+      : null;
     list.innerHTML = labels
       .map((label) => {
         const others = labels
@@ -328,6 +354,12 @@ export class Structure {
         );
       })
       .join("");
+    const field = editing && list.querySelector(`[data-rename="${editing.label}"]`);
+    if (field) {
+      field.value = editing.value;
+      field.focus();
+      field.setSelectionRange(editing.start, editing.end);
+    }
     const target = panel.querySelector("[data-speaker-target]");
     if (target) {
       target.textContent = seg ? `Segment ${this.current + 1} · ${this.name(seg.speaker)}` : "";
@@ -425,7 +457,13 @@ export function wireSpeakers(editor, structure, replay) {
       choose.value = label;
     }
     let i = structure.current;
-    const at = where() || structure.lastCaret;
+    // The caret counts only in the segment the panel names (a chip click names another).
+    const caretAt = where() || structure.lastCaret;
+    const at = caretAt && caretAt[0] === i ? caretAt : null;
+    if (editor.segs[i]?.speaker === label) {
+      editor.status(`Segment ${i + 1} is already ${structure.name(label)}'s.`);
+      return;
+    }
     let didSplit = false;
     if (fromWord && at) {
       // A new voice starts at the word at the cursor: cut there, give it the rest of the turn.
@@ -467,6 +505,7 @@ export function wireSpeakers(editor, structure, replay) {
     structure.current = +chip.closest(".seg").dataset.i;
     structure.renderPanel();
     const choose = panel?.querySelector("[data-assign-speaker]");
+    if (choose) choose.value = editor.segs[structure.current]?.speaker || "S1";
     panel?.scrollIntoView({ block: "nearest" });
     choose?.focus();
   });
@@ -478,7 +517,9 @@ export function wireSpeakers(editor, structure, replay) {
       else splitAtCaret();
       return;
     }
-    if (ctrl && !event.shiftKey && !event.altKey && event.key.toLowerCase() === "z" && structure.lastWasStructure) {
+    // In a field (a speaker's name, the find bar) Ctrl+Z undoes that field's typing.
+    const inField = event.target.closest?.("input, textarea, select");
+    if (ctrl && !event.shiftKey && !event.altKey && event.key.toLowerCase() === "z" && structure.lastWasStructure && !inField) {
       event.preventDefault();
       structure.undo();
       structure.lastWasStructure = structure.undos.length > 0;
@@ -487,7 +528,10 @@ export function wireSpeakers(editor, structure, replay) {
   if (panel) {
     panel.hidden = false;
     panel.querySelector("[data-split]")?.addEventListener("click", splitAtCaretOrCurrent);
-    panel.querySelector("[data-merge-next]")?.addEventListener("click", () => structure.merge(structure.current));
+    // The second click of a double click would merge the next pair too.
+    panel.querySelector("[data-merge-next]")?.addEventListener("click", (event) => {
+      if (event.detail < 2) structure.merge(structure.current);
+    });
     panel.querySelector("[data-structure-undo]")?.addEventListener("click", () => structure.undo());
     panel.querySelector("[data-assign-speaker]")?.addEventListener("change", (event) => {
       panel.querySelector("[data-new-speaker]").hidden = event.target.value !== "new";
@@ -500,6 +544,7 @@ export function wireSpeakers(editor, structure, replay) {
       structure.lastCaret = where();
     });
     panel.addEventListener("change", (event) => {
+      if (structure.rendering) return; // a field being redrawn, not the editor's choice
       const renaming = event.target.closest?.("[data-rename]");
       if (renaming) {
         if (!structure.rename(renaming.dataset.rename, renaming.value)) structure.renderPanel();
