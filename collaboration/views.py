@@ -313,11 +313,11 @@ def presence_poll(request: HttpRequest, kind: str, pk):
         # Pages on sockets hear of someone who polls, too.
         tell_document(kind, parent.pk, {"type": "presence.changed", "people": people})
     take_over = request.POST.get("take_over") == "1"
+    lock = before_lock = lock_state(doc=doc, parent=parent)
     if take_over or request.POST.get("editing") == "1":
         lock = services.lock_acquire(doc=doc, parent=parent, user=request.user, take_over=take_over)
-    else:
-        lock = lock_state(doc=doc, parent=parent)
-    if lock.taken_from_id is not None:
+    if lock.taken_from_id is not None or lock.holder_id != before_lock.holder_id:
+        # Pages on sockets see a polling editor start editing (or take over) at once.
         tell_document(kind, parent.pk, lock_message(lock))
     latest = document_snapshot(doc=doc, parent=parent, with_json=False)
     by = latest.version.edited_by if latest.version is not None else None

@@ -139,9 +139,16 @@ def test_two_editors_see_each_other_comments_and_saves_live(
         sam_context.close()
 
 
-def test_after_a_long_outage_the_page_goes_back_to_the_socket(browser, asgi_server, editor):
-    """The server is away for a minute (a deploy): the page polls meanwhile, then goes back to
-    live by itself. The page's clock runs fast; the outage is played by refusing sockets."""
+def test_after_a_long_outage_the_page_goes_back_to_the_socket(
+    browser, asgi_server, editor, other_editor
+):
+    """The server's sockets are away for a minute (a deploy): the page polls meanwhile, hears
+    saves and take-overs from its polls, then goes back to live by itself. The page's clock
+    runs fast; the outage is played by refusing sockets."""
+    from collaboration import services
+    from documents.services import document_save_version
+    from transcripts.document import TRANSCRIPT_DOCUMENT
+
     transcription = TranscriptionFactory(created_by=editor)
     context, page = _page(browser, asgi_server, editor)
     state = {"down": False, "open": []}
@@ -168,8 +175,36 @@ def test_after_a_long_outage_the_page_goes_back_to_the_socket(browser, asgi_serv
         for ws in state["open"]:
             ws.close(code=1012)
         expect(link).to_have_text("polling", timeout=LIVE)
-        run_for(60)  # every try in the meantime fails
+        run_for(30)  # every try in the meantime fails
         expect(link).to_have_text("polling")
+        # A save is announced once: "Later" keeps the notice closed at the next polls.
+        document_save_version(
+            doc=TRANSCRIPT_DOCUMENT,
+            parent=transcription,
+            user=other_editor,
+            based_on_version_number=0,
+            segments_text={2: "Sam was here."},
+        )
+        notice = page.locator("[data-live-notice]")
+        run_for(10)
+        expect(notice).to_contain_text("H-1 saved by Sam Second", timeout=LIVE)
+        page.locator("[data-notice-close]").click()
+        run_for(30)
+        expect(notice).to_be_hidden()
+        # Editing while polling takes the lock; a take-over is told at the next poll.
+        page.locator(".seg[data-i='0'] .seg__text").click()
+        page.keyboard.type("Mine ")
+        for _ in range(50):
+            transcription.refresh_from_db()
+            if transcription.locked_by_id == editor.pk:
+                break
+            page.wait_for_timeout(100)
+        assert transcription.locked_by_id == editor.pk
+        services.lock_acquire(
+            doc=TRANSCRIPT_DOCUMENT, parent=transcription, user=other_editor, take_over=True
+        )
+        run_for(10)
+        expect(notice).to_contain_text("Sam Second took over editing", timeout=LIVE)
         state["down"] = False
         run_for(40)
         expect(link).to_have_text("live", timeout=LIVE)

@@ -185,6 +185,29 @@ def test_polling_says_the_same_without_a_socket(transcription, editor, other_edi
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
+def test_a_polling_editor_who_starts_editing_is_seen_on_sockets_at_once(
+    transcription, editor, other_editor
+):
+    poller = Client()
+    poller.force_login(other_editor)
+    url = f"/review/transcript/{transcription.pk}/presence/"
+    cookie = _cookie(editor)
+
+    async def run():
+        communicator = WebsocketCommunicator(application, _path(transcription), [ORIGIN, cookie])
+        assert (await communicator.connect())[0]
+        while not await communicator.receive_nothing(timeout=0.3):
+            await communicator.receive_json_from()  # hello, presence
+        await sync_to_async(poller.post)(url, {"client": "page-1", "editing": "1"})
+        while True:
+            message = await communicator.receive_json_from(timeout=3)
+            if message["type"] == "lock":
+                await communicator.disconnect()
+                return message["lock"]["holder_name"]
+
+    assert _run(run) == "Sam Second"
+
+
 def test_signing_out_closes_the_socket_at_once_and_an_ended_session_hears_nothing(
     transcription, editor, other_editor
 ):

@@ -30,6 +30,7 @@ class Collab {
     this.lock = null;
     this.hadLock = false;
     this.commentsStamp = null;
+    this.announced = 0; // the newest version number a "saved by" notice has named
     this.comments = new Comments(this);
     bar.querySelector("[data-take-over]").addEventListener("click", () => this.takeOver());
     bar.querySelector("[data-merge-now]").addEventListener("click", () => this.mergeNow());
@@ -180,9 +181,13 @@ class Collab {
       return;
     }
     this.showPeople(data.people);
-    this.showLock(data.lock, null);
+    // The lock went from this page's user to someone else between two polls: a take-over
+    // (a socket is told so; a polling page sees it here).
+    const takenFromMe = this.hadLock && data.lock?.holder_id && data.lock.holder_id !== this.me;
+    this.showLock(data.lock, takenFromMe ? this.me : null);
     const latest = data.latest;
-    if (latest && this.editor && latest.number > this.editor.basedOn) {
+    // Each version is announced once: "Later" keeps it closed until a newer one is saved.
+    if (latest && this.editor && latest.number > Math.max(this.editor.basedOn, this.announced)) {
       this.saved({ number: latest.number, label: latest.label, by_id: latest.by_id, by_name: latest.by_name });
     }
     if (this.commentsStamp !== null && data.comments !== this.commentsStamp) this.comments.load();
@@ -284,6 +289,7 @@ class Collab {
       return;
     }
     if (data.number <= editor.basedOn) return; // this page has it (its own save)
+    this.announced = Math.max(this.announced, data.number);
     this.pending = data;
     const who = data.by_id === this.me ? "you, on another page" : data.by_name;
     const unsaved = editor.hasUnsaved();
