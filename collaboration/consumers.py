@@ -73,7 +73,13 @@ class DocumentConsumer(AsyncJsonWebsocketConsumer):
 
     def _latest(self) -> dict[str, Any]:
         latest = document_snapshot(doc=self.doc, parent=self.parent, with_json=False)
-        return {"number": latest.number, "label": latest.label}
+        by = latest.version.edited_by if latest.version is not None else None
+        return {
+            "number": latest.number,
+            "label": latest.label,
+            "by_id": str(by.pk) if by else None,
+            "by_name": (by.get_full_name() or by.get_username()) if by else "",
+        }
 
     async def disconnect(self, code: int) -> None:
         if not self.group:
@@ -115,7 +121,12 @@ class DocumentConsumer(AsyncJsonWebsocketConsumer):
                 lock = await self._edit()
             else:
                 lock = await database_sync_to_async(lock_state)(doc=self.doc, parent=self.parent)
-            await self.send_json({"type": "presence", "people": people, "lock": lock.as_json()})
+            # The latest version too: a save whose news did not come over the layer (the
+            # worker's, under `make run`'s in-memory layer) is heard within a heartbeat.
+            latest = await database_sync_to_async(self._latest)()
+            await self.send_json(
+                {"type": "presence", "people": people, "lock": lock.as_json(), "latest": latest}
+            )
         elif action == "editing":
             await self._edit()
         elif action == "take_over":

@@ -109,7 +109,7 @@ def test_two_editors_hear_each_other_saves_comments_and_take_over(
         assert (await first.connect())[0]
         hello = await receive(first, "hello")
         assert hello["lock"]["holder_id"] is None  # opening is not editing
-        assert hello["latest"] == {"number": 0, "label": "T-1"}
+        assert (hello["latest"]["number"], hello["latest"]["label"]) == (0, "T-1")
         await first.send_json_to({"type": "editing"})
         lock = await receive(first, "lock")
         assert lock["lock"]["holder_id"] == str(editor.pk)
@@ -206,6 +206,38 @@ def test_a_polling_editor_who_starts_editing_is_seen_on_sockets_at_once(
                 return message["lock"]["holder_name"]
 
     assert _run(run) == "Sam Second"
+
+
+def test_a_save_whose_news_was_lost_is_named_at_the_next_heartbeat(
+    transcription, editor, other_editor, monkeypatch
+):
+    """The worker saves a version, but its news does not reach the web process (`make run`'s
+    in-memory layer): the socket's next heartbeat answer names the latest version."""
+    from collaboration import live
+
+    cookie = _cookie(editor)
+
+    async def run():
+        communicator = WebsocketCommunicator(application, _path(transcription), [ORIGIN, cookie])
+        assert (await communicator.connect())[0]
+        while not await communicator.receive_nothing(timeout=0.3):
+            await communicator.receive_json_from()  # hello, presence
+        monkeypatch.setattr(live, "tell_document", lambda *args, **kwargs: None)
+        await sync_to_async(document_save_version)(
+            doc=DOC,
+            parent=transcription,
+            user=other_editor,
+            based_on_version_number=0,
+            segments_text={0: "Saved by the worker."},
+        )
+        assert await communicator.receive_nothing(timeout=0.3)
+        await communicator.send_json_to({"type": "heartbeat"})
+        answer = await communicator.receive_json_from(timeout=3)
+        await communicator.disconnect()
+        return answer["latest"]
+
+    latest = _run(run)
+    assert (latest["number"], latest["label"], latest["by_name"]) == (1, "H-1", "Sam Second")
 
 
 def test_signing_out_closes_the_socket_at_once_and_an_ended_session_hears_nothing(

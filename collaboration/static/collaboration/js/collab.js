@@ -185,13 +185,16 @@ class Collab {
     // (a socket is told so; a polling page sees it here).
     const takenFromMe = this.hadLock && data.lock?.holder_id && data.lock.holder_id !== this.me;
     this.showLock(data.lock, takenFromMe ? this.me : null);
-    const latest = data.latest;
-    // Each version is announced once: "Later" keeps it closed until a newer one is saved.
-    if (latest && this.editor && latest.number > Math.max(this.editor.basedOn, this.announced)) {
-      this.saved({ number: latest.number, label: latest.label, by_id: latest.by_id, by_name: latest.by_name });
-    }
+    if (data.latest) this.heardLatest(data.latest);
     if (this.commentsStamp !== null && data.comments !== this.commentsStamp) this.comments.load();
     this.commentsStamp = data.comments;
+  }
+
+  // The latest version as a poll or a heartbeat's answer names it. Each version is announced
+  // once: "Later" keeps it closed until a newer one is saved.
+  heardLatest(latest) {
+    if (!this.editor || latest.number <= Math.max(this.editor.basedOn, this.announced)) return;
+    this.saved({ number: latest.number, label: latest.label, by_id: latest.by_id, by_name: latest.by_name });
   }
 
   csrf() {
@@ -205,13 +208,12 @@ class Collab {
       case "hello":
         this.showPeople(data.people);
         this.showLock(data.lock, null);
-        if (data.latest && this.editor && data.latest.number > this.editor.basedOn) {
-          this.saved({ number: data.latest.number, label: data.latest.label, by_id: null, by_name: "someone" });
-        }
+        if (data.latest) this.heardLatest(data.latest);
         break;
       case "presence":
         this.showPeople(data.people);
         if (data.lock) this.showLock(data.lock, null);
+        if (data.latest) this.heardLatest(data.latest);
         break;
       case "lock":
         this.showLock(data.lock, data.taken_from);
