@@ -148,12 +148,16 @@ def export_vtt(source: ExportSource) -> bytes:
 
 
 def export_docx(source: ExportSource) -> bytes:
+    # XML holds no control characters: names and titles stored before they were cleaned
+    # lose theirs here (normalize_text drops them).
+    title = normalize_text(source.title)
     document = Document()
-    document.core_properties.title = f"{source.title} ({source.label})"
+    document.core_properties.title = f"{title} ({source.label})"
     document.core_properties.language = source.language_code
-    document.add_heading(source.title, level=1)
+    document.add_heading(title, level=1)
     meta = document.add_paragraph()
-    names = list(dict.fromkeys(source.name_of(seg) for seg in source.segments)) or [source.speaker]
+    names = list(dict.fromkeys(normalize_text(source.name_of(seg)) for seg in source.segments))
+    names = names or [normalize_text(source.speaker)]
     meta.add_run(
         f"Version {source.label} · Speaker{'s' if len(names) > 1 else ''}: {', '.join(names)}"
     ).italic = True
@@ -169,7 +173,7 @@ def export_docx(source: ExportSource) -> bytes:
             run = paragraph.add_run(f"[{stamp}] ")
             run.font.color.rgb = RGBColor(0x5B, 0x65, 0x77)
             run.font.size = Pt(9)
-        paragraph.add_run(f"{source.name_of(seg)}: ").bold = True
+        paragraph.add_run(f"{normalize_text(source.name_of(seg))}: ").bold = True
         paragraph.add_run(text)
     buffer = io.BytesIO()
     document.save(buffer)

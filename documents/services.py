@@ -35,6 +35,7 @@ from documents.structure import (
     apply_replacements,
     merge_structured,
     outline_of,
+    parse_operations,
     timed_result,
 )
 from documents.text import (
@@ -435,7 +436,9 @@ def document_save_version(
     conflict. `force` names segment ids whose conflict the editor resolved as "mine".
     """
     based_on = int(based_on_version_number)
-    ops = [dict(op) for op in structure or ()]
+    # Checked again here (the views parse them too): names and texts lose control characters
+    # whoever calls.
+    ops = parse_operations([dict(op) for op in structure or ()])
     if based_on < 0:
         raise ValidationError("Unknown version to save over.")
     mine: dict[int, str] = {}

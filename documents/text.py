@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from core.text import clean_line
+
 # ---------------------------------------------------------------------------------------------
 # Segments and text
 # ---------------------------------------------------------------------------------------------
@@ -13,8 +15,9 @@ BASE_VERSION = 0  # the number that stands for the machine text (T-1) in forms a
 
 
 def normalize_text(text: str | None) -> str:
-    """One segment's text as stored: single spaces, no line breaks, no edge whitespace."""
-    return " ".join((text or "").split())
+    """One segment's text as stored: single spaces, no line breaks, no edge whitespace, no
+    control characters."""
+    return clean_line(text)
 
 
 def join_segments(texts: Sequence[str]) -> str:

@@ -4,6 +4,7 @@ from django import forms
 from django.db.models import Q
 
 from core.stale import StaleSaveFormMixin
+from core.text import clean_line
 from projects.models import Project, ProjectType
 
 
@@ -43,6 +44,10 @@ class ProjectForm(StaleSaveFormMixin, forms.Form):
         if initial_date and not _is_iso_date(initial_date):
             # Older free-text dates ("Spring 2024") stay editable instead of being wiped.
             self.fields["date"] = forms.CharField(required=False, max_length=100)
+
+    def clean_speaker(self) -> str:
+        # Exports (DOCX) cannot hold control characters; a name never needs them.
+        return clean_line(self.cleaned_data.get("speaker"))
 
     def values_of(self, row: Project) -> dict:
         return {

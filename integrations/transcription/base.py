@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from core.text import clean_line
 from integrations.base import connection_error, timeout_error
 from integrations.errors import PermanentError, TransientError, VendorReplyError
 
@@ -232,6 +233,10 @@ def _speaker_of(seg: Segment) -> dict[str, str]:
 GENERIC_SPEAKER = re.compile(r"^(speaker[\s_-]*)?([a-z]|\d+)$", re.IGNORECASE)
 
 
+# As long as a name the editor may type (documents.structure.MAX_SPEAKER_NAME).
+SPEAKER_NAME_MAX = 80
+
+
 def label_speakers(segments: list[Segment]) -> dict[str, str]:
     """Turn the engine's speakers ("A", "SPEAKER_01", "Dr. Lee") into the transcript's
     labels S1, S2, … in order of first appearance (DESIGN.md "Speakers and segments"), in
@@ -245,7 +250,9 @@ def label_speakers(segments: list[Segment]) -> dict[str, str]:
         raw = seg.pop("speaker", None)
         if not isinstance(raw, str) or not raw.strip():
             continue
-        raw = " ".join(raw.split())
+        raw = clean_line(raw, max_length=SPEAKER_NAME_MAX)
+        if not raw:
+            continue
         if raw not in labels:
             label = f"S{len(labels) + 1}"
             labels[raw] = label

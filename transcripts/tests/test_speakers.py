@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from srt import parse as srt_parse
 
 from documents import drafts
 from documents.diffs import patch_rebuild
@@ -419,11 +420,17 @@ def test_exports_name_the_speakers_and_the_project_names_the_default(editor, cli
         f"Dr. Ana Ruiz: {texts[0]} {texts[1]}\n\nGuest <Q&A>: {texts[2]}\n\n"
         f"Dr. Ana Ruiz: {texts[3]}\n"
     )
-    srt = body("srt").decode()
-    assert f"Dr. Ana Ruiz:\n{texts[0]}" in srt and f"\n{texts[1]}" in srt
-    assert f"Guest <Q&A>:\n{texts[2]}" in srt
+    # A cue where the speaker changes opens with their name (on its own line when the
+    # text fits the other one), within the caption profile's two lines of 42.
+    cues = [c.content for c in srt_parse(body("srt").decode())]
+    assert cues[0] == f"Dr. Ana Ruiz:\n{texts[0]}"
+    assert cues[1].replace("\n", " ") == texts[1]
+    assert cues[2].startswith("Guest <Q&A>: ") and cues[2].replace("\n", " ").endswith(texts[2])
+    assert cues[3].startswith("Dr. Ana Ruiz:")
+    assert all(len(line) <= 42 for cue in cues for line in cue.split("\n"))
     vtt = body("vtt").decode()
-    assert f"<v Guest &lt;Q&amp;A&gt;>{texts[2]}" in vtt and "<v Dr. Ana Ruiz>" in vtt
+    assert "<v Guest &lt;Q&amp;A&gt;>The implane is placed\nafter the extraction heals." in vtt
+    assert "<v Dr. Ana Ruiz>" in vtt
     data = json.loads(body("json"))
     assert [s["speaker_name"] for s in data["segments"]] == [
         "Dr. Ana Ruiz",
@@ -575,3 +582,52 @@ def test_a_speakers_dictionary_entry_is_suggested_for_that_speaker(transcription
     assert {"original": "the", "corrected": "thee", "count": 2, "speaker": "S2"} in data[
         "suggestions"
     ]
+
+
+def test_control_characters_never_reach_names_texts_or_a_docx(transcription, editor, client):
+    """A bell or escape in a speaker's name (typed, an engine's, the project's default) or in
+    a segment's text is dropped where it comes in; a DOCX of an older version that holds one
+    still exports."""
+    import io
+
+    from docx import Document
+
+    from integrations.transcription.base import label_speakers
+    from projects.forms import ProjectForm
+
+    engine = [
+        {"text": "Hi.", "speaker": "Dr.\x07 Lee" + "x" * 300},
+        {"text": "Yes.", "speaker": "B"},
+    ]
+    names = label_speakers(engine)
+    assert names["S1"].startswith("Dr. Leex") and len(names["S1"]) == 80
+    form = ProjectForm(data={"speaker": "Dr.\x1b Ana"})
+    form.is_valid()
+    assert form.cleaned_data["speaker"] == "Dr. Ana"
+
+    save(
+        transcription,
+        editor,
+        0,
+        [
+            {"operation": "rename", "speaker": "S2", "name": "Bell\x07 Name\x1b"},
+            {"operation": "speaker", "segment": 2, "speaker": "S2"},
+        ],
+        s1="Today we look at\x07 molars.",
+    )
+    after = latest(transcription)
+    assert after.texts[1] == "Today we look at molars."
+    assert after.json["speakers"]["S2"] == "Bell Name"
+    # A version stored before names were cleaned.
+    version = after.version
+    version.json_with_timestamps = {
+        **after.json,
+        "speakers": {"S2": "Old\x07 Bell"},
+        "segments": [{**s, "text": s["text"] + "\x08"} for s in after.json["segments"]],
+    }
+    version.save(update_fields=["json_with_timestamps"])
+    client.force_login(editor)
+    response = client.get(transcription.get_absolute_url() + "export/?format=docx")
+    assert response.status_code == 200
+    paragraphs = [p.text for p in Document(io.BytesIO(response.content)).paragraphs]
+    assert any(p.startswith("Old Bell: ") or "Old Bell: " in p for p in paragraphs)
