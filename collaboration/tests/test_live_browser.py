@@ -111,6 +111,26 @@ def test_two_editors_see_each_other_comments_and_saves_live(
         erin.keyboard.press("End")
         erin.keyboard.type(" Welcome all.")
         expect(sam.locator("[data-lock]")).to_contain_text("Erin Editor is editing", timeout=LIVE)
+        # Words selected in a segment with unsaved edits: the saved text may have other words
+        # there, so the comment would go on the whole segment (and says so).
+        hit = erin.evaluate(
+            """() => {
+              const words = document.querySelectorAll(".seg[data-i='0'] .seg__text [data-w]");
+              const range = document.createRange();
+              range.setStartBefore(words[0]);
+              range.setEndAfter(words[1]);
+              getSelection().removeAllRanges();
+              getSelection().addRange(range);
+              return words.length;
+            }"""
+        )
+        assert hit >= 2
+        erin.locator(".seg[data-i='0']").hover()
+        erin.locator(".seg[data-i='0'] [data-comment-segment]").click()
+        expect(erin.locator("[data-comment-anchor]")).to_have_text(
+            "On segment 1 (the whole segment: save your edits to it to comment on words)"
+        )
+        erin.locator("[data-comment-cancel]").click()
         erin.locator("[data-action=save]").click()
         expect(erin.locator("[data-status]")).to_contain_text("Saved H-1")
         notice = sam.locator("[data-live-notice]")

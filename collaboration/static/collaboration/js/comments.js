@@ -121,11 +121,18 @@ export class Comments {
     }
     this.form.querySelector("textarea").hidden = false;
     this.form.querySelector("button[type=submit]").hidden = false;
-    const words = this.selectedWords(segment);
+    // Word positions are counted in the saved text: with unsaved edits in the segment the
+    // selected words may be others there, so the comment goes on the whole segment.
+    const seg = this.editor?.segs?.[segment];
+    const unsaved = Boolean(seg && seg.text !== seg.saved);
+    const words = unsaved ? {} : this.selectedWords(segment);
     this.target = { segment, ...words };
     this.anchor.textContent = words.quote
       ? `On segment ${segment + 1}: “${words.quote}”`
       : `On segment ${segment + 1}`;
+    if (unsaved && !getSelection()?.isCollapsed) {
+      this.anchor.textContent += " (the whole segment: save your edits to it to comment on words)";
+    }
     this.message.textContent = "";
     this.form.hidden = false;
     this.panel.scrollIntoView({ block: "nearest" });
