@@ -228,5 +228,16 @@ def test_after_a_long_outage_the_page_goes_back_to_the_socket(
         state["down"] = False
         run_for(40)
         expect(link).to_have_text("live", timeout=LIVE)
+        # The session ends while the socket is away (it expired): the next poll is sent to
+        # the sign-in page, and the page says so instead of polling on in silence.
+        from django.contrib.sessions.models import Session
+
+        state["down"] = True
+        for ws in state["open"]:
+            ws.close(code=1012)
+        Session.objects.all().delete()
+        run_for(15)
+        expect(link).to_have_text("signed out", timeout=LIVE)
+        expect(page.locator("[data-presence]")).to_contain_text("You are signed out")
     finally:
         context.close()

@@ -62,6 +62,7 @@ class Collab {
   // -- the socket, and polling when there is none -----------------------------------------
 
   connect() {
+    if (this.isSignedOut) return;
     if (!("WebSocket" in window)) {
       this.startPolling();
       return;
@@ -102,8 +103,7 @@ class Collab {
       clearInterval(this.beatTimer);
       this.socket = null;
       if (event.code === 4401) {
-        this.setLink("signed out");
-        this.peopleEl.textContent = "You are signed out: sign in again to see who else is here.";
+        this.signedOut();
         return;
       }
       if (!opened) this.socketFailures += 1;
@@ -149,7 +149,16 @@ class Collab {
     this.bar.dataset.link = state;
   }
 
+  signedOut() {
+    this.isSignedOut = true;
+    this.stopPolling();
+    clearTimeout(this.reconnectTimer);
+    this.setLink("signed out");
+    this.peopleEl.textContent = "You are signed out: sign in again to see who else is here.";
+  }
+
   startPolling() {
+    if (this.isSignedOut) return;
     if (this.pollTimer) return;
     this.setLink("polling");
     this.poll();
@@ -173,8 +182,13 @@ class Collab {
         body,
         headers: { Accept: "application/json", "X-CSRFToken": this.csrf() },
         credentials: "same-origin",
-        redirect: "error",
+        redirect: "manual",
       });
+      // Sent to the sign-in page: the session ended (a socket is refused then, too).
+      if (response.type === "opaqueredirect") {
+        this.signedOut();
+        return;
+      }
       if (!response.ok) return;
       data = await response.json();
     } catch {
