@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Permission
 from django.db import connections
 from django.test import Client
 from playwright.sync_api import expect
@@ -58,6 +59,7 @@ def test_two_editors_see_each_other_comments_and_saves_live(
     project = transcription.audio_file.project
     project.requires_approval = True
     project.save(update_fields=["requires_approval"])
+    other_editor.user_permissions.add(Permission.objects.get(codename="approve_version"))
     path = transcription.get_absolute_url()
     erin_context, erin = _page(
         browser, asgi_server, editor, viewport={"width": 1366, "height": 768}
@@ -94,7 +96,7 @@ def test_two_editors_see_each_other_comments_and_saves_live(
         sam.keyboard.type("The upper mol")
         erin.locator(".seg[data-i='2']").hover()
         erin.locator(".seg[data-i='2'] [data-comment-segment]").click()
-        erin.fill("#comment-body", "And this one?")
+        erin.fill("#comment-body", "And this one? " + "Look at the root canal again. " * 30)
         erin.locator("[data-comment-form] button[type=submit]").click()
         expect(sam.locator("[data-comment-threads] [data-thread]")).to_have_count(2, timeout=LIVE)
         expect(reply).to_have_value("The upper mol")
@@ -105,6 +107,15 @@ def test_two_editors_see_each_other_comments_and_saves_live(
             "The upper molar.", timeout=LIVE
         )
         expect(reply).to_have_value("")
+        # A long comment shows its beginning until "Show more" (kept open across redraws).
+        more = sam.locator("[data-comment-more]")
+        expect(more).to_have_count(1)
+        body = sam.locator(".comment__body.is-long")
+        assert body.evaluate("el => el.scrollHeight > el.clientHeight")
+        more.click()
+        expect(body).to_have_class("comment__body is-long is-open")
+        assert body.evaluate("el => el.scrollHeight <= el.clientHeight")
+        expect(more).to_have_text("Show less")
 
         text = erin.locator(".seg[data-i='0'] .seg__text")
         text.click()
@@ -154,6 +165,13 @@ def test_two_editors_see_each_other_comments_and_saves_live(
         expect(request).to_be_enabled()
         request.click()
         expect(request).to_have_text("H-2 awaits approval")
+        # On Sam's phone the Approvals page shows the request with its buttons on screen.
+        sam.goto("/review/approvals/")
+        approve = sam.locator("[data-approval-row] button[value=approve]")
+        box = approve.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 390
+        assert sam.evaluate("document.documentElement.scrollWidth") <= 390
+        assert sam.locator("table.approvals").evaluate("el => el.scrollWidth <= el.clientWidth")
     finally:
         erin_context.close()
         sam_context.close()

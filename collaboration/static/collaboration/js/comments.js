@@ -10,6 +10,7 @@ export class Comments {
     this.panel = document.querySelector("[data-comments]");
     this.url = collab.bar.dataset.commentsUrl;
     this.threads = [];
+    this.expanded = new Set(); // long comments opened with "Show more" (kept across redraws)
     this.target = null; // {segment, wordStart, wordEnd, quote}
     if (!this.panel) return;
     this.list = this.panel.querySelector("[data-comment-threads]");
@@ -180,6 +181,16 @@ export class Comments {
   // -- threads -------------------------------------------------------------------------------
 
   async clicked(event) {
+    const more = event.target.closest("button[data-comment-more]");
+    if (more) {
+      const id = more.dataset.commentMore;
+      const open = !this.expanded.has(id);
+      if (open) this.expanded.add(id);
+      else this.expanded.delete(id);
+      more.previousElementSibling.classList.toggle("is-open", open);
+      more.textContent = open ? "Show less" : "Show more";
+      return;
+    }
     const button = event.target.closest("button[data-thread-action]");
     if (button) {
       button.disabled = true;
@@ -329,6 +340,18 @@ export class Comments {
     body.className = "comment__body";
     body.textContent = c.body;
     div.append(head, body);
+    if (c.body.length > 400 || c.body.split("\n").length > 6) {
+      // A long comment would make the panel a tall column: its beginning, then "Show more".
+      const open = this.expanded.has(c.id);
+      body.classList.add("is-long");
+      body.classList.toggle("is-open", open);
+      const more = document.createElement("button");
+      more.type = "button";
+      more.className = "comment__more";
+      more.dataset.commentMore = c.id;
+      more.textContent = open ? "Show less" : "Show more";
+      div.append(more);
+    }
     return div;
   }
 
