@@ -346,20 +346,23 @@ def _stored_outline(doc: VersionedDocument, version, texts: list[str]) -> tuple[
     """Segment ids and speakers of a stored version, read in SQL without its words. The flag
     says whether the stored segments carry their ids (else positions stand in)."""
     table, column = json_column(doc)
-    # One row, one JSON value: [[[id, speaker], …], speakers, next id] (a value per segment
-    # would cost a JSON decode each, 3,000 for a three-hour lecture).
+    # One row, one JSON value: [[[id, speaker], …], speakers, next id, next speaker] (a value
+    # per segment would cost a JSON decode each, 3,000 for a three-hour lecture).
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT (jsonb_build_array(COALESCE((SELECT jsonb_agg(jsonb_build_array("
             "e.value -> 'id', e.value -> 'speaker') ORDER BY e.ord) "
             f"FROM jsonb_array_elements(v.{column} -> 'segments') WITH ORDINALITY AS e(value, ord)"
-            f"), '[]'::jsonb), v.{column} -> 'speakers', v.{column} -> 'next_segment_id'))::text "
+            f"), '[]'::jsonb), v.{column} -> 'speakers', v.{column} -> 'next_segment_id', "
+            f"v.{column} -> 'next_speaker'))::text "
             f"FROM {table} AS v WHERE v.id = %s",
             [version.pk],
         )
         found = cursor.fetchone()
-    rows, speakers, next_id = json.loads(found[0]) if found else ([], None, None)
-    head = {"speakers": speakers, "next_segment_id": next_id}
+    rows, speakers, next_id, next_speaker = (
+        json.loads(found[0]) if found else ([], None, None, None)
+    )
+    head = {"speakers": speakers, "next_segment_id": next_id, "next_speaker": next_speaker}
     raw_ids = [r[0] for r in rows]
     stored = len(rows) == len(texts) and all(
         isinstance(i, int) and not isinstance(i, bool) for i in raw_ids

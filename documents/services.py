@@ -684,6 +684,8 @@ def _save_structured(
         extra["speakers"] = result.names
     if result.next_id != latest_outline.next_id or merged.operations:
         extra["next_segment_id"] = result.next_id
+    if result.next_speaker != latest_outline.next_speaker or names_changed:
+        extra["next_speaker"] = result.next_speaker
     data: dict | RawSQL
     if server_side:
         data = _restructured_json(doc, latest.version, replacements, extra)
@@ -869,6 +871,7 @@ def document_restore_version(*, doc: VersionedDocument, parent, user, version_nu
                     **data,
                     "speakers": old_outline.names,
                     "next_segment_id": max(old_outline.next_id, latest_outline.next_id),
+                    "next_speaker": max(old_outline.next_speaker, latest_outline.next_speaker),
                     "segments": [
                         {**seg, "id": i}
                         for seg, i in zip(data["segments"], old_outline.ids, strict=True)

@@ -52,10 +52,18 @@ class Outline:
     texts: list[str]
     names: dict[str, str]  # speaker label -> name (the default speaker may be absent)
     next_id: int
+    # The number of the next new speaker's label: labels, like ids, are never handed out
+    # again (a speaker's own dictionary entries must not pass to someone else).
+    next_speaker: int = 2
 
     def copy(self) -> Outline:
         return Outline(
-            list(self.ids), list(self.speakers), list(self.texts), dict(self.names), self.next_id
+            list(self.ids),
+            list(self.speakers),
+            list(self.texts),
+            dict(self.names),
+            self.next_id,
+            self.next_speaker,
         )
 
     def position(self, segment_id: int) -> int | None:
@@ -108,7 +116,15 @@ def outline_from_parts(
     next_id = max([*ids, -1]) + 1
     if isinstance(stored_next, int) and stored_next > next_id:
         next_id = stored_next
-    return Outline(list(ids), list(speakers), list(texts), names, next_id)
+    next_speaker = max(label_number(label) for label in [*names, *speakers, DEFAULT_SPEAKER]) + 1
+    stored_speaker = data.get("next_speaker")
+    if isinstance(stored_speaker, int) and stored_speaker > next_speaker:
+        next_speaker = stored_speaker
+    return Outline(list(ids), list(speakers), list(texts), names, next_id, next_speaker)
+
+
+def label_number(label: str) -> int:
+    return int(label[1:]) if SPEAKER_LABEL.match(label) else 0
 
 
 def speaker_name(names: Mapping[str, str], label: str, default_name: str) -> str:
@@ -334,6 +350,7 @@ def apply_operations(
             applied.operations.append({**op, "segment": seg})
         elif kind == "rename":
             out.names[op["speaker"]] = op["name"]
+            out.next_speaker = max(out.next_speaker, label_number(op["speaker"]) + 1)
             applied.renamed.add(op["speaker"])
             applied.operations.append(dict(op))
         else:
@@ -405,6 +422,17 @@ def merge_structured(
     existing = set(base.ids)
     if any(op["operation"] == "split" and op["new_segment"] in existing for op in operations):
         raise ValidationError("A split names a new segment that already exists. Reload the page.")
+    for op in operations:
+        label = op.get("speaker", "")
+        if (
+            op["operation"] == "rename"
+            and not _known(base, label)
+            and label_number(label) < base.next_speaker
+        ):
+            raise ValidationError(
+                f"Speaker {label} was someone else in this transcript; a new speaker gets a "
+                "new label. Reload the page and add them again."
+            )
     mine = apply_operations(base, operations, default_name=default_name)
     count = len(mine.outline.ids)
     bad = [i for i in edits if not 0 <= i < count]

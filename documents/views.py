@@ -434,6 +434,7 @@ class DocumentEditor:
                 for label in speakers_used(outline)
             },
             "next_id": outline.next_id,
+            "next_speaker": outline.next_speaker,
             "replay": replay,
             "read_only": read_only,
         }

@@ -624,3 +624,46 @@ def test_control_characters_never_reach_names_texts_or_a_docx(transcription, edi
     assert response.status_code == 200
     paragraphs = [p.text for p in Document(io.BytesIO(response.content)).paragraphs]
     assert any(p.startswith("Old Bell: ") or "Old Bell: " in p for p in paragraphs)
+
+
+def test_a_speaker_label_is_never_handed_out_again(transcription, editor, client):
+    """A speaker merged away keeps their label: a new speaker gets the next one, so an entry
+    limited to the old speaker never passes to someone else (restore does not lower it)."""
+    from django.core.exceptions import ValidationError
+
+    save(
+        transcription,
+        editor,
+        0,
+        [
+            {"operation": "rename", "speaker": "S2", "name": "Guest"},
+            {"operation": "speaker", "segment": 1, "speaker": "S2"},
+        ],
+    )
+    save(transcription, editor, 1, [{"operation": "merge_speakers", "speaker": "S2", "into": "S1"}])
+    assert latest(transcription).json["next_speaker"] == 3
+    reuse = [
+        {"operation": "rename", "speaker": "S2", "name": "Zoe"},
+        {"operation": "speaker", "segment": 2, "speaker": "S2"},
+    ]
+    with pytest.raises(ValidationError, match="S2"):
+        save(transcription, editor, 2, reuse)
+    save(
+        transcription,
+        editor,
+        2,
+        [
+            {"operation": "rename", "speaker": "S3", "name": "Zoe"},
+            {"operation": "speaker", "segment": 2, "speaker": "S3"},
+        ],
+    )
+    rows = {
+        s.label: (s.name, s.archived) for s in Speaker.objects.filter(transcription=transcription)
+    }
+    assert rows["S2"] == ("Guest", True) and rows["S3"] == ("Zoe", False)
+    document_restore_version(doc=DOC, parent=transcription, user=editor, version_number=1)
+    assert latest(transcription).json["next_speaker"] == 4
+    client.force_login(editor)
+    page = client.get(transcription.get_absolute_url())
+    data = json.loads(page.context["editor_data"].split(">", 1)[1].rsplit("<", 1)[0])
+    assert data["structure"]["next_speaker"] == 4

@@ -202,6 +202,16 @@ def test_split_merge_speakers_undo_save_and_a_stale_structure_save(page_for, edi
     assert {seg.get("speaker", "S1") for seg in saved["segments"]} == {"S1"}
     # A double click on "Merge with next" merges one pair, not two.
     page.locator('.seg[data-i="0"] .seg__text').click()
+    page.evaluate("scrollTo(0, 0)")  # both clicks land on the button, not what scrolls there
     page.dblclick("[data-merge-next]")
     expect(page.locator(".seg__text")).to_have_count(2)
+    assert not errors
+    # Dr. Maria Lee merged away: a new speaker gets a new label, never her S2.
+    page.select_option('[data-merge-into="S2"]', "S1")
+    page.locator('.seg[data-i="1"] .seg__text').click()
+    page.select_option("[data-assign-speaker]", "new")
+    page.fill("[data-new-speaker] input", "Zoe")
+    page.click("[data-assign-segment]")
+    names = page.evaluate("document.querySelector('[data-editor]').maxEditor.structure.names")
+    assert names.get("S3") == "Zoe" and "S2" not in names
     assert not errors

@@ -19,6 +19,8 @@ export class Structure {
     // A translation shows its English speakers; they are changed in the English.
     this.readOnly = !!data.read_only;
     this.nextId = data.next_id;
+    // Labels are never handed out again (a merged-away speaker's S2 is not the next one's).
+    this.nextSpeaker = data.next_speaker ?? 2;
     this.ops = [];
     this.undos = [];
     editor.segs.forEach((seg, i) => {
@@ -161,8 +163,9 @@ export class Structure {
   // A new speaker (the next free label) with a name; returns the label.
   add(name) {
     const taken = new Set([...Object.keys(this.names), ...this.editor.segs.map((s) => s.speaker)]);
-    let n = 1;
+    let n = Math.max(this.nextSpeaker, 2);
     while (taken.has(`S${n}`)) n++;
+    this.nextSpeaker = n + 1;
     const label = `S${n}`;
     this.rename(label, name, { quiet: true });
     return label;
