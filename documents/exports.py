@@ -19,6 +19,14 @@ from docx import Document
 from docx.shared import Pt, RGBColor
 from webvtt import Caption, WebVTT
 
+from documents.captions import (
+    CaptionProfile,
+    CaptionReport,
+    build_cues,
+    caption_segments,
+    display_lines,
+    profile_for,
+)
 from documents.labels import engine_label, version_label_explained
 from documents.structure import segment_speaker, speaker_name
 from documents.text import document_segments, format_timestamp, normalize_text
@@ -59,6 +67,7 @@ class ExportSource:
     json: dict | None
     speaker: str  # the default speaker's name (segments without a speaker are theirs)
     language_code: str = "en"
+    caption_profile: CaptionProfile | None = None  # None: the language's, from `languages`
 
     @property
     def segments(self) -> list[dict]:
@@ -72,20 +81,15 @@ class ExportSource:
     def several_speakers(self) -> bool:
         return len({self.name_of(seg) for seg in self.segments}) > 1
 
-
-def _timed_segments(source: ExportSource) -> list[tuple[float, float, str, str]]:
-    """(start, end, text, speaker's name) of each segment with text."""
-    timed = []
-    for seg in source.segments:
-        text = normalize_text(seg.get("text"))
-        start, end = seg.get("start"), seg.get("end")
-        if not text:
-            continue
-        if start is None or end is None:
-            raise ValidationError(f"{source.label} has no timings, so it has no subtitles.")
-        start = max(float(start), 0.0)
-        timed.append((start, max(float(end), start), text, source.name_of(seg)))
-    return timed
+    def captions(self, *, lead_names: bool = False) -> CaptionReport:
+        """The cues of this state by the language's caption profile (ValidationError when
+        the document has no timings)."""
+        profile = self.caption_profile or profile_for(self.language_code)
+        try:
+            segments = caption_segments(self.segments, name_of=self.name_of, lead_names=lead_names)
+        except ValueError:
+            raise ValidationError(f"{self.label} has no timings, so it has no subtitles.") from None
+        return CaptionReport(build_cues(segments, profile), profile)
 
 
 def export_txt(source: ExportSource) -> bytes:
@@ -108,19 +112,18 @@ def export_txt(source: ExportSource) -> bytes:
 
 
 def export_srt(source: ExportSource) -> bytes:
-    """With several speakers, a cue where the speaker changes starts with a line naming them
-    (SRT has no voice markup)."""
-    several = source.several_speakers
-    subtitles = []
-    previous = None
-    for i, (start, end, text, name) in enumerate(_timed_segments(source), start=1):
-        content = f"{name}:\n{text}" if several and name != previous else text
-        previous = name
-        subtitles.append(
-            srt.Subtitle(
-                index=i, start=timedelta(seconds=start), end=timedelta(seconds=end), content=content
-            )
+    """Cues by the caption builder. With several speakers, a cue where the speaker changes
+    starts with the speaker's name (SRT has no voice markup)."""
+    report = source.captions(lead_names=source.several_speakers)
+    subtitles = [
+        srt.Subtitle(
+            index=i,
+            start=timedelta(milliseconds=cue.start_ms),
+            end=timedelta(milliseconds=cue.end_ms),
+            content="\n".join(display_lines(cue, report.profile)),
         )
+        for i, cue in enumerate(report.cues, start=1)
+    ]
     return srt.compose(subtitles).encode("utf-8")
 
 
@@ -139,10 +142,16 @@ def _vtt_escape(text: str) -> str:
 
 def export_vtt(source: ExportSource) -> bytes:
     vtt = WebVTT()
-    for start, end, text, name in _timed_segments(source):
+    report = source.captions()
+    for cue in report.cues:
         # The voice span names the speaker; players show it as styling, not as text.
+        lines = [_vtt_escape(line) for line in display_lines(cue, report.profile)]
         vtt.captions.append(
-            Caption(_vtt_time(start), _vtt_time(end), f"<v {_vtt_escape(name)}>{_vtt_escape(text)}")
+            Caption(
+                _vtt_time(cue.start),
+                _vtt_time(cue.end),
+                f"<v {_vtt_escape(cue.speaker)}>" + "\n".join(lines),
+            )
         )
     return vtt.content.encode("utf-8")
 

@@ -40,7 +40,15 @@ class LanguageAdmin(ServiceSaveAdminMixin, NoDeleteAdminMixin, admin.ModelAdmin)
     """Admin-only: which languages exist and which are translated into by default."""
 
     form = LanguageAdminForm
-    list_display = ("code", "name", "direction", "word_boundaries", "active")
+    list_display = (
+        "code",
+        "name",
+        "direction",
+        "word_boundaries",
+        "caption_chars_per_line",
+        "caption_chars_per_second",
+        "active",
+    )
     list_filter = ("active", "direction")
     list_editable = ("active",)
     search_fields = ("code", "name")

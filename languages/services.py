@@ -18,7 +18,18 @@ LANGUAGE_CODE_PATTERN = r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$"
 SOURCE_LANGUAGE = "en"
 # What the admin may change on a language; `code` is fixed once created, because
 # translations, glossary entries and caption profiles refer to it by its text.
-LANGUAGE_EDITABLE = ("name", "direction", "word_boundaries", "active")
+LANGUAGE_EDITABLE = (
+    "name",
+    "direction",
+    "word_boundaries",
+    "active",
+    "caption_chars_per_line",
+    "caption_lines",
+    "caption_chars_per_second",
+    "caption_min_duration",
+    "caption_max_duration",
+    "caption_min_gap",
+)
 
 
 def language_validate(*, language: Language | None, code: str, changes: Mapping[str, Any]) -> str:
@@ -39,11 +50,39 @@ def language_validate(*, language: Language | None, code: str, changes: Mapping[
         raise ValidationError({"name": "A language needs a name."})
     if "direction" in changes and changes["direction"] not in Language.Direction.values:
         raise ValidationError({"direction": "Choose left to right or right to left."})
+    _validate_caption_profile(language, changes)
     if code == SOURCE_LANGUAGE and changes.get("active") is False:
         raise ValidationError(
             {"active": "English is the language every transcript is in; it stays active."}
         )
     return code
+
+
+def _validate_caption_profile(language: Language | None, changes: Mapping[str, Any]) -> None:
+    def value(key: str) -> float:
+        if key in changes:
+            raw = changes[key]
+        elif language is not None:
+            raw = getattr(language, key)
+        else:
+            raw = getattr(Language._meta.get_field(key), "default", None)
+        try:
+            return float(raw)
+        except (TypeError, ValueError):
+            raise ValidationError({key: "Enter a number."}) from None
+
+    if value("caption_chars_per_line") < 8:
+        raise ValidationError({"caption_chars_per_line": "A caption line needs 8 characters."})
+    if value("caption_lines") < 1:
+        raise ValidationError({"caption_lines": "A caption has at least one line."})
+    if value("caption_chars_per_second") <= 0:
+        raise ValidationError({"caption_chars_per_second": "The reading speed must be above 0."})
+    if value("caption_min_duration") < 0 or value("caption_min_gap") < 0:
+        raise ValidationError("Caption durations and gaps cannot be negative.")
+    if value("caption_max_duration") <= value("caption_min_duration"):
+        raise ValidationError(
+            {"caption_max_duration": "The longest cue must be longer than the shortest."}
+        )
 
 
 def language_create(*, user: User, code: str, **fields: Any) -> Language:

@@ -53,13 +53,16 @@ def test_txt_of_the_latest_and_of_t1(editor_client, transcription):
     assert "T-1.txt" in t1["Content-Disposition"]
 
 
-def test_srt_has_one_cue_per_segment_with_its_times(editor_client, transcription):
+def test_srt_cues_keep_the_segments_times_and_the_minimum_gap(editor_client, transcription):
+    # Short segments are one cue each; a cue ends 2 frames (83 ms) before the next one.
     cues = list(srt.parse(download(editor_client, transcription, "srt").content.decode()))
     assert [(c.index, c.start, c.end) for c in cues[:2]] == [
-        (1, timedelta(0), timedelta(seconds=4)),
-        (2, timedelta(seconds=4), timedelta(seconds=9)),
+        (1, timedelta(0), timedelta(seconds=3.917)),
+        (2, timedelta(seconds=4), timedelta(seconds=8.917)),
     ]
-    assert cues[2].content == "The implant is placed after the extraction heals."
+    # 49 characters: two balanced lines of at most 42.
+    assert cues[2].content == "The implant is placed\nafter the extraction heals."
+    assert cues[-1].end == timedelta(seconds=19)
 
 
 def test_webvtt_names_the_speaker_and_escapes_markup(editor_client, editor):

@@ -183,7 +183,8 @@ def test_exports_in_four_formats_keep_the_english_timing(editor_client, spanish)
     subs = list(srt.parse(get("srt").content.decode()))
     assert subs[1].content.startswith("Hoy colocamos") and subs[1].start.total_seconds() == 2.5
     vtt = get("vtt").content.decode()
-    assert vtt.startswith("WEBVTT") and "00:00:06.000 --> 00:00:09.750" in vtt
+    # The segment's cue ends 2 frames (83 ms) before the next one starts at 9.75 s.
+    assert vtt.startswith("WEBVTT") and "00:00:06.000 --> 00:00:09.667" in vtt
     document = Document(io.BytesIO(get("docx").content))
     assert any("El implante necesita seis semanas." in p.text for p in document.paragraphs)
 
