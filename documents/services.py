@@ -56,8 +56,10 @@ class SaveConflict(Exception):
         self.conflicts = conflicts
         self.latest_number = latest_number
         self.latest_label = latest_label
+        n = len(conflicts)
         super().__init__(
-            f"{len(conflicts)} segment(s) were changed by someone else in {latest_label}."
+            f"{n} segment{'' if n == 1 else 's'} {'was' if n == 1 else 'were'} changed by "
+            f"someone else in {latest_label}."
         )
 
 

@@ -746,6 +746,7 @@ class DocumentEditor:
                     "mine_parts": mine_parts,
                     # A split, merge or speaker change: kept or left out as a whole.
                     "structural": bool(draft.structure),
+                    "speaker": conflict.speaker,
                 }
             )
         mine_by_index = {c.index: c.mine for c in state.merge.conflicts}

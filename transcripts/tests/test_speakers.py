@@ -674,3 +674,21 @@ def test_a_speaker_label_is_never_handed_out_again(transcription, editor, client
     page = client.get(transcription.get_absolute_url())
     data = json.loads(page.context["editor_data"].split(">", 1)[1].rsplit("<", 1)[0])
     assert data["structure"]["next_speaker"] == 4
+
+
+def test_the_conflict_page_counts_in_words_and_names_a_speaker_conflict(
+    transcription, editor, other_editor, client
+):
+    save(transcription, editor, 0, [{"operation": "rename", "speaker": "S1", "name": "Dr. A"}])
+    with pytest.raises(SaveConflict, match="1 segment was changed by someone else"):
+        save(
+            transcription,
+            other_editor,
+            0,
+            [{"operation": "rename", "speaker": "S1", "name": "Dr. B"}],
+        )
+    shown = resolve_as_mine(client, transcription, other_editor)
+    assert "1 segment was changed by both of you" in shown
+    assert "Keep my name for this speaker over theirs" in shown
+    assert "(split, merge or speaker)" not in shown
+    assert latest(transcription).json["speakers"]["S1"] == "Dr. B"
