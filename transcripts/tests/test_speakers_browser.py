@@ -215,3 +215,10 @@ def test_split_merge_speakers_undo_save_and_a_stale_structure_save(page_for, edi
     names = page.evaluate("document.querySelector('[data-editor]').maxEditor.structure.names")
     assert names.get("S3") == "Zoe" and "S2" not in names
     assert not errors
+    # A keyboard reaches a segment's speaker from its chip (Shift+Tab from the text, Enter).
+    page.locator('.seg[data-i="1"] .seg__text').click()
+    page.keyboard.press("Shift+Tab")
+    expect(page.locator('.seg[data-i="1"] [data-speaker-chip]')).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("[data-assign-speaker]")).to_be_focused()
+    expect(page.locator("[data-assign-speaker]")).to_have_value("S3")

@@ -49,13 +49,14 @@ export function segmentHtml(editor, i) {
   if (editor.source) classes.push("seg--with-source");
   if (seg.text !== seg.saved) classes.push("is-dirty");
   let html = `<div class="${classes.join(" ")}" data-i="${i}">`;
-  // A chip names the speaker where the speaker changes (speakers.js).
+  // A chip names the speaker where the speaker changes (speakers.js); Tab reaches it, so a
+  // keyboard can change a segment's speaker from its chip too.
   const structure = editor.structure;
   if (structure && (i === 0 || editor.segs[i - 1].speaker !== seg.speaker)) {
     const name = escapeHtml(structure.name(seg.speaker));
     html += structure.readOnly
       ? `<span class="seg__speaker seg__speaker--fixed">${name}</span>`
-      : `<button type="button" class="seg__speaker" tabindex="-1" data-speaker-chip title="Change the speaker">${name}</button>`;
+      : `<button type="button" class="seg__speaker" data-speaker-chip title="Change the speaker" aria-label="Speaker: ${name}. Change the speaker of segment ${i + 1}">${name}</button>`;
   }
   html +=
     seg.start == null
