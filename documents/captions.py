@@ -19,12 +19,13 @@ translations:
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from documents.text import normalize_text
+from documents.text import format_timestamp, normalize_text
 from languages.models import Language
 
 # Rules a cue is checked against, in the order pages list them.
@@ -531,3 +532,49 @@ def caption_segments(
         )
         previous = name
     return result
+
+
+# The check page lists at most this many cues that break a rule (the counts cover all).
+CHECK_PAGE_CUES = 500
+
+
+def caption_check_context(report: CaptionReport, source: Any, version: str) -> dict[str, Any]:
+    """What the caption check page shows for one state of a document (`source` is its
+    `documents.exports.ExportSource`)."""
+    cues = report.cues
+    hours = any(cue.end_ms >= 3_600_000 for cue in cues)
+    speeds = sorted(cue.chars_per_second for cue in cues if cue.end_ms > cue.start_ms)
+    violating = report.violating
+    profile = report.profile
+
+    def stamp(ms: int) -> str:
+        return f"{format_timestamp(ms / 1000, hours=hours)}.{ms % 1000:03d}"
+
+    return {
+        "label": source.label,
+        "version": version,
+        "profile": profile,
+        "cue_count": len(cues),
+        "clean_count": len(cues) - len(violating),
+        "rules": report.rule_counts(),
+        "max_line_length": report.max_line_length,
+        "cps_median": speeds[len(speeds) // 2] if speeds else 0.0,
+        "cps_p90": speeds[min(len(speeds) - 1, round(0.9 * (len(speeds) - 1)))] if speeds else 0.0,
+        "violations": [
+            {
+                "number": number,
+                "start": stamp(cue.start_ms),
+                "end": stamp(cue.end_ms),
+                "seconds": f"{cue.start:.2f}",
+                "lines": cue.lines,
+                "chars_per_second": cue.chars_per_second,
+                "duration": cue.duration,
+                "rules": [RULES[key] for key in cue.violations],
+                "segment": cue.segment_index + 1,
+            }
+            for number, cue in itertools.islice(
+                ((n, c) for n, c in enumerate(cues, start=1) if c.violations), CHECK_PAGE_CUES
+            )
+        ],
+        "more_violations": max(0, len(violating) - CHECK_PAGE_CUES),
+    }

@@ -32,6 +32,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods
 
 from documents import drafts, hooks
+from documents.captions import caption_check_context
 from documents.diffs import word_diff
 from documents.document import VersionedDocument
 from documents.exports import FORMATS, ExportSource, export_document
@@ -81,6 +82,7 @@ class EditorUrls:
     replace: str
     glossary_add: str
     export: str
+    captions: str
 
 
 VIEW_NAMES = (
@@ -96,6 +98,7 @@ VIEW_NAMES = (
     "replace",
     "glossary_add",
     "export",
+    "captions",
 )
 
 
@@ -279,6 +282,19 @@ class DocumentEditor:
         entries), or None."""
         return None
 
+    def view_captions(self, request: HttpRequest, pk):
+        """The caption check: how many cues of the SRT/WebVTT meet each rule of the language's
+        caption profile, and every cue that breaks one, linked to its place in the editor."""
+        parent = self.get_parent(pk)
+        try:
+            source = self.export_source(request, parent)
+            report = source.captions(lead_names=source.several_speakers)
+        except ValidationError as error:
+            raise Http404(_message(error)) from None
+        context = self._base_context(request, parent)
+        context.update(caption_check_context(report, source, request.GET.get("version", "")))
+        return render(request, "documents/editor/captions.html", context)
+
     # -- plumbing ----------------------------------------------------------------------------
 
     def url_name(self, name: str) -> str:
@@ -303,6 +319,7 @@ class DocumentEditor:
             "replace": ("replace/", ["POST"]),
             "glossary_add": ("dictionary/", ["POST"]),
             "export": ("export/", ["GET"]),
+            "captions": ("captions/", ["GET"]),
         }
         return [
             path(
@@ -1002,30 +1019,32 @@ class DocumentEditor:
         messages.success(request, message)
         return self._back_to_editor(request, parent)
 
+    def export_source(self, request: HttpRequest, parent) -> ExportSource:
+        """The version `?version=` names (the latest without it), as exports read it."""
+        raw = request.GET.get("version", "")
+        number = None if raw == "" else _int(raw, "The version")
+        snapshot = document_snapshot(doc=self.doc, parent=parent, version_number=number)
+        return ExportSource(
+            title=self.export_title(parent),
+            label=snapshot.label,
+            text=snapshot.text,
+            json=snapshot.json,
+            speaker=self.doc.default_speaker(parent)
+            if self.doc.default_speaker
+            else settings.SPEAKER_NAME,
+            language_code=self.doc.language_code(parent),
+        )
+
     def view_export(self, request: HttpRequest, pk):
         parent = self.get_parent(pk)
         fmt = request.GET.get("format", "txt")
         try:
-            raw = request.GET.get("version", "")
-            number = None if raw == "" else _int(raw, "The version")
-            snapshot = document_snapshot(doc=self.doc, parent=parent, version_number=number)
-            body, export_format = export_document(
-                ExportSource(
-                    title=self.export_title(parent),
-                    label=snapshot.label,
-                    text=snapshot.text,
-                    json=snapshot.json,
-                    speaker=self.doc.default_speaker(parent)
-                    if self.doc.default_speaker
-                    else settings.SPEAKER_NAME,
-                    language_code=self.doc.language_code(parent),
-                ),
-                fmt,
-            )
+            source = self.export_source(request, parent)
+            body, export_format = export_document(source, fmt)
         except ValidationError as error:
             raise Http404(_message(error)) from None
         stem = slugify(PurePosixPath(self.export_title(parent)).stem) or self.doc.kind
-        filename = f"{stem}-{snapshot.label}.{export_format.extension}"
+        filename = f"{stem}-{source.label}.{export_format.extension}"
         response = HttpResponse(body, content_type=export_format.content_type)
         response["Content-Disposition"] = content_disposition_header(True, filename)
         return response

@@ -136,3 +136,40 @@ def test_empty_segments_are_left_out_of_subtitles():
     )
     cues = list(srt.parse(export_document(source, "srt")[0].decode()))
     assert [c.content for c in cues] == ["A", "C"]
+
+
+def test_the_caption_check_counts_each_rule_and_links_every_cue_that_breaks_one(
+    editor_client, editor
+):
+    # 150 characters in 3 s: no cue can be read at 17 characters a second.
+    fast = (
+        "Then we irrigate with sodium hypochlorite, dry the canal with paper points, and "
+        "obturate with gutta-percha and sealer before the temporary restoration goes in."
+    )
+    transcription = make_transcription(
+        editor,
+        [
+            (0.0, 4.0, "Welcome to the course on endodontics."),
+            (60.0, 63.0, fast),
+            (63.0, 66.0, "Questions?"),
+        ],
+    )
+    url = reverse("transcripts:captions", args=[transcription.pk])
+    page = editor_client.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Caption check of T-1" in html
+    rules = {row["key"]: row for row in page.context["rules"]}
+    cues = page.context["cue_count"]
+    assert cues >= 4 and rules["line_length"]["met"] == cues
+    assert rules["reading_speed"]["broken"] == cues - 2
+    # Each cue that breaks a rule: its time and a link to its segment in the editor.
+    editor_url = reverse("transcripts:editor", args=[transcription.pk])
+    assert "<time>01:00.000</time>" in html
+    assert f'href="{editor_url}?t=60.00#t=60.00">Segment 2' in html
+    assert "Reading speed" in html
+    # The same cues are in the SRT, none cut.
+    subs = list(srt.parse(download(editor_client, transcription, "srt").content.decode()))
+    assert len(subs) == cues
+    assert " ".join(" ".join(s.content.split()) for s in subs[1:-1]) == fast
+    assert editor_client.get(url + "?version=9").status_code == 404
