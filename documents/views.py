@@ -102,6 +102,20 @@ VIEW_NAMES = (
 )
 
 
+def _speaker_choices(structure: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """Speakers a dictionary entry may be limited to: not the default speaker merged into
+    another (it speaks nowhere and only carries that speaker's name)."""
+    if not structure:
+        return []
+    names = structure["names"]
+    return [
+        (label, name)
+        for label, name in names.items()
+        if label in structure["speakers"]
+        or not any(other != label and names[other] == name for other in names)
+    ]
+
+
 def _wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
@@ -560,9 +574,7 @@ class DocumentEditor:
                 "uncertain_below": payload["uncertain_below"],
                 "structure_edits": payload["structure"] is not None
                 and not payload["structure"]["read_only"],
-                "speaker_choices": [
-                    (label, name) for label, name in payload["structure"]["names"].items()
-                ]
+                "speaker_choices": _speaker_choices(payload["structure"])
                 if payload["structure"] and not payload["structure"]["read_only"]
                 else [],
                 # Parts other apps add (documents.hooks): approval, comments, presence.

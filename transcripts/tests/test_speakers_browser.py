@@ -222,3 +222,16 @@ def test_split_merge_speakers_undo_save_and_a_stale_structure_save(page_for, edi
     page.keyboard.press("Enter")
     expect(page.locator("[data-assign-speaker]")).to_be_focused()
     expect(page.locator("[data-assign-speaker]")).to_have_value("S3")
+    # Dr. Ana Soto (the default speaker) merged into Zoe: said so, and no second Zoe listed.
+    page.select_option('[data-merge-into="S1"]', "S3")
+    expect(status).to_contain_text("Dr. Ana Soto merged into Zoe")
+    expect(page.locator("[data-rename]")).to_have_count(1)
+    expect(page.locator("[data-speaker-chip]")).to_have_text(["Zoe"])
+    page.keyboard.press("Control+s")
+    expect(status).to_contain_text("Saved H-6")
+    page.reload()
+    page.wait_for_function("performance.getEntriesByName('max-editor-ready').length > 0")
+    # Only Zoe speaks: no "For" choice, and never two "Only Zoe".
+    expect(page.locator("[data-dictionary-form]")).to_have_count(1)
+    expect(page.locator("#dict-speaker")).to_have_count(0)
+    assert not errors

@@ -193,17 +193,19 @@ export class Structure {
   mergeSpeakers(label, into) {
     if (label === into) return false;
     const editor = this.editor;
+    const op = { operation: "merge_speakers", speaker: label, into };
+    const what = describe(op, this); // before the names change (S1 takes the other's name)
     const moved = editor.segs.filter((seg) => seg.speaker === label);
     const oldName = this.names[label];
     for (const seg of moved) seg.speaker = into;
     if (label === "S1") this.names.S1 = this.name(into);
     else delete this.names[label];
-    this.#record({ operation: "merge_speakers", speaker: label, into }, () => {
+    this.#record(op, () => {
       for (const seg of moved) seg.speaker = label;
       if (oldName === undefined) delete this.names[label];
       else this.names[label] = oldName;
       return null;
-    }, null);
+    }, null, { what });
     return true;
   }
 
@@ -274,9 +276,9 @@ export class Structure {
     return this.editor.segs.findIndex((seg) => seg.id === id);
   }
 
-  #record(op, revert, at, { quiet = false } = {}) {
+  #record(op, revert, at, { quiet = false, what = null } = {}) {
     const ops = Array.isArray(op) ? op : [op];
-    const what = describe(ops[0], this);
+    what ??= describe(ops[0], this);
     this.undos.push({ opsBefore: this.ops.length, revert, what });
     this.ops.push(...ops);
     this.lastWasStructure = true;
@@ -316,6 +318,10 @@ export class Structure {
   labels() {
     const counts = this.counts();
     const all = new Set([...Object.keys(counts), ...Object.keys(this.names)]);
+    // S1 merged into another speaker only carries that speaker's name: it is nobody else.
+    if (!counts.S1 && Object.entries(this.names).some(([l, n]) => l !== "S1" && n === this.names.S1)) {
+      all.delete("S1");
+    }
     return [...all].sort((a, b) => (+(LABEL.exec(a)?.[1] ?? 0)) - (+(LABEL.exec(b)?.[1] ?? 0)));
   }
 
