@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -120,11 +121,21 @@ def export_srt(source: ExportSource) -> bytes:
             index=i,
             start=timedelta(milliseconds=cue.start_ms),
             end=timedelta(milliseconds=cue.end_ms),
-            content="\n".join(display_lines(cue, report.profile)),
+            content="\n".join(_srt_text(line) for line in display_lines(cue, report.profile)),
         )
         for i, cue in enumerate(report.cues, start=1)
     ]
     return srt.compose(subtitles).encode("utf-8")
+
+
+# SRT players take <b>, <i>, <font …> (any <word…>) for markup, and SRT has no escape (most
+# show "&lt;" as is): such brackets in a name or a text become look-alikes that read the
+# same and style nothing. A lone "<" or "a < b" stays.
+_SRT_TAG = re.compile(r"<(/?[^\W\d_][^<>]*)>")
+
+
+def _srt_text(line: str) -> str:
+    return _SRT_TAG.sub(r"‹\1›", line)
 
 
 def _vtt_time(seconds: float) -> str:
