@@ -283,6 +283,11 @@ class DocumentEditor:
     def direction(self, parent) -> str:
         return "ltr"
 
+    def voiceover_chars_per_second(self, parent) -> float | None:
+        """Characters a second a voice-over of this document may take: the editor marks a
+        segment whose text is longer than its duration allows (None: no budget)."""
+        return None
+
     def export_title(self, parent) -> str:
         return str(parent)
 
@@ -518,6 +523,7 @@ class DocumentEditor:
             ],
             "saved": {str(i): latest.texts[i] for i in dirty},
             "source": self.source_texts(parent),
+            "budget_cps": self.voiceover_chars_per_second(parent),
             # Which load of the page this is: autosave never overwrites a draft that another
             # page wrote after this moment (see drafts.draft_autosave).
             "page": uuid.uuid4().hex,

@@ -248,8 +248,15 @@ class ChatEngine(ABC):
         A single segment that still comes back wrong raises VendorReplyError naming it.
         Transient and permanent vendor faults propagate unchanged.
         """
+        # `max_chars`, when given, is the segment's voice-over budget (the characters that
+        # fit the time the speaker took); the model is asked to stay within it.
         cleaned: list[dict[str, Any]] = [
-            {"id": int(s["id"]), "text": str(s["text"])} for s in segments
+            {
+                "id": int(s["id"]),
+                "text": str(s["text"]),
+                **({"max_chars": int(s["max_chars"])} if s.get("max_chars") is not None else {}),
+            }
+            for s in segments
         ]
         if len({s["id"] for s in cleaned}) != len(cleaned):
             raise ValueError("Segment ids must be unique.")
@@ -338,6 +345,14 @@ class ChatEngine(ABC):
                 lines.append(
                     f"- {corrected}" if original == corrected else f"- {original} → {corrected}"
                 )
+        if any("max_chars" in s for s in segments):
+            lines.append("")
+            lines.append(
+                "Voice-over: the translation is dubbed over the speaker's timing. A segment's "
+                "max_chars is how many characters fit the time the speaker took; keep each "
+                "translation within its max_chars (spaces count) by choosing concise wording, "
+                "never by leaving out meaning, numbers or glossary terms."
+            )
         lines.append("")
         lines.append(SEGMENTS_MARKER)
         lines.append(json.dumps(segments, ensure_ascii=False))

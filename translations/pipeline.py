@@ -29,6 +29,7 @@ from integrations.llm import get_chat_engine, language_name
 from jobs.models import Job
 from jobs.services import job_progress
 from transcripts.models import Transcription
+from translations.budgets import segment_budget
 from translations.selectors import source_segments, target_language, translation_source
 from translations.services import translation_has_placeholders, translation_store_machine_text
 from translations.terms import apply_pass, glossary_for_language
@@ -116,7 +117,9 @@ def translation_run(job: Job) -> dict[str, Any]:
         max_segments=settings.TRANSLATION_BATCH_SEGMENTS,
         max_chars=settings.TRANSLATION_BATCH_CHARS,
     )
-    translated = _translate_batches(job, engine, code, name, parts, glossary)
+    translated = _translate_batches(
+        job, engine, code, name, parts, glossary, language.caption_chars_per_second
+    )
 
     job_progress(job=job, percent=92, message=f"Applying the {name} glossary…")
     target = apply_pass(
@@ -167,7 +170,7 @@ def translation_run(job: Job) -> dict[str, Any]:
     }
 
 
-def _translate_batches(job, engine, code, name, parts, glossary) -> dict[int, str]:
+def _translate_batches(job, engine, code, name, parts, glossary, cps) -> dict[int, str]:
     """All batches, up to TRANSLATION_PARALLELISM at a time; progress as each one lands.
 
     Only the vendor calls run in threads: the cache is the only shared state they touch,
@@ -178,7 +181,19 @@ def _translate_batches(job, engine, code, name, parts, glossary) -> dict[int, st
     translated: dict[int, str] = {}
     pending = []
     for batch in parts:
-        request = [{"id": s["id"], "text": s["text"]} for s in batch]
+        # Each segment's voice-over budget: the engine is asked to stay within it.
+        request = [
+            {
+                "id": s["id"],
+                "text": s["text"],
+                **(
+                    {"max_chars": budget}
+                    if (budget := segment_budget(s, cps)) is not None and s["text"].strip()
+                    else {}
+                ),
+            }
+            for s in batch
+        ]
         terms = glossary.for_batch(s["text"] for s in batch)
         key = _batch_key(job, engine.name, code, request, terms)
         done = cache.get(key)

@@ -26,6 +26,7 @@ from jobs.models import Job
 from languages.models import Language
 from projects.models import Project
 from transcripts.models import Transcription, TranscriptionVersion
+from translations.budgets import BudgetSummary, budget_summary
 from translations.models import Translation, TranslationVersion
 
 TRANSLATE_KIND = "translate"
@@ -145,6 +146,14 @@ class LanguageRow:
                 language_code=self.translation.language_code,
             )
         )
+
+    @cached_property
+    def budget(self) -> BudgetSummary | None:
+        """How many timed segments of the latest text fit their voice-over budget."""
+        if self.translation is None:
+            return None
+        data = (self.latest or self.translation).json_with_timestamps
+        return budget_summary(translation_segments(data), self.language.caption_chars_per_second)
 
     @property
     def status(self) -> str:

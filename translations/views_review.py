@@ -73,6 +73,11 @@ class TranslationEditor(DocumentEditor):
         language = getattr(parent, "language", None)
         return language.direction if language else "ltr"
 
+    def voiceover_chars_per_second(self, parent) -> float | None:
+        # The target language's reading speed (DESIGN.md "Captions and timing budgets").
+        language = getattr(parent, "language", None)
+        return language.caption_chars_per_second if language else None
+
     def _language_name(self, parent) -> str:
         language = getattr(parent, "language", None)
         return language.name if language else parent.language_code

@@ -248,3 +248,14 @@ def _auto(*ids):
     from translations.tests.conftest import ENGLISH as lines
 
     return {"translations": [{"id": i, "text": f"ES: {lines[i][2]}"} for i in ids]}
+
+
+def test_each_segment_goes_to_the_engine_with_its_voice_over_budget(
+    final_transcription, editor, fake_claude, django_capture_on_commit_callbacks
+):
+    # Chinese: 9 characters a second, so "Good morning, everyone." (2.5 s) may take 22.
+    translate(final_transcription, editor, ["zh"], django_capture_on_commit_callbacks)
+    prompt = fake_claude.prompt_of(fake_claude.requests[0])
+    sent = {s["id"]: s["max_chars"] for s in prompt_segments(prompt)}
+    assert sent == {0: 22, 1: 31, 2: 33, 3: 20}
+    assert "keep each translation within its max_chars" in prompt

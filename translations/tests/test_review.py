@@ -205,3 +205,24 @@ def test_glossary_add_from_the_review_goes_to_the_target_language(editor_client,
         url("glossary_add", spanish), {"term_original": "facetas", "term_corrected": "carillas"}
     )
     assert DictionaryEntry.objects.get(term_original="facetas").language_code == "es"
+
+
+def test_voice_over_budget_marks_long_segments_and_the_overview_counts_those_within(
+    editor_client, spanish, final_transcription
+):
+    """Budget = the segment's duration × Spanish's 17 characters a second: 3.75 s hold 63."""
+    data = editor_data(editor_client.get(spanish.get_absolute_url()).content.decode())
+    assert data["budget_cps"] == 17.0  # what the review page marks segments by
+    overview = reverse("translations:overview", args=[final_transcription.pk])
+    html = editor_client.get(overview).content.decode()
+    assert "Voice-over budget: <strong>100 %</strong> of segments within (4 of 4)" in html
+
+    long = "El implante necesita seis semanas de cicatrización antes de colocar la corona."
+    assert len(long) > 63
+    save(editor_client, spanish, 0, s2=long)
+    html = editor_client.get(overview).content.decode()
+    assert "Voice-over budget: <strong>75 %</strong> of segments within (3 of 4)" in html
+    assert url("captions", spanish) in html
+    # The caption check of the translation reads the Spanish profile.
+    check = editor_client.get(url("captions", spanish))
+    assert check.status_code == 200 and check.context["profile"].language_code == "es"

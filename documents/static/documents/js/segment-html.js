@@ -47,6 +47,16 @@ export function segmentHtml(editor, i) {
   const marked = marks(editor, i);
   const classes = ["seg"];
   if (editor.source) classes.push("seg--with-source");
+  // The voice-over budget (translations): characters that fit the time the speaker took.
+  let budgetNote = "";
+  if (editor.budgetCps && seg.start != null && seg.end != null) {
+    const budget = Math.floor((seg.end - seg.start) * editor.budgetCps);
+    const length = [...seg.text.trim().replace(/\s+/g, " ")].length;
+    if (length > budget) {
+      classes.push("is-over-budget");
+      budgetNote = `<span class="seg__budget" data-over-budget>Over the voice-over budget: ${length} of ${budget} characters</span>`;
+    }
+  }
   if (seg.text !== seg.saved) classes.push("is-dirty");
   let html = `<div class="${classes.join(" ")}" data-i="${i}">`;
   // A chip names the speaker where the speaker changes (speakers.js); Tab reaches it, so a
@@ -62,7 +72,7 @@ export function segmentHtml(editor, i) {
     seg.start == null
       ? `<span class="seg__time">${i + 1}</span>`
       : `<button type="button" class="seg__time" tabindex="-1" data-seek="${seg.start}" title="Play from here">${formatTime(seg.start, editor.withHours)}</button>`;
-  if (editor.source) html += `<div class="seg__source" dir="auto">${escapeHtml(editor.source[i] ?? "")}</div>`;
+  if (editor.source) html += `<div class="seg__source" dir="auto">${escapeHtml(editor.source[i] ?? "")}${budgetNote}</div>`;
   html += `<div class="seg__text" contenteditable="${EDITABLE}" spellcheck="true" role="textbox" aria-label="Segment ${i + 1}">`;
   html += words
     .map((w, k) => {

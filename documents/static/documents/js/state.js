@@ -19,6 +19,7 @@ export class Editor {
     this.basedOn = data.based_on;
     this.label = data.label;
     this.source = data.source;
+    this.budgetCps = data.budget_cps ?? null;
     this.suggestions = data.suggestions || [];
     this.occurrences = data.occurrences || {};
     const saved = data.saved || {};
