@@ -29,7 +29,7 @@ from documents.captions import (
     profile_for,
 )
 from documents.labels import engine_label, version_label_explained
-from documents.structure import segment_speaker, speaker_name
+from documents.structure import DEFAULT_SPEAKER, segment_speaker, speaker_name
 from documents.text import document_segments, format_timestamp, normalize_text
 
 
@@ -207,7 +207,9 @@ def export_json(source: ExportSource) -> bytes:
         {**seg, "speaker": segment_speaker(seg), "speaker_name": source.name_of(seg)}
         for seg in data.get("segments") or []
     ]
-    speakers = {source.name_of(seg): segment_speaker(seg) for seg in data["segments"]}
+    # By label: two speakers may share a name.
+    labels = dict.fromkeys(segment_speaker(seg) for seg in data["segments"])
+    names = (source.json or {}).get("speakers") or {}
     metadata = data.get("metadata") or {}
     human = source.label.startswith("H-")
     data["metadata"] = {
@@ -226,8 +228,11 @@ def export_json(source: ExportSource) -> bytes:
             )
             else {}
         ),
-        "speaker": source.speaker,
-        "speakers": [{"label": label, "name": name} for name, label in speakers.items()],
+        # The default speaker as named in this version (a rename of S1 included).
+        "speaker": speaker_name(names, DEFAULT_SPEAKER, source.speaker),
+        "speakers": [
+            {"label": label, "name": speaker_name(names, label, source.speaker)} for label in labels
+        ],
         "language_code": source.language_code,
     }
     data["text"] = source.text

@@ -693,3 +693,26 @@ def test_the_conflict_page_counts_in_words_and_names_a_speaker_conflict(
     assert "Keep my name for this speaker over theirs" in shown
     assert "(split, merge or speaker)" not in shown
     assert latest(transcription).json["speakers"]["S1"] == "Dr. B"
+
+
+def test_json_export_names_the_renamed_default_speaker_and_every_label(
+    transcription, editor, client
+):
+    save(
+        transcription,
+        editor,
+        0,
+        [
+            {"operation": "rename", "speaker": "S1", "name": "Dr. Soto Ω"},
+            {"operation": "rename", "speaker": "S2", "name": "Dr. Soto Ω"},
+            {"operation": "speaker", "segment": 2, "speaker": "S2"},
+        ],
+    )
+    client.force_login(editor)
+    url = transcription.get_absolute_url() + "export/?format=json"
+    metadata = json.loads(client.get(url).content)["metadata"]
+    assert metadata["speaker"] == "Dr. Soto Ω"
+    assert metadata["speakers"] == [
+        {"label": "S1", "name": "Dr. Soto Ω"},
+        {"label": "S2", "name": "Dr. Soto Ω"},
+    ]
