@@ -100,6 +100,18 @@ def test_review_arabic_right_to_left_with_the_player(page_for, editor, lecture):
     page.locator('.seg[data-i="2"] .seg__text [data-w="1"]').click()
     page.wait_for_function("(t => t >= 9 && t < 14)(document.getElementById('player').currentTime)")
 
+    # Voice-over budget: 5 s × Arabic's 20 characters a second. Segment 2 made longer than
+    # 100 characters is marked once the editor leaves it.
+    expect(page.locator("[data-over-budget]")).to_have_count(0)
+    longer = page.locator('.seg[data-i="2"] .seg__text')
+    longer.click()
+    page.keyboard.press("End")
+    page.keyboard.type(" " + " ".join([ARABIC[2]] * 2))
+    page.locator('.seg[data-i="0"] .seg__text').click()
+    expect(page.locator('.seg[data-i="2"] [data-over-budget]')).to_have_text(
+        "Over the voice-over budget: 104 of 100 characters"
+    )
+
     # Edit and save: H-1-ar (English H-1 was translated).
     text = page.locator('.seg[data-i="3"] .seg__text')
     text.click()
