@@ -111,6 +111,7 @@ def test_two_editors_see_each_other_comments_and_saves_live(
         more = sam.locator("[data-comment-more]")
         expect(more).to_have_count(1)
         body = sam.locator(".comment__body.is-long")
+        expect(body).to_have_count(1)
         assert body.evaluate("el => el.scrollHeight > el.clientHeight")
         more.click()
         expect(body).to_have_class("comment__body is-long is-open")
@@ -124,6 +125,7 @@ def test_two_editors_see_each_other_comments_and_saves_live(
         expect(sam.locator("[data-lock]")).to_contain_text("Erin Editor is editing", timeout=LIVE)
         # Words selected in a segment with unsaved edits: the saved text may have other words
         # there, so the comment would go on the whole segment (and says so).
+        expect(erin.locator(".seg[data-i='0'] .seg__text [data-w]").nth(1)).to_be_attached()
         hit = erin.evaluate(
             """() => {
               const words = document.querySelectorAll(".seg[data-i='0'] .seg__text [data-w]");
@@ -168,6 +170,7 @@ def test_two_editors_see_each_other_comments_and_saves_live(
         # On Sam's phone the Approvals page shows the request with its buttons on screen.
         sam.goto("/review/approvals/")
         approve = sam.locator("[data-approval-row] button[value=approve]")
+        expect(approve).to_be_visible()
         box = approve.bounding_box()
         assert box is not None and box["x"] + box["width"] <= 390
         assert sam.evaluate("document.documentElement.scrollWidth") <= 390
