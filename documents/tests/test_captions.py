@@ -94,8 +94,11 @@ def _check_order_and_times(segments, cues, profile):
     words = [t.text for seg in segments for t in tokenize(seg.text, spaced=profile.spaced)]
     assert [w for cue in cues for w in cue.words] == words
     for cue in cues:
-        shown = "".join(cue.lines) if not profile.spaced else " ".join(cue.lines).split()
-        assert list(shown) == (list("".join(cue.words)) if not profile.spaced else cue.words)
+        # The lines hold exactly the cue's words (Chinese keeps only the spaces it had).
+        if profile.spaced:
+            assert " ".join(cue.lines).split() == cue.words
+        else:
+            assert "".join(cue.lines).replace(" ", "") == "".join(cue.words)
     # Times are monotonic and the gap is kept.
     gap = round(profile.min_gap * 1000)
     for cue, following in itertools.pairwise(cues):
@@ -114,14 +117,27 @@ def test_every_cue_is_within_the_profile_when_the_words_allow_it(segments):
         assert 0.833 <= cue.duration <= 7
 
 
-@given(any_speech())
-def test_whatever_the_timing_no_word_is_lost_and_times_move_forward(segments):
-    cues = build_cues(segments, PROFILE)
-    _check_order_and_times(segments, cues, PROFILE)
+# Latin-script, Chinese (no spaces: every character a word, Latin words whole) and a
+# three-line profile (lines chosen by dynamic programming).
+ANY_PROFILE = st.sampled_from(
+    [
+        PROFILE,
+        CaptionProfile(chars_per_line=16, chars_per_second=9, language_code="zh", spaced=False),
+        CaptionProfile(chars_per_line=20, lines=3, min_gap=0.2, language_code="de"),
+    ]
+)
+
+
+@given(any_speech(), ANY_PROFILE)
+def test_whatever_the_timing_no_word_is_lost_and_times_move_forward(segments, profile):
+    cues = build_cues(segments, profile)
+    _check_order_and_times(segments, cues, profile)
     # What cannot be met is reported on the cue, never dropped.
     for cue in cues:
-        if cue.chars_per_second > 17 + 1e-6:
+        if cue.chars_per_second > profile.chars_per_second + 1e-6:
             assert "reading_speed" in cue.violations
+        if any(len(line) > profile.chars_per_line for line in cue.lines):
+            assert "line_length" in cue.violations
 
 
 def test_lines_break_at_phrases_and_never_after_an_article():
