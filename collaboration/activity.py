@@ -16,6 +16,9 @@ def requested(entry, subject, cache):
     sentence = format_html(
         "asked for approval of {} of {}", d.get("version") or "a version", subject
     )
+    if d.get("replaces"):
+        # The newer request replaced the open one (services.approval_request).
+        sentence = format_html("{} (instead of {})", sentence, d["replaces"])
     return _with_note(sentence, d.get("note"))
 
 

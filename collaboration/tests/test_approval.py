@@ -153,6 +153,13 @@ def test_a_newer_request_replaces_the_open_one_so_the_final_never_moves_back(
     )
     second = services.approval_request(doc=DOC, parent=strict, user=editor)  # H-2
     assert list(approvals_pending()) == [second]
+    from accounts.activity import activity_lines
+
+    (line,) = activity_lines(
+        Activity.objects.filter(action="transcription.approval_requested", details__replaces="H-1")
+    )
+    assert "asked for approval of H-2 of" in line.sentence
+    assert line.sentence.endswith("(instead of H-1)")
     _approve(strict, approver, second)
     with pytest.raises(ValidationError, match="replaced by a newer one"):
         _approve(strict, approver, first)
