@@ -235,3 +235,31 @@ def test_split_merge_speakers_undo_save_and_a_stale_structure_save(page_for, edi
     expect(page.locator("[data-dictionary-form]")).to_have_count(1)
     expect(page.locator("#dict-speaker")).to_have_count(0)
     assert not errors
+    # A new speaker given a segment is one step to undo (no nameless speaker left behind).
+    page.locator('.seg[data-i="0"] .seg__text').click()
+    page.select_option("[data-assign-speaker]", "new")
+    page.fill("[data-new-speaker] input", "Sam")
+    page.click("[data-assign-segment]")
+    expect(page.locator("[data-speaker-chip]").first).to_have_text("Sam")
+    page.click("[data-structure-undo]")
+    expect(page.locator("[data-speaker-chip]").first).to_have_text("Zoe")
+    names = page.evaluate("document.querySelector('[data-editor]').maxEditor.structure.names")
+    assert "Sam" not in names.values()
+    # A caret inside a word splits at that word's nearer edge, the first word too.
+    first = texts(page)[0].split()[0]
+    page.locator('.seg[data-i="0"] .seg__text').click()
+    page.evaluate(
+        """(n) => {
+            const span = document.querySelector('.seg[data-i="0"] .seg__text span');
+            const range = document.createRange();
+            range.setStart(span.firstChild, n);
+            range.collapse(true);
+            getSelection().removeAllRanges();
+            getSelection().addRange(range);
+        }""",
+        len(first) - 1,
+    )
+    page.keyboard.press("Control+Enter")
+    expect(status).to_contain_text("Segment split")
+    assert texts(page)[0] == first
+    assert not errors

@@ -414,10 +414,13 @@ function caret(editor) {
 }
 
 // The word a caret offset points at: the word it is in or just before.
+// A caret inside a word counts at the nearer edge of that word (words are never cut).
 function wordAt(text, offset) {
   const bounds = wordBounds(text);
   for (let k = 0; k < bounds.length; k++) {
-    if (offset <= bounds[k][0] || offset < bounds[k][1]) return k;
+    const [start, end] = bounds[k];
+    if (offset <= start) return k;
+    if (offset < end) return offset - start < end - offset ? k : k + 1;
   }
   return bounds.length;
 }
@@ -454,6 +457,7 @@ export function wireSpeakers(editor, structure, replay) {
   const assignFromPanel = (fromWord) => {
     const choose = panel.querySelector("[data-assign-speaker]");
     let label = choose.value;
+    const mark = structure.undos.length; // what this does is undone at once
     if (label === "new") {
       const input = panel.querySelector("[data-new-speaker] input");
       if (!normalize(input.value)) {
@@ -484,19 +488,21 @@ export function wireSpeakers(editor, structure, replay) {
         if (didSplit) i += 1;
       }
     }
-    const assigned = structure.assign(fromWord ? turnFrom(editor, i) : [i], label);
-    if (didSplit && assigned) {
-      // One undo for a cut-and-assign: the two entries become one.
-      const assign = structure.undos.pop();
-      const split = structure.undos[structure.undos.length - 1];
-      const revertSplit = split.revert;
-      split.revert = () => {
-        assign.revert();
-        return revertSplit();
-      };
-      split.what = assign.what;
+    structure.assign(fromWord ? turnFrom(editor, i) : [i], label);
+    // One undo for a new speaker, a cut and the assignment: their entries become one.
+    const entries = structure.undos.splice(mark);
+    if (entries.length > 1) {
+      structure.undos.push({
+        opsBefore: entries[0].opsBefore,
+        what: entries[entries.length - 1].what,
+        revert: () => {
+          let at = null;
+          for (const entry of [...entries].reverse()) at = entry.revert() ?? at;
+          return at;
+        },
+      });
       structure.renderPanel();
-    }
+    } else structure.undos.push(...entries);
   };
 
   editor.container.addEventListener("focusin", (event) => {
