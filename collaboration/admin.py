@@ -54,8 +54,39 @@ class ApprovalLogAdmin(ReadOnlyAdmin):
     actions = ["approve_selected", "reject_selected"]
     action_form = DecisionForm
 
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            # The page's documents in one query per kind, not one per row.
+            self._name_documents(list(changelist.result_list))
+        return response
+
+    @staticmethod
+    def _name_documents(steps: list[ApprovalLog]) -> None:
+        from collaboration.views import _has_path, document_title
+
+        by_kind: dict[str, set] = {}
+        for step in steps:
+            by_kind.setdefault(step.document_kind, set()).add(step.document_id)
+        titles = {}
+        for kind, ids in by_kind.items():
+            doc = hooks.document_by_kind(kind)
+            if doc is None:
+                continue
+            model = hooks.parent_model(doc)
+            related = [
+                p for p in ("audio_file", "transcription__audio_file") if _has_path(model, p)
+            ]
+            for parent in model.objects.filter(pk__in=ids).select_related(*related):
+                titles[(kind, parent.pk)] = document_title(parent)
+        for step in steps:
+            step.document_title = titles.get((step.document_kind, step.document_id), "(not here)")
+
     @admin.display(description="Document")
     def document(self, step: ApprovalLog) -> str:
+        if hasattr(step, "document_title"):
+            return step.document_title
         from collaboration.views import document_title
 
         _doc, parent = _parent_of(step)

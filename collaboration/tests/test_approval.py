@@ -8,6 +8,8 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Activity
 from collaboration import services
@@ -286,7 +288,9 @@ def test_admin_actions_follow_the_same_rules(strict, editor, staff_admin, admin_
     assert "already decided" in page and "Approved 1 version" not in page
     recording = strict.audio_file.file_name
     assert f"{recording}, H-2: already decided".lower() in page.lower()  # the admin capitalizes
-    assert recording in admin_client_.get(url).content.decode()
+    with CaptureQueriesContext(connection) as queries:
+        assert recording in admin_client_.get(url).content.decode()
+    assert sum('FROM "transcriptions"' in q["sql"] for q in queries.captured_queries) == 1
     # A rejection carries the admin's own note, and needs one.
     document_save_version(
         doc=DOC, parent=strict, user=editor, based_on_version_number=2, segments_text={2: "3"}
