@@ -23,7 +23,7 @@ import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from documents.text import format_timestamp, normalize_text
 from languages.models import Language
@@ -122,8 +122,7 @@ def profile_for(code: str) -> CaptionProfile:
     return CaptionProfile.of(Language.objects.filter(code=code).first(), code)
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):  # a tuple: a three-hour document makes 30,000 of them
     text: str
     space_before: bool
     lead: bool = False  # the speaker's name opening a cue: best followed by a line break
@@ -369,15 +368,21 @@ def _group(
             rest = chars[n] - chars[i]
             last_two = rest <= 2 * max_lines * cpl
             target = min(rest / 2, full) if last_two else full
-            best = None
+            # Cheapest first; the line checks (slower) only until none can win any more.
+            candidates = []
             for k in range(j, i, -1):
                 share = chars[k] - chars[i]
                 if k < j and share < full * 0.4:
                     break
                 score = _break_score(tokens[k - 1].text, tokens[k].text, code)
                 cost = abs(share - target) / 4 + (100 if score < 0 else -6 * score)
+                candidates.append((cost, -k, share))
+            candidates.sort()
+            best = None
+            for cost, negative_k, share in candidates:
                 if best is not None and cost >= best[0]:
-                    continue
+                    break
+                k = -negative_k
                 # Its lines (or, when the rest is the last cue, the rest's lines) could only
                 # break after an article.
                 if share > cpl and _break_lines(tokens[i:k], profile, text=False)[1]:
