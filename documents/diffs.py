@@ -160,7 +160,9 @@ def change_summary(diff_from_previous: str | dict | None) -> ChangeSummary | Non
         if isinstance(diff_from_previous, str)
         else diff_from_previous
     )
-    operations = data.get("operations") or []
+    # Text edits only (they carry a position): splits, merges and speaker changes are listed
+    # on their own in the history.
+    operations = [op for op in data.get("operations") or [] if "position" in op]
     return ChangeSummary(
         changes=len(operations),
         chars_added=sum(len(op.get("new_text", "")) for op in operations),

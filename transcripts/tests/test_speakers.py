@@ -716,3 +716,12 @@ def test_json_export_names_the_renamed_default_speaker_and_every_label(
         {"label": "S1", "name": "Dr. Soto Ω"},
         {"label": "S2", "name": "Dr. Soto Ω"},
     ]
+
+
+def test_a_structure_only_save_counts_no_text_change_in_the_history(transcription, editor):
+    from documents.diffs import change_summary
+
+    save(transcription, editor, 0, [{"operation": "merge", "segment": 1, "next": 2}])
+    version = latest(transcription).version
+    summary = change_summary(version.diff_from_previous)
+    assert summary.is_empty  # the history says "no text change" beside the merge it lists
