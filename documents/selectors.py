@@ -241,12 +241,14 @@ def _structured_diff(doc: VersionedDocument, parent, old: Snapshot, new: Snapsho
         return None
     default_name = doc.default_speaker(parent) if doc.default_speaker else ""
     before = {i: (t, s) for i, t, s in zip(a.ids, a.texts, a.speakers, strict=True)}
-    after_ids = set(b.ids)
-    rows: list[DiffRow] = []
+    after_position = {i: k for k, i in enumerate(b.ids)}
+    # Rows in the new order; a merged-away segment right after the one that took its words.
+    keyed: list[tuple[tuple[int, int], DiffRow]] = []
     for k, (i, text, speaker) in enumerate(zip(b.ids, b.texts, b.speakers, strict=True)):
         name = speaker_name(b.names, speaker, default_name)
         if i not in before:
-            rows.append(DiffRow(k, "", [], [Piece("ins", text)], f"new segment (split) · {name}"))
+            row = DiffRow(k, "", [], [Piece("ins", text)], f"new segment (split) · {name}")
+            keyed.append(((k, 0), row))
             continue
         old_text, old_speaker = before[i]
         old_name = speaker_name(a.names, old_speaker, default_name)
@@ -254,13 +256,18 @@ def _structured_diff(doc: VersionedDocument, parent, old: Snapshot, new: Snapsho
         if old_text == text and not note:
             continue
         left, right = word_diff(old_text, text)
-        rows.append(DiffRow(k, "", left, right, note))
-    for k, i in enumerate(a.ids):
-        if i not in after_ids:
-            rows.append(
-                DiffRow(k, "", [Piece("del", before[i][0])], [], "merged into the previous segment")
-            )
-    return DocumentDiff(old, new, rows, max(len(a.ids), len(b.ids)))
+        keyed.append(((k, 0), DiffRow(k, "", left, right, note)))
+    holder = 0
+    for n, i in enumerate(a.ids):
+        if i in after_position:
+            holder = after_position[i]
+            continue
+        row = DiffRow(
+            holder, "", [Piece("del", before[i][0])], [], "merged into the previous segment"
+        )
+        keyed.append(((holder, 1 + n), row))
+    rows = [row for _key, row in sorted(keyed, key=lambda pair: pair[0])]
+    return DocumentDiff(old, new, rows, len(set(a.ids) | set(b.ids)))
 
 
 @dataclass(frozen=True)

@@ -725,3 +725,27 @@ def test_a_structure_only_save_counts_no_text_change_in_the_history(transcriptio
     version = latest(transcription).version
     summary = change_summary(version.diff_from_previous)
     assert summary.is_empty  # the history says "no text change" beside the merge it lists
+
+
+def test_the_diff_shows_a_merged_away_segment_beside_the_one_that_took_its_words(
+    transcription, editor
+):
+    from documents.selectors import document_diff
+
+    words = latest(transcription).texts[3].split()
+    split = {
+        "operation": "split",
+        "segment": 3,
+        "new_segment": 4,
+        "left": words[0],
+        "right": " ".join(words[1:]),
+    }
+    save(transcription, editor, 0, [{"operation": "merge", "segment": 1, "next": 2}, split])
+    diff = document_diff(doc=DOC, parent=transcription, old_number=0, new_number=1)
+    assert [(row.index, row.note.split(" ·")[0]) for row in diff.rows] == [
+        (1, ""),
+        (1, "merged into the previous segment"),
+        (2, ""),
+        (3, "new segment (split)"),
+    ]
+    assert diff.segment_count == 5  # every segment of either version, so never "5 of 4"
