@@ -230,7 +230,9 @@ def _speaker_of(seg: Segment) -> dict[str, str]:
     return {"speaker": speaker.strip()} if isinstance(speaker, str) and speaker.strip() else {}
 
 
-GENERIC_SPEAKER = re.compile(r"^(speaker[\s_-]*)?([a-z]|\d+)$", re.IGNORECASE)
+GENERIC_SPEAKER = re.compile(r"^(speaker|unknown)$|^(speaker[\s_-]*)?([a-z]|\d+)$", re.IGNORECASE)
+# An engine's own "Speaker 3" (Sonix): shown as the engine numbered it.
+NUMBERED_SPEAKER = re.compile(r"^speaker ([1-9]\d*)$", re.IGNORECASE)
 
 
 # As long as a name the editor may type (documents.structure.MAX_SPEAKER_NAME).
@@ -253,14 +255,16 @@ def label_speakers(segments: list[Segment]) -> dict[str, str]:
         raw = clean_line(raw, max_length=SPEAKER_NAME_MAX)
         if not raw:
             continue
-        if raw not in labels:
+        key = raw.casefold()  # "Speaker" and "speaker" are one voice
+        if key not in labels:
             label = f"S{len(labels) + 1}"
-            labels[raw] = label
+            labels[key] = label
+            numbered = NUMBERED_SPEAKER.match(raw)
             if not GENERIC_SPEAKER.match(raw):
                 names[label] = raw
             elif label != "S1":
-                names[label] = f"Speaker {len(labels)}"
-        seg["speaker"] = labels[raw]
+                names[label] = f"Speaker {numbered.group(1) if numbered else len(labels)}"
+        seg["speaker"] = labels[key]
     return names if len(labels) > 1 or names else {}
 
 

@@ -749,3 +749,18 @@ def test_the_diff_shows_a_merged_away_segment_beside_the_one_that_took_its_words
         (3, "new segment (split)"),
     ]
     assert diff.segment_count == 5  # every segment of either version, so never "5 of 4"
+
+
+def test_engine_speakers_keep_their_numbers_and_ignore_case():
+    """Sonix's "Speaker 1" stays "Speaker 1" when "Speaker 2" spoke first (and is the
+    default speaker); "speaker" and "Speaker" are one voice, with no name of their own."""
+    from integrations.transcription.base import label_speakers
+
+    segments = [
+        {"text": "a", "speaker": "Speaker 2"},
+        {"text": "b", "speaker": "Speaker 1"},
+        {"text": "c", "speaker": "speaker"},
+        {"text": "d", "speaker": "Speaker"},
+    ]
+    assert label_speakers(segments) == {"S2": "Speaker 1", "S3": "Speaker 3"}
+    assert [s["speaker"] for s in segments] == ["S1", "S2", "S3", "S3"]
