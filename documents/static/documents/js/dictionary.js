@@ -50,7 +50,7 @@ function offerSuggestion(editor, { original, corrected, speaker }) {
   if (!original || original === corrected) return;
   const pattern = wholeWordRegExp(original);
   const count = editor.segs
-    .filter((seg) => !speaker || seg.speaker === speaker)
+    .filter((seg) => !speaker || (seg.speaker ?? "S1") === speaker)
     .reduce((n, seg) => n + (seg.text.match(pattern) || []).length, 0);
   if (count) addSuggestion(editor, { original, corrected, count, speaker });
 }

@@ -14,7 +14,8 @@ export function replaceEverywhere(
   const pattern = wholeWordRegExp(find, { matchCase, wholeWords });
   let count = 0;
   editor.segs.forEach((seg, i) => {
-    if (speaker && seg.speaker !== speaker) return; // a speaker's own dictionary entry
+    // A speaker's own dictionary entry (a segment without a speaker is the default S1's).
+    if (speaker && (seg.speaker ?? "S1") !== speaker) return;
     pattern.lastIndex = 0;
     if (!pattern.test(seg.text)) return;
     pattern.lastIndex = 0;
