@@ -158,7 +158,7 @@ def _segment_id(segment: dict, index: int) -> int:
 def document_comments(*, doc: VersionedDocument, parent) -> list[dict[str, Any]]:
     """Threads of a document, each placed on the latest version's segment with its id (a
     segment that no longer exists leaves its thread with index None)."""
-    ids, _texts, _label = comment_segment_ids(doc=doc, parent=parent)
+    ids, texts, _label = comment_segment_ids(doc=doc, parent=parent)
     index_of = {segment_id: i for i, segment_id in enumerate(ids)}
     rows = list(
         Comment.objects.filter(document_kind=doc.kind, document_id=parent.pk, archived=False)
@@ -174,19 +174,78 @@ def document_comments(*, doc: VersionedDocument, parent) -> list[dict[str, Any]]
                 target = merged_into[target]
             if target in index_of:
                 index_of.setdefault(segment_id, index_of[target])
+    split_off: dict[int, list[int]] | None = None
     for c in rows:
         if c.parent_id is None:
-            threads[c.pk] = {
+            thread = {
                 **_comment_json(c),
                 "segment_index": index_of.get(c.segment_id),
                 "resolved": c.is_resolved,
                 "resolved_by": _name(c.resolved_by) if c.resolved_by else None,
                 "replies": [],
             }
+            index = thread["segment_index"]
+            if index is not None and c.quote and c.word_start is not None:
+                words = texts[index].split()
+                if " ".join(words[c.word_start : c.word_end]) != c.quote:
+                    # The quoted words moved: a split took them to a new segment, or a merge
+                    # put words before them. Found again in the segment or its split parts.
+                    if split_off is None:
+                        split_off = _split_segments(doc, parent)
+                    _find_quote(thread, c.quote, index, ids, texts, index_of, split_off)
+            threads[c.pk] = thread
     for c in rows:
         if c.parent_id is not None and c.parent_id in threads:
             threads[c.parent_id]["replies"].append(_comment_json(c))
     return list(threads.values())
+
+
+def _find_quote(
+    thread: dict[str, Any],
+    quote: str,
+    index: int,
+    ids: list[int],
+    texts: list[str],
+    index_of: dict[int, int],
+    split_off: dict[int, list[int]],
+) -> None:
+    """Move `thread` to the first place its quoted words are, in the segment at `index` or
+    the segments split off it (at any depth); unchanged when they are nowhere."""
+    wanted = quote.split()
+    todo, places = [ids[index]], []
+    while todo:
+        segment_id = todo.pop()
+        if segment_id in index_of:
+            places.append(index_of[segment_id])
+        todo.extend(split_off.get(segment_id, []))
+    for place in sorted(set(places)):
+        words = texts[place].split()
+        for start in range(len(words) - len(wanted) + 1):
+            if words[start : start + len(wanted)] == wanted:
+                thread.update(segment_index=place, word_start=start, word_end=start + len(wanted))
+                return
+
+
+def _split_segments(doc: VersionedDocument, parent) -> dict[int, list[int]]:
+    """{segment id: ids of the segments split off it}, from the recorded split operations."""
+    parts: dict[int, list[int]] = {}
+    records = doc.version_model._default_manager.filter(**{doc.parent_field: parent}).values_list(
+        "diff_from_previous", flat=True
+    )
+    for raw in records:
+        if not raw or '"split"' not in raw:
+            continue
+        try:
+            operations = json.loads(raw).get("operations") or []
+        except (ValueError, AttributeError):
+            continue
+        for op in operations:
+            if isinstance(op, dict) and op.get("operation") == "split":
+                try:
+                    parts.setdefault(int(op["segment"]), []).append(int(op["new_segment"]))
+                except (KeyError, TypeError, ValueError):
+                    continue
+    return parts
 
 
 def _merged_segments(doc: VersionedDocument, parent) -> dict[int, int]:

@@ -141,3 +141,39 @@ def test_a_thread_on_a_segment_merged_into_its_neighbour_moves_with_its_words(
     (shown,) = document_comments(doc=DOC, parent=transcription)
     assert shown["segment_id"] == second  # anchored where it was written
     assert shown["segment_index"] == 1  # shown on the segment that holds those words now
+
+
+def test_a_thread_on_words_split_off_its_segment_moves_with_them(transcription, editor):
+    """Split before the quoted words: the thread shows on the new segment that holds them,
+    on the same words."""
+    segment = transcription.json_with_timestamps["segments"][1]
+    words = segment["text"].split()  # Today we look at root canal treatment of molars.
+    services.comment_add(
+        doc=DOC,
+        parent=transcription,
+        user=editor,
+        body="Which canal?",
+        segment_index=1,
+        version_number=0,
+        word_start=4,
+        word_end=6,
+    )
+    document_save_version(
+        doc=DOC,
+        parent=transcription,
+        user=editor,
+        based_on_version_number=0,
+        segments_text={},
+        structure=[
+            {
+                "operation": "split",
+                "segment": segment["id"],
+                "new_segment": 99,
+                "left": " ".join(words[:4]),
+                "right": " ".join(words[4:]),
+            }
+        ],
+    )
+    (shown,) = document_comments(doc=DOC, parent=transcription)
+    assert (shown["segment_index"], shown["word_start"], shown["word_end"]) == (2, 0, 2)
+    assert shown["quote"] == "root canal"
