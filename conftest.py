@@ -98,6 +98,7 @@ SEED_DATA_MIGRATIONS = [
     ("accounts.migrations.0002_system_user", "create_system_user"),
     ("projects.migrations.0002_seed_project_types", "seed"),
     ("translations.migrations.0002_seed_languages", "seed"),
+    ("languages.migrations.0002_caption_profile", "set_profiles"),
     ("summaries.migrations.0002_seed_prompt_templates", "seed"),
 ]
 

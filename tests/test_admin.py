@@ -82,7 +82,18 @@ def test_admins_add_project_types_and_languages(admin_client_):
     assert ProjectType.objects.get(slug="workshop").created_by is not None
     response = admin_client_.post(
         reverse("admin:languages_language_add"),
-        {"code": "ja", "name": "Japanese", "direction": "ltr", "active": "on"},
+        {
+            "code": "ja",
+            "name": "Japanese",
+            "direction": "ltr",
+            "active": "on",
+            # The caption profile as the add form offers it (the model's defaults).
+            **{
+                field.name: field.default
+                for field in Language._meta.get_fields()
+                if field.name.startswith("caption_")
+            },
+        },
     )
     assert response.status_code == 302
     assert Language.objects.get(code="ja").active
