@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from collaboration import services
 from collaboration.models import ApprovalLog, Comment
-from collaboration.selectors import latest_step
+from collaboration.selectors import latest_step, step_documents
 from core.admin_mixins import NoDeleteAdminMixin
 from documents import hooks
 
@@ -64,24 +64,12 @@ class ApprovalLogAdmin(ReadOnlyAdmin):
 
     @staticmethod
     def _name_documents(steps: list[ApprovalLog]) -> None:
-        from collaboration.views import _has_path, document_title
+        from collaboration.views import document_title
 
-        by_kind: dict[str, set] = {}
+        documents = step_documents(steps)
         for step in steps:
-            by_kind.setdefault(step.document_kind, set()).add(step.document_id)
-        titles = {}
-        for kind, ids in by_kind.items():
-            doc = hooks.document_by_kind(kind)
-            if doc is None:
-                continue
-            model = hooks.parent_model(doc)
-            related = [
-                p for p in ("audio_file", "transcription__audio_file") if _has_path(model, p)
-            ]
-            for parent in model.objects.filter(pk__in=ids).select_related(*related):
-                titles[(kind, parent.pk)] = document_title(parent)
-        for step in steps:
-            step.document_title = titles.get((step.document_kind, step.document_id), "(not here)")
+            parent = documents.get((step.document_kind, step.document_id))
+            step.document_title = document_title(parent) if parent is not None else "(not here)"
 
     @admin.display(description="Document")
     def document(self, step: ApprovalLog) -> str:

@@ -4,12 +4,13 @@ counts."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -226,25 +227,32 @@ def _find_quote(
                 return
 
 
-def _split_segments(doc: VersionedDocument, parent) -> dict[int, list[int]]:
-    """{segment id: ids of the segments split off it}, from the recorded split operations."""
-    parts: dict[int, list[int]] = {}
+def _structure_operations(doc: VersionedDocument, parent, operation: str) -> Iterator[dict]:
+    """Every recorded structure operation of that kind ({"operation": "split", ...}) in the
+    document's versions' `diff_from_previous`, oldest version first."""
     records = doc.version_model._default_manager.filter(**{doc.parent_field: parent}).values_list(
         "diff_from_previous", flat=True
     )
     for raw in records:
-        if not raw or '"split"' not in raw:
+        if not raw or f'"{operation}"' not in raw:
             continue
         try:
             operations = json.loads(raw).get("operations") or []
         except (ValueError, AttributeError):
             continue
         for op in operations:
-            if isinstance(op, dict) and op.get("operation") == "split":
-                try:
-                    parts.setdefault(int(op["segment"]), []).append(int(op["new_segment"]))
-                except (KeyError, TypeError, ValueError):
-                    continue
+            if isinstance(op, dict) and op.get("operation") == operation:
+                yield op
+
+
+def _split_segments(doc: VersionedDocument, parent) -> dict[int, list[int]]:
+    """{segment id: ids of the segments split off it}, from the recorded split operations."""
+    parts: dict[int, list[int]] = {}
+    for op in _structure_operations(doc, parent, "split"):
+        try:
+            parts.setdefault(int(op["segment"]), []).append(int(op["new_segment"]))
+        except (KeyError, TypeError, ValueError):
+            continue
     return parts
 
 
@@ -253,23 +261,43 @@ def _merged_segments(doc: VersionedDocument, parent) -> dict[int, int]:
     recorded ({"operation": "merge", "segment": a, "next": b}): a thread on a segment that a
     merge took away stays on the segment that holds its words now."""
     merged: dict[int, int] = {}
-    records = doc.version_model._default_manager.filter(**{doc.parent_field: parent}).values_list(
-        "diff_from_previous", flat=True
-    )
-    for raw in records:
-        if not raw or '"merge"' not in raw:
-            continue
+    for op in _structure_operations(doc, parent, "merge"):
         try:
-            operations = json.loads(raw).get("operations") or []
-        except (ValueError, AttributeError):
+            merged[int(op["next"])] = int(op["segment"])
+        except (KeyError, TypeError, ValueError):
             continue
-        for op in operations:
-            if isinstance(op, dict) and op.get("operation") == "merge":
-                try:
-                    merged[int(op["next"])] = int(op["segment"])
-                except (KeyError, TypeError, ValueError):
-                    continue
     return merged
+
+
+def step_documents(steps) -> dict[tuple[str, Any], Any]:
+    """{(kind, id): document} for approval steps, one query per kind of document (with the
+    recording its title names)."""
+    by_kind: dict[str, set] = {}
+    for step in steps:
+        by_kind.setdefault(step.document_kind, set()).add(step.document_id)
+    documents: dict[tuple[str, Any], Any] = {}
+    for kind, ids in by_kind.items():
+        doc = hooks.document_by_kind(kind)
+        if doc is None:
+            continue
+        model = hooks.parent_model(doc)
+        related = [
+            name for name in ("audio_file", "transcription__audio_file") if _has_path(model, name)
+        ]
+        for parent in model.objects.filter(pk__in=ids).select_related(*related):
+            documents[(kind, parent.pk)] = parent
+    return documents
+
+
+def _has_path(model, path: str) -> bool:
+    for name in path.split("__"):
+        try:
+            model = model._meta.get_field(name).related_model
+        except FieldDoesNotExist:
+            return False
+        if model is None:
+            return False
+    return True
 
 
 def _name(user) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,6 +26,7 @@ from collaboration.selectors import (
     comments_stamp,
     document_comments,
     lock_state,
+    step_documents,
 )
 from documents import hooks
 from documents.selectors import document_snapshot
@@ -183,21 +184,12 @@ def approval_decide(request: HttpRequest, kind: str, pk):
 def approvals_page(request: HttpRequest):
     """What waits for approval, oldest request first, with the decision at hand."""
     steps = list(approvals_pending()[:500])
-    by_kind: dict[str, set] = {}
-    for step in steps:
-        by_kind.setdefault(step.document_kind, set()).add(step.document_id)
-    documents: dict[tuple[str, Any], Any] = {}
+    documents = step_documents(steps)
     authors: dict[Any, int] = {}
-    for kind, ids in by_kind.items():
+    for kind in {step.document_kind for step in steps}:
         doc = hooks.document_by_kind(kind)
         if doc is None:
             continue
-        model = hooks.parent_model(doc)
-        related = [
-            name for name in ("audio_file", "transcription__audio_file") if _has_path(model, name)
-        ]
-        for parent in model.objects.filter(pk__in=ids).select_related(*related):
-            documents[(kind, parent.pk)] = parent
         for vid, author in doc.version_model._default_manager.filter(
             pk__in=[s.version_id for s in steps if s.document_kind == kind]
         ).values_list("pk", "edited_by_id"):
@@ -220,17 +212,6 @@ def approvals_page(request: HttpRequest):
             }
         )
     return render(request, "collaboration/approvals.html", {"rows": rows, "can_approve": approver})
-
-
-def _has_path(model, path: str) -> bool:
-    for name in path.split("__"):
-        try:
-            model = model._meta.get_field(name).related_model
-        except FieldDoesNotExist:
-            return False
-        if model is None:
-            return False
-    return True
 
 
 # -- comments ---------------------------------------------------------------------------------
