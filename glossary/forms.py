@@ -91,6 +91,13 @@ class EntryForm(StaleSaveFormMixin, forms.Form):
     context = forms.CharField(
         required=False, max_length=500, label="Context", help_text="e.g. prosthetics"
     )
+    source_term = forms.CharField(
+        required=False,
+        max_length=500,
+        label="English term it translates",
+        help_text="For a term in another language: the English term it renders, e.g. "
+        "“ceramic crown” for the Spanish “corona cerámica”. Empty for an English entry.",
+    )
 
     def __init__(self, *args, entry: DictionaryEntry | None = None, **kwargs):
         super().__init__(*args, edits=entry, **kwargs)
@@ -104,6 +111,7 @@ class EntryForm(StaleSaveFormMixin, forms.Form):
             "term_corrected": row.term_corrected,
             "language_code": row.language_code,
             "context": row.context or "",
+            "source_term": row.source_term or "",
         }
 
 

@@ -18,6 +18,9 @@ class DictionaryEntry(models.Model):
     term_corrected = models.TextField()
     language_code = models.TextField(default="en", db_default="en")
     context = models.TextField(null=True, blank=True)
+    # The English term a target-language entry renders (the termbase's concept): null for
+    # English entries and for target entries that translate no particular English term.
+    source_term = models.TextField(null=True, blank=True)
     # The original as the matcher compares it (Unicode case folding, which SQL lower()
     # does not do): indexed, so finding an entry's duplicates is one lookup however large
     # the dictionary. Kept by save(); bulk writes set it themselves.
@@ -54,6 +57,7 @@ class DictionaryEntry(models.Model):
             models.Index(fields=["language_code"], name="idx_dictionary_language"),
             models.Index(fields=["-usage_count"], name="idx_dictionary_usage"),
             models.Index(fields=["language_code", "term_key"], name="idx_dictionary_key"),
+            models.Index(Lower("source_term"), "language_code", name="idx_dictionary_source_term"),
         ]
         constraints = [
             models.UniqueConstraint(

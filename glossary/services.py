@@ -40,6 +40,8 @@ from glossary.models import DictionaryEntry
 from glossary.registry import matcher_for, matcher_invalidate
 from languages.models import Language
 
+KEEP: Any = object()  # an argument left out: keep the stored value
+
 TERM_LABELS = {"term_original": "original term", "term_corrected": "correct term"}
 
 
@@ -59,6 +61,36 @@ def clean_term(value: str | None, field_name: str) -> str:
         raise ValidationError(
             {field_name: f"The {label} “{value}” has no letter or digit: it is only punctuation."}
         )
+    return value
+
+
+SOURCE_TERM_MAX = 500
+
+
+def clean_source_term(value: str | None, language_code: str) -> str | None:
+    """The English term a target-language entry renders: whitespace collapsed, no control
+    characters, empty means none; English entries render no English term."""
+    value = " ".join((value or "").split())
+    if not value:
+        return None
+    if language_code == "en":
+        raise ValidationError(
+            {
+                "source_term": "An English entry is itself the English term: "
+                "leave “English term it translates” empty."
+            }
+        )
+    if has_control_characters(value):
+        raise ValidationError({"source_term": _control_message("The English term", value)})
+    if len(value) > SOURCE_TERM_MAX:
+        raise ValidationError(
+            {
+                "source_term": f"The English term is {len(value):,} characters long; "
+                f"at most {SOURCE_TERM_MAX} are allowed."
+            }
+        )
+    if not any(unicodedata.category(ch)[0] in "LN" for ch in value):
+        raise ValidationError({"source_term": "The English term has no letter or digit."})
     return value
 
 
@@ -211,13 +243,16 @@ def entry_create(
     language_code: str = "en",
     context: str | None = None,
     speaker_id: Any = None,
+    source_term: str | None = None,
 ) -> DictionaryEntry:
     """Add an entry; with `speaker_id` (a transcript's speaker) it applies only to that
-    speaker's segments."""
+    speaker's segments; `source_term` names the English term a target-language entry
+    renders."""
     term_original = clean_term(term_original, "term_original")
     term_corrected = clean_term(term_corrected, "term_corrected")
     context = clean_context(context)
     language_code = _check_language(language_code)
+    source_term = clean_source_term(source_term, language_code)
     # The speakers table belongs to transcripts (above this app): reached through the key.
     speaker_model: Any = DictionaryEntry._meta.get_field("speaker").related_model
     speakers = speaker_model._default_manager
@@ -234,6 +269,7 @@ def entry_create(
                 term_corrected=term_corrected,
                 language_code=language_code,
                 context=context,
+                source_term=source_term,
                 created_by=user,
                 speaker_id=speaker_id,
             )
@@ -245,6 +281,7 @@ def entry_create(
                     "term_original": term_original,
                     "term_corrected": term_corrected,
                     **({"speaker_id": str(speaker_id)} if speaker_id else {}),
+                    **({"source_term": source_term} if source_term else {}),
                 },
             )
             matcher_invalidate(language_code, entry_ids=[entry.pk])
@@ -264,14 +301,17 @@ def entry_update(
     language_code: str,
     context: str | None = None,
     based_on: str | None = None,
+    source_term: Any = KEEP,
 ) -> DictionaryEntry:
     """Change an entry. `based_on` is the edit token the editor's form showed
     (`core.stale`): if the entry changed since, StaleEdit is raised rather than
-    silently overwriting the other change."""
+    silently overwriting the other change. `source_term` left out keeps the entry's."""
     term_original = clean_term(term_original, "term_original")
     term_corrected = clean_term(term_corrected, "term_corrected")
     context = clean_context(context)
     language_code = _check_language(language_code)
+    if source_term is not KEEP:
+        source_term = clean_source_term(source_term, language_code)
     try:
         with transaction.atomic():
             _lock_languages([language_code, entry.language_code])
@@ -288,11 +328,16 @@ def entry_update(
                 "term_corrected": entry.term_corrected,
                 "language_code": previous_language,
                 "context": entry.context,
+                "source_term": entry.source_term,
             }
             entry.term_original = term_original
             entry.term_corrected = term_corrected
             entry.language_code = language_code
             entry.context = context
+            if source_term is not KEEP:
+                entry.source_term = source_term
+            elif language_code == "en":
+                entry.source_term = None
             entry.save()
             activity_record(
                 user=user, action="dictionary.update", target=entry, details={"before": before}

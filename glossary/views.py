@@ -59,6 +59,7 @@ def entry_create(request):
                 term_corrected=data["term_corrected"],
                 language_code=data["language_code"],
                 context=data["context"],
+                source_term=data["source_term"],
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -87,6 +88,7 @@ def entry_edit(request, pk):
                 term_corrected=data["term_corrected"],
                 language_code=data["language_code"],
                 context=data["context"],
+                source_term=data["source_term"],
                 based_on=data["based_on"],
             )
         except StaleEdit as exc:

@@ -3,13 +3,13 @@ translator, and the consistency report.
 
 Linking an English term to a target-language term
 -------------------------------------------------
-The dictionary has no column saying "this Spanish entry is the translation of that
-English term", so the link lives in the target entry's `context`: a target-language
-entry is linked to an English term when its context is `en: <term>` or exactly the
-term itself, where the term is an English (`en`) entry's original or corrected term
-(case-insensitive). The English term the link stands for is the English entry's
-corrected term; an `en: <term>` naming no English entry still links to that literal
-term. Example: the es entry "faceta" → "carilla" with context "en: veneers".
+A target-language entry names the English term it renders in its own column,
+`dictionary.source_term` (the termbase: one English concept, its rendering per
+language). The English term the link stands for is the English entry's corrected term
+when `source_term` names an English entry's original or corrected term
+(case-insensitive), else `source_term` itself. Example: the es entry "faceta" →
+"carilla" with source_term "veneers". (The old convention, a context reading
+`en: <term>`, survives only in the migration that filled the column.)
 
 A linked entry does two things: while translating, the pair (English term → the
 entry's corrected term) goes into the prompt of every batch whose English contains the
@@ -258,7 +258,7 @@ def glossary_for_language(language_code: str) -> GlossaryForLanguage:
         DictionaryEntry.objects.active()
         .filter(language_code__in=["en", language_code])
         .order_by("-usage_count", "term_original")
-        .values_list("language_code", "term_original", "term_corrected", "context")
+        .values_list("language_code", "term_original", "term_corrected", "source_term")
     )
     english = [e for e in entries if e[0] == "en"]
     by_name: dict[str, str] = {}
@@ -270,10 +270,10 @@ def glossary_for_language(language_code: str) -> GlossaryForLanguage:
         if original not in spellings:
             spellings.append(original)
     links, unlinked = [], []
-    for code, original, corrected, context in entries:
+    for code, original, corrected, source_term in entries:
         if code != language_code or language_code == "en":
             continue
-        term = _linked_term(context, by_name)
+        term = _linked_term(source_term, by_name)
         if term:
             links.append(TermLink(term, original, corrected, tuple(names.get(term, [term]))))
         else:
@@ -282,17 +282,11 @@ def glossary_for_language(language_code: str) -> GlossaryForLanguage:
     return GlossaryForLanguage(english_terms, links, unlinked)
 
 
-def _linked_term(context: str | None, english: dict[str, str]) -> str | None:
-    if not context:
-        return None
-    text = " ".join(context.split())
-    explicit = text[:3].casefold() == "en:"
-    name = text[3:].strip() if explicit else text
+def _linked_term(source_term: str | None, english: dict[str, str]) -> str | None:
+    name = " ".join((source_term or "").split())
     if not name:
         return None
-    if name.casefold() in english:
-        return english[name.casefold()]
-    return name if explicit else None
+    return english.get(name.casefold(), name)
 
 
 # --- the consistency report ---------------------------------------------------------------

@@ -194,14 +194,14 @@ def test_report_lists_applied_entries_and_missing_linked_terms(
         term_original="facetas",
         term_corrected="carillas",
         language_code="es",
-        context="en: veneers",
+        source_term="veneers",
         created_by=editor,
     )
     DictionaryEntry.objects.create(
         term_original="implantación",
         term_corrected="implante dental",
         language_code="es",
-        context="implant",
+        source_term="implant",
         created_by=editor,
     )
     corrections = [

@@ -27,12 +27,13 @@ def translate(transcription, user, codes, capture):
 
 @pytest.fixture
 def glossary(editor):
-    def entry(original, corrected, language="en", context=None):
+    def entry(original, corrected, language="en", context=None, source_term=None):
         return DictionaryEntryFactory(
             term_original=original,
             term_corrected=corrected,
             language_code=language,
             context=context,
+            source_term=source_term,
             created_by=editor,
         )
 
@@ -41,7 +42,7 @@ def glossary(editor):
         "veneers": entry("veneers", "veneers"),
         # Target-language entries: the offline draft keeps English words, so these match.
         "es_implant": entry("implant", "implante", "es"),
-        "es_veneers": entry("facetas", "carillas", "es", context="en: veneers"),
+        "es_veneers": entry("facetas", "carillas", "es", source_term="veneers"),
     }
 
 

@@ -22,25 +22,27 @@ def test_word_index_finds_multiword_terms_in_any_case():
 
 @pytest.fixture
 def entries(editor):
-    def entry(original, corrected, language="en", context=None):
+    def entry(original, corrected, language="en", source_term=None, context=None):
         return DictionaryEntryFactory(
             term_original=original,
             term_corrected=corrected,
             language_code=language,
+            source_term=source_term,
             context=context,
             created_by=editor,
         )
 
     entry("implane", "implant")
     entry("veneers", "veneers")
-    entry("facetas", "carillas", "es", "en: veneers")  # linked by "en: <term>"
+    entry("facetas", "carillas", "es", "Veneers")  # linked by its source term
     entry("implantación", "implante", "es", "implane")  # linked by an en entry's original
-    entry("muela", "molar", "es", "en: molar")  # links a term with no en entry
-    entry("encía", "gingiva", "es", "periodontics")  # a topic, not an English term
+    entry("muela", "molar", "es", "molar")  # links a term with no en entry
+    # A context that reads like the old convention links nothing any more.
+    entry("encía", "gingiva", "es", context="en: gums")
     entry("veneers", "veneers", "fr")  # another language: ignored
 
 
-def test_links_follow_the_context_rule(entries):
+def test_links_follow_the_source_term_column(entries):
     glossary = glossary_for_language("es")
     links = {(link.english, link.target_corrected) for link in glossary.links}
     assert links == {("veneers", "carillas"), ("implant", "implante"), ("molar", "molar")}
