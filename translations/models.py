@@ -125,6 +125,10 @@ class TranslationVersion(models.Model):
     version_type = models.TextField()
     edited_text = models.TextField()
     json_with_timestamps = models.JSONField(null=True, blank=True)
+    # Set on a version that is no longer the newest: what turns the next version's text and
+    # JSON back into this one's (DESIGN.md "Version storage"); `edited_text` is then empty
+    # and `json_with_timestamps` NULL. Read through `documents.selectors.version_content`.
+    json_delta = models.JSONField(null=True, blank=True, editable=False)
     diff_from_previous = models.TextField(null=True, blank=True)
     edited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -201,3 +205,53 @@ class VoiceOver(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("translations:voiceover_audio", args=[self.pk])
+
+
+class TranslationMemory(models.Model):
+    """A reviewed segment, reusable in every lecture (DESIGN.md "Translation review").
+
+    One row per English text (normalised whitespace and case: `source_key`) and language
+    pair; a later review of the same English replaces the target text. `source_hash` (sha1
+    of the key) is the exact-match index, short enough for a B-tree however long the text.
+    """
+
+    id = uuid_pk()
+    source_text = models.TextField()
+    source_language = models.TextField(default="en")
+    target_language = models.TextField()
+    target_text = models.TextField()
+    source_key = models.TextField()
+    source_hash = models.CharField(max_length=40)
+    translation = models.ForeignKey(
+        Translation,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        db_index=False,
+        related_name="+",
+    )
+    segment = models.IntegerField(null=True, blank=True)  # the segment id in that translation
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        db_column="created_by",
+        related_name="+",
+    )
+    usage_count = models.IntegerField(default=0, db_default=0)
+    created_at = created_at()
+    updated_at = updated_at()
+
+    class Meta:
+        db_table = "translation_memory"
+        ordering = ["source_language", "target_language", "source_key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_language", "target_language", "source_hash"],
+                name="translation_memory_pair_source_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_language}→{self.target_language}: {self.source_text[:60]}"

@@ -23,6 +23,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 
 from documents.realign import PLACEHOLDER_KEY
+from documents.text import document_segments
 from glossary import services as glossary_services
 from integrations.errors import PermanentError
 from integrations.llm import get_chat_engine, language_name
@@ -30,8 +31,17 @@ from jobs.models import Job
 from jobs.services import job_progress
 from transcripts.models import Transcription
 from translations.budgets import segment_budget
-from translations.selectors import source_segments, target_language, translation_source
+from translations.memory import exact_matches
+from translations.selectors import (
+    source_segments,
+    target_language,
+    translation_changed_english,
+    translation_latest,
+    translation_source,
+)
+from translations.selectors_review import MACHINE, NEEDS_REVIEW
 from translations.services import translation_has_placeholders, translation_store_machine_text
+from translations.services_review import tm_count_use
 from translations.terms import apply_pass, glossary_for_language
 
 BATCH_CACHE_SECONDS = 3 * 24 * 3600
@@ -96,20 +106,27 @@ def translation_run(job: Job) -> dict[str, Any]:
     label = f"T-{machine_runs}-{code}" if existing else f"T-1-{code}"
 
     job_progress(job=job, percent=2, message="Applying the English glossary…")
-    ids = [s["id"] for s in segments]
+    # "Re-translate changed segments": only segments whose English changed (or that are
+    # new) are sent; every other segment of the latest text is kept as it is.
+    kept = _kept_segments(existing) if job.params.get("only_changed") and existing else {}
+    # Reviewed translations of the same English (the translation memory) need no engine.
+    memory = exact_matches(
+        [s["text"] for s in segments], target_language=code, source_language="en"
+    )
+    reused = {segments[i]["id"]: m for i, m in memory.items() if segments[i]["id"] not in kept}
+    todo = [s for s in segments if s["id"] not in kept and s["id"] not in reused]
+    ids = [s["id"] for s in todo]
     # Each segment's speaker row: a speaker's own dictionary terms apply to their segments.
     speaker_rows = dict(transcription.speakers.values_list("label", "pk"))
-    speakers = [speaker_rows.get(s["speaker"]) for s in segments]
+    speakers = [speaker_rows.get(s["speaker"]) for s in todo]
     english = apply_pass(
-        [s["text"] for s in segments],
+        [s["text"] for s in todo],
         language_code="en",
         label=label,
         segment_ids=ids,
         segment_speakers=speakers,
     )
-    english_segments = [
-        {**s, "text": text} for s, text in zip(segments, english.texts, strict=True)
-    ]
+    english_segments = [{**s, "text": text} for s, text in zip(todo, english.texts, strict=True)]
     glossary = glossary_for_language(code)
 
     parts = batches(
@@ -117,8 +134,12 @@ def translation_run(job: Job) -> dict[str, Any]:
         max_segments=settings.TRANSLATION_BATCH_SEGMENTS,
         max_chars=settings.TRANSLATION_BATCH_CHARS,
     )
-    translated = _translate_batches(
-        job, engine, code, name, parts, glossary, language.caption_chars_per_second
+    translated = (
+        _translate_batches(
+            job, engine, code, name, parts, glossary, language.caption_chars_per_second
+        )
+        if parts
+        else {}
     )
 
     job_progress(job=job, percent=92, message=f"Applying the {name} glossary…")
@@ -129,21 +150,36 @@ def translation_run(job: Job) -> dict[str, Any]:
         segment_ids=ids,
         segment_speakers=speakers,
     )
+    new_text = dict(zip(ids, target.texts, strict=True))
     # Timestamps come from the English segment: a translation is read against the
     # same audio and subtitles keep the lecture's timing. An offline engine's text is a
-    # labelled stand-in, marked so that it is shown as a draft and never finalized.
-    output = [
-        {
-            "id": s["id"],
-            "start": s["start"],
-            "end": s["end"],
-            "text": text,
-            # The English segment's speaker: translations carry the transcript's speakers.
-            "speaker": s["speaker"],
-            **({PLACEHOLDER_KEY: True} if engine.is_offline and text.strip() else {}),
-        }
-        for s, text in zip(segments, target.texts, strict=True)
-    ]
+    # labelled stand-in, marked so that it is shown as a draft and never finalized; a
+    # memory match is a reviewed translation, whichever engine runs.
+    output = []
+    for s in segments:
+        if s["id"] in kept:
+            output.append({**kept[s["id"]], "start": s["start"], "end": s["end"]})
+            continue
+        match = reused.get(s["id"])
+        text = match.target_text if match else new_text[s["id"]]
+        output.append(
+            {
+                "id": s["id"],
+                "start": s["start"],
+                "end": s["end"],
+                "text": text,
+                # The English segment's speaker: translations carry the transcript's speakers.
+                "speaker": s["speaker"],
+                **(
+                    {PLACEHOLDER_KEY: True}
+                    if engine.is_offline and match is None and text.strip()
+                    else {}
+                ),
+                # A re-translated segment (its English changed) asks for another look.
+                "state": NEEDS_REVIEW if kept else MACHINE,
+                **({"tm": match.entry_id} if match else {}),
+            }
+        )
     corrections = english.corrections + target.corrections
     job_progress(job=job, percent=97, message="Saving the translation…")
     stored = translation_store_machine_text(
@@ -156,6 +192,7 @@ def translation_run(job: Job) -> dict[str, Any]:
         user=job.created_by or _system_user(),
         record_usage=_record_usage,
     )
+    tm_count_use([m.entry_id for m in reused.values()])
     if stored.skipped:
         return {"language": code, "skipped": f"already translated from {source.version_type}"}
     return {
@@ -163,10 +200,24 @@ def translation_run(job: Job) -> dict[str, Any]:
         "label": stored.label,
         "translation_id": str(stored.translation.pk),
         "segments": len(output),
+        "sent": len(todo),
+        "from_memory": len(reused),
+        "kept": len(kept),
         "batches": len(parts),
         "corrections": len(corrections),
         "engine": engine.name,
         "language_name": language.name,
+    }
+
+
+def _kept_segments(translation) -> dict[int, dict[str, Any]]:
+    """The latest text's segments whose English did not change since it was made, by id."""
+    changed = translation_changed_english(translation)
+    latest = translation_latest(translation)
+    return {
+        int(seg.get("id", i)): seg
+        for i, seg in enumerate(document_segments(latest.json_with_timestamps, latest.text))
+        if int(seg.get("id", i)) not in changed
     }
 
 

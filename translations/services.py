@@ -288,6 +288,11 @@ def _machine_json(segments, language_code, source, engine, label, user) -> dict[
                 "text": s["text"],
                 **({"speaker": s["speaker"]} if s.get("speaker") else {}),
                 **({PLACEHOLDER_KEY: True} if s.get(PLACEHOLDER_KEY) else {}),
+                # Review state (DESIGN.md "Translation review"), the memory entry reused,
+                # and the timed words of a segment kept from the previous text.
+                "state": s.get("state") or "machine",
+                **({"tm": s["tm"]} if s.get("tm") else {}),
+                **({"words": s["words"]} if s.get("words") else {}),
             }
             for s in segments
         ],
@@ -333,6 +338,20 @@ def untranslated_segments(*, translation: Translation, data: dict[str, Any] | No
         if len(source) >= UNTRANSLATED_MIN_WORDS and words(str(seg.get("text") or "")) == source:
             found.append(index)
     return found
+
+
+def _finalize_check(translation: Translation, snapshot) -> None:
+    """Finalize checks: no placeholder, and no QA error unless a reason was given."""
+    from translations.services_review import qa_finalize_check
+
+    _refuse_placeholders(translation, snapshot)
+    qa_finalize_check(translation, snapshot)
+
+
+def _after_save(translation: Translation, version, user) -> None:
+    from translations.services_review import translation_after_save
+
+    translation_after_save(translation, version, user)
 
 
 def _refuse_placeholders(translation: Translation, snapshot) -> None:
@@ -390,7 +409,9 @@ TRANSLATION_DOCUMENT = VersionedDocument(
     edits_after_final_become_final=False,
     # The generic origins ("edit", "restore", "finalize") are TranslationVersion.Origin values.
     version_fields=lambda origin: {"origin": origin},
-    finalize_check=_refuse_placeholders,
+    finalize_check=_finalize_check,
+    # A human edit makes the segments it changed `reviewed` (and feeds the memory).
+    after_save=_after_save,
     default_speaker=lambda t: transcript_default_speaker(t.transcription),
 )
 

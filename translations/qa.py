@@ -1,0 +1,359 @@
+"""QA checks of a translation, segment by segment (DESIGN.md "Translation review").
+
+Pure functions: text in, issues out; the review page, the overview, finalize and the bench
+all call `document_issues`. Each check errs towards silence where languages legitimately
+differ (a decimal comma, Arabic-Indic digits, a number written as a word, German „…“).
+
+- glossary: a linked glossary term of the English is missing from the target (error)
+- numbers: a number or unit of the English is missing, or one the English lacks was added
+  (error)
+- untranslated: the target is empty, still the English word for word, or an offline
+  placeholder (error)
+- budget: longer than the segment's voice-over budget (warning: the voice can speed up)
+- brackets: brackets or quotes the English balances are unbalanced in the target (error)
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from documents.text import normalize_text
+
+ERROR = "error"
+WARNING = "warning"
+
+CHECK_LABELS = {
+    "glossary": "Glossary term missing",
+    "numbers": "Numbers or units differ",
+    "untranslated": "Untranslated or placeholder",
+    "budget": "Over the voice-over budget",
+    "brackets": "Unbalanced brackets or quotes",
+}
+
+# A segment of at least this many words that reads exactly as its English is untranslated
+# (shorter ones may rightly be the same: a name, a number, "OK").
+UNTRANSLATED_MIN_WORDS = 3
+
+
+@dataclass(frozen=True)
+class Issue:
+    check: str
+    severity: str
+    message: str
+
+    def as_json(self) -> dict[str, str]:
+        return {"check": self.check, "severity": self.severity, "message": self.message}
+
+
+@dataclass(frozen=True)
+class TermPair:
+    """An English term (every spelling that stands for it) and its rendering."""
+
+    names: tuple[str, ...]
+    english: str
+    target: str
+
+
+# --- numbers -----------------------------------------------------------------------------
+
+# Digits of any script (Python's \d is Unicode), grouped by . , Arabic separators, spaces.
+_NUMBER = re.compile(r"\d+(?:[.,\u066b\u066c\u00a0\u202f' ]\d+)*")
+_SEPARATORS = ".,\u066b\u066c\u00a0\u202f' "
+# Unit symbols written the same way in every target language (after normalising ٪ → %).
+_UNIVERSAL_UNITS = ("%", "‰", "°")
+_LATIN_UNITS = ("mm", "cm", "ml", "mg", "µm", "kg", "nm")
+_LATIN_SCRIPT_LANGUAGES = {"en", "es", "pt", "fr", "de", "it", "nl", "pl", "ro", "ca", "sv"}
+
+
+def _ascii_digits(text: str) -> str:
+    return "".join(
+        str(unicodedata.digit(ch)) if ch.isdigit() and not ch.isascii() else ch for ch in text
+    )
+
+
+def number_values(token: str) -> set[float]:
+    """Every value a written number can mean: "2.5" and "2,5" are 2.5; "2,500" is 2500 in
+    English and 2.5 in German, so both; "1 000" and "1.000" are 1000."""
+    token = _ascii_digits(token).replace("\u066b", ",").replace("\u066c", ".")
+    parts = re.split(r"[.,\u00a0\u202f' ]", token)
+    seps = [ch for ch in token if ch in _SEPARATORS]
+    values: set[float] = set()
+    if not seps:
+        return {float(token)}
+    # All separators group thousands.
+    if all(len(p) == 3 for p in parts[1:]):
+        values.add(float("".join(parts)))
+    # The last separator is a decimal mark, the others group thousands.
+    last = seps[-1]
+    if last in ".,":
+        whole = "".join(parts[:-1])
+        values.add(float(f"{whole}.{parts[-1]}"))
+    return values
+
+
+def _numbers(text: str) -> list[tuple[str, set[float], str]]:
+    """(token, values, unit right after it) for each number in the text."""
+    text = text.replace("\u066a", "%")  # Arabic percent sign
+    found = []
+    for match in _NUMBER.finditer(text):
+        token = match.group().rstrip(" \u00a0\u202f'")
+        tail = text[match.start() + len(token) :].lstrip(" \u00a0\u202f")
+        unit = ""
+        for symbol in (*_UNIVERSAL_UNITS, *_LATIN_UNITS):
+            if tail.startswith(symbol) and not tail[len(symbol) : len(symbol) + 1].isalpha():
+                unit = symbol
+                break
+        found.append((token, number_values(token), unit))
+    return found
+
+
+def check_numbers(source: str, target: str, *, language_code: str) -> list[Issue]:
+    """Numbers of the English that the target lacks (or adds). A small whole number (under
+    ten) may be written as a word in either text, so its absence alone is no issue."""
+    src, tgt = _numbers(source), _numbers(target)
+    if not src and not tgt:
+        return []
+    unused = list(range(len(tgt)))
+    missing, wrong_unit = [], []
+    for token, values, unit in src:
+        match = next((k for k in unused if tgt[k][1] & values), None)
+        if match is None:
+            if not (len(values) == 1 and (v := next(iter(values))) < 10 and v == int(v)):
+                missing.append(token)
+            continue
+        unused.remove(match)
+        check_unit = unit in _UNIVERSAL_UNITS or language_code in _LATIN_SCRIPT_LANGUAGES
+        if unit and check_unit and tgt[match][2] != unit:
+            wrong_unit.append(f"{token} {unit}")
+    added = [
+        tgt[k][0]
+        for k in unused
+        if not (len(tgt[k][1]) == 1 and (v := next(iter(tgt[k][1]))) < 10 and v == int(v))
+    ]
+    issues = []
+    if missing:
+        message = "Missing from the translation: " + ", ".join(missing)
+        issues.append(Issue("numbers", ERROR, message))
+    if wrong_unit:
+        issues.append(Issue("numbers", ERROR, "Unit differs for: " + ", ".join(wrong_unit)))
+    if added:
+        issues.append(Issue("numbers", ERROR, "Not in the English: " + ", ".join(added)))
+    return issues
+
+
+# --- untranslated ------------------------------------------------------------------------
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.casefold())
+
+
+def check_untranslated(
+    source: str, target: str, *, placeholder: bool = False, placeholder_label: str = ""
+) -> list[Issue]:
+    if placeholder or (placeholder_label and target.strip().startswith(placeholder_label)):
+        return [Issue("untranslated", ERROR, "Offline placeholder, not a translation")]
+    if source.strip() and not target.strip():
+        return [Issue("untranslated", ERROR, "Empty translation")]
+    words = _words(source)
+    if len(words) >= UNTRANSLATED_MIN_WORDS and _words(target) == words:
+        return [Issue("untranslated", ERROR, "Still the English, word for word")]
+    return []
+
+
+# --- budget ------------------------------------------------------------------------------
+
+
+def check_budget(target: str, *, budget: int | None) -> list[Issue]:
+    if budget is None or not target.strip():
+        return []
+    length = len(normalize_text(target))
+    if length > budget:
+        return [Issue("budget", WARNING, f"{length} characters, the voice-over budget is {budget}")]
+    return []
+
+
+# --- brackets and quotes -----------------------------------------------------------------
+
+_PAIRS = (("(", ")"), ("[", "]"), ("{", "}"), ("「", "」"), ("『", "』"), ("（", "）"))
+# Double quotes of any language, counted together: „…“ (German), “…”, «…», "…".
+_QUOTES = '"“”„«»'
+
+
+def _balanced(text: str) -> list[str]:
+    problems = []
+    for opening, closing in _PAIRS:
+        depth = 0
+        for ch in text:
+            if ch == opening:
+                depth += 1
+            elif ch == closing:
+                depth -= 1
+                if depth < 0:
+                    break
+        if depth != 0:
+            problems.append(f"{opening}{closing}")
+    if sum(text.count(q) for q in _QUOTES) % 2:
+        problems.append("quotes")
+    return problems
+
+
+def check_brackets(source: str, target: str) -> list[Issue]:
+    """Only what the English balances: a segment may cut a quotation in two."""
+    src = set(_balanced(source))
+    problems = [p for p in _balanced(target) if p not in src]
+    if problems:
+        return [Issue("brackets", ERROR, "Unbalanced in the translation: " + ", ".join(problems))]
+    return []
+
+
+# --- glossary ----------------------------------------------------------------------------
+
+
+class TermFinder:
+    """Which term pairs an English text contains: one Aho-Corasick pass over the text for
+    all pairs (thousands of terms × thousands of segments), whole words only."""
+
+    def __init__(self, pairs: Sequence[TermPair]):
+        import ahocorasick
+
+        self.pairs = list(pairs)
+        self.automaton: Any = None
+        if not self.pairs:
+            return
+        automaton = ahocorasick.Automaton()
+        keys: dict[str, list[int]] = {}
+        for n, pair in enumerate(self.pairs):
+            for name in pair.names or (pair.english,):
+                key = name.casefold()
+                if key:
+                    keys.setdefault(key, []).append(n)
+        for key, ids in keys.items():
+            automaton.add_word(key, (len(key), ids))
+        automaton.make_automaton()
+        self.automaton = automaton
+
+    def in_text(self, text: str) -> list[TermPair]:
+        if self.automaton is None or not text:
+            return []
+        folded = text.casefold()
+        if len(folded) != len(text):
+            folded = text.lower()
+        found: dict[int, None] = {}
+        for end, (length, ids) in self.automaton.iter(folded):
+            start = end - length + 1
+            if (start == 0 or not _word_char(folded[start - 1])) and (
+                end + 1 == len(folded) or not _word_char(folded[end + 1])
+            ):
+                found.update(dict.fromkeys(ids))
+        return [self.pairs[n] for n in found]
+
+
+def _word_char(ch: str) -> bool:
+    return unicodedata.category(ch)[0] in "LMN"
+
+
+def check_glossary(
+    source: str, target: str, *, finder: TermFinder, word_boundaries: bool = True
+) -> list[Issue]:
+    from translations.terms import contains_term
+
+    missing = [
+        pair
+        for pair in finder.in_text(source)
+        if not contains_term(target, pair.target, word_boundaries=word_boundaries)
+    ]
+    return [
+        Issue("glossary", ERROR, f"“{pair.english}” should read “{pair.target}”")
+        for pair in missing
+    ]
+
+
+# --- a whole document ----------------------------------------------------------------------
+
+
+def segment_issues(
+    source: str,
+    target: str,
+    *,
+    language_code: str,
+    finder: TermFinder | None = None,
+    budget: int | None = None,
+    placeholder: bool = False,
+    placeholder_label: str = "",
+    word_boundaries: bool = True,
+) -> list[Issue]:
+    issues = check_untranslated(
+        source, target, placeholder=placeholder, placeholder_label=placeholder_label
+    )
+    if issues:
+        return issues  # nothing else is worth checking in an English text
+    if finder is not None:
+        issues += check_glossary(source, target, finder=finder, word_boundaries=word_boundaries)
+    issues += check_numbers(source, target, language_code=language_code)
+    issues += check_brackets(source, target)
+    issues += check_budget(target, budget=budget)
+    return issues
+
+
+def document_issues(
+    english: dict[int, str],
+    segments: Sequence[dict[str, Any]],
+    *,
+    language_code: str,
+    finder: TermFinder | None = None,
+    chars_per_second: float | None = None,
+    placeholder_label: str = "",
+    word_boundaries: bool = True,
+) -> dict[int, list[Issue]]:
+    """Issues by segment index, for the segments that have any. `english` maps a segment id
+    to its English text; segments without English (none to compare with) are skipped."""
+    from documents.realign import PLACEHOLDER_KEY
+    from translations.budgets import segment_budget
+
+    found: dict[int, list[Issue]] = {}
+    for index, seg in enumerate(segments):
+        source = english.get(int(seg.get("id", index)))
+        if source is None or not source.strip():
+            continue
+        budget = segment_budget(seg, chars_per_second) if chars_per_second else None
+        issues = segment_issues(
+            source,
+            str(seg.get("text") or ""),
+            language_code=language_code,
+            finder=finder,
+            budget=budget,
+            placeholder=bool(seg.get(PLACEHOLDER_KEY)),
+            placeholder_label=placeholder_label,
+            word_boundaries=word_boundaries,
+        )
+        if issues:
+            found[index] = issues
+    return found
+
+
+def summary(issues: Iterable[list[Issue]]) -> dict[str, Any]:
+    """Counts for a QA summary: segments with errors, with warnings, and per check."""
+    by_check: Counter[str] = Counter()
+    errors = warnings = 0
+    for segment in issues:
+        checks = {i.check for i in segment}
+        by_check.update(checks)
+        if any(i.severity == ERROR for i in segment):
+            errors += 1
+        elif segment:
+            warnings += 1
+    return {
+        "errors": errors,
+        "warnings": warnings,
+        "checks": [
+            {"check": check, "label": CHECK_LABELS[check], "count": by_check[check]}
+            for check in CHECK_LABELS
+            if by_check[check]
+        ],
+    }
