@@ -161,38 +161,42 @@ def _log_out(page):
     page.get_by_role("button", name="Log out").click()
 
 
-@pytest.mark.parametrize(
-    "leave",
-    [
-        pytest.param(_history_button, id="history-button"),
-        pytest.param(_crumb("Back to the recording"), id="crumb-recording"),
-        pytest.param(_crumb("Translations"), id="crumb-translations"),
-        pytest.param(_crumb("Summaries"), id="crumb-summaries"),
-        pytest.param(_site_menu, id="site-menu"),
-        pytest.param(_site_search, id="site-search"),
-        pytest.param(_log_out, id="log-out"),
-    ],
-)
-def test_links_and_page_forms_keep_the_edits_as_a_draft(page_for, editor, lecture, leave):
-    page = page_for(editor)
-    open_editor(page, lecture)
-    type_in_every_segment(page)
-    editor_url = page.url
-    leave(page)
-    page.wait_for_url(lambda url: url != editor_url)
-    # The draft was on the server before the next page was asked for.
-    draft = drafts.draft_get(kind="transcript", document_id=lecture.pk, user=editor)
-    assert draft is not None and has_edits()(draft)
-    assert not TranscriptionVersion.objects.exists()
+LEAVING_BY_LINK_OR_FORM = [
+    ("history-button", _history_button),
+    ("crumb-recording", _crumb("Back to the recording")),
+    ("crumb-translations", _crumb("Translations")),
+    ("crumb-summaries", _crumb("Summaries")),
+    ("site-menu", _site_menu),
+    ("site-search", _site_search),
+]
 
 
-def test_a_draft_kept_on_leaving_is_offered_back_after_signing_in_again(page_for, editor, lecture):
+def test_links_and_page_forms_keep_the_edits_as_a_draft_offered_back_after_signing_in_again(
+    page_for, editor, lecture
+):
+    # One page, every way of leaving by a link or a page form: each leaves its own edits, and
+    # the draft must be on the server before the next page is asked for.
     page = page_for(editor)
+    for name, leave in LEAVING_BY_LINK_OR_FORM:
+        drafts.draft_discard(kind="transcript", document_id=lecture.pk, user=editor)
+        open_editor(page, lecture)
+        type_in_every_segment(page, count=3, mark=name)
+        editor_url = page.url
+        leave(page)
+        page.wait_for_url(lambda url, editor_url=editor_url: url != editor_url)
+        draft = drafts.draft_get(kind="transcript", document_id=lecture.pk, user=editor)
+        assert draft is not None and has_edits(count=3, mark=name)(draft), name
+
+    # Logging out keeps them too, and a new sign-in offers every edit back.
+    drafts.draft_discard(kind="transcript", document_id=lecture.pk, user=editor)
     open_editor(page, lecture)
     type_in_every_segment(page)
     editor_url = page.url
     _log_out(page)
     page.wait_for_url(lambda url: url != editor_url)
+    draft = drafts.draft_get(kind="transcript", document_id=lecture.pk, user=editor)
+    assert draft is not None and has_edits()(draft)
+    assert not TranscriptionVersion.objects.exists()
 
     page = page_for(editor)  # a new sign-in
     open_editor(page, lecture)
