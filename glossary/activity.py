@@ -54,3 +54,19 @@ register_action(
     "Restored a glossary entry",
     simple("restored the glossary entry {subject}"),
 )
+
+
+def _applied(entry, subject, cache):
+    d = entry.details or {}
+    segments = d.get("segments", 0)
+    return format_html(
+        "applied glossary terms to {} as {} ({} segment{}; {})",
+        subject,
+        d.get("version", "a new version"),
+        segments,
+        "" if segments == 1 else "s",
+        d.get("reason") or "; ".join(d.get("terms") or []),
+    )
+
+
+register_action("dictionary.apply", "Applied glossary terms to a document", _applied)

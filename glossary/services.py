@@ -35,6 +35,7 @@ from accounts.models import Activity, User
 from accounts.services import activity_record, set_archived
 from core.stale import refuse_stale
 from glossary.exchange import ImportFileError, ImportRow, detect_format, parse_csv, parse_tbx
+from glossary.hooks import AppliedRow, ImpactRow, impact_providers
 from glossary.matcher import fold
 from glossary.models import DictionaryEntry
 from glossary.registry import matcher_for, matcher_invalidate
@@ -667,3 +668,63 @@ def _with_reason(outcome: ImportOutcome, reason: str) -> ImportOutcome:
     return ImportOutcome(
         outcome.where, outcome.term_original, outcome.term_corrected, outcome.language_code, reason
     )
+
+
+# --- impact on existing documents -------------------------------------------------------
+
+
+def _word_boundaries(language_code: str) -> bool:
+    value = Language.objects.filter(code=language_code).values_list("word_boundaries", flat=True)
+    return next(iter(value), True)
+
+
+def entry_impact(
+    *, term_original: str, term_corrected: str, language_code: str, entry_id: Any = None
+) -> list[ImpactRow]:
+    """How many segments of which existing documents this entry (saved or not) would
+    change if it were applied to them: nothing is written. Documents change only through
+    `entry_apply_to_documents`."""
+    terms = [(entry_id, term_original, term_corrected)]
+    boundaries = _word_boundaries(language_code)
+    rows: list[ImpactRow] = []
+    for provider in impact_providers():
+        rows.extend(
+            provider.preview(terms=terms, language_code=language_code, word_boundaries=boundaries)
+        )
+    return rows
+
+
+def entry_apply_to_documents(
+    *, entry: DictionaryEntry, user: User, keys: Iterable[str]
+) -> list[AppliedRow]:
+    """The explicit "apply to existing translations": the entry applied to the chosen
+    documents (keys from `entry_impact`), each as a new version with an activity record."""
+    keys = [str(k) for k in keys if k]
+    if not keys:
+        raise ValidationError("Choose at least one document to apply the entry to.")
+    if entry.archived:
+        raise ValidationError("The entry is archived: restore it before applying it.")
+    if entry.speaker_id is not None:
+        raise ValidationError(
+            "A speaker's own term is applied from that transcript's editor, not from here."
+        )
+    if entry.is_canonical:
+        raise ValidationError(
+            "The entry keeps the term as it is (original and correction are the same): "
+            "applying it changes no text."
+        )
+    applied: list[AppliedRow] = []
+    terms = [(entry.pk, entry.term_original, entry.term_corrected)]
+    boundaries = _word_boundaries(entry.language_code)
+    for provider in impact_providers():
+        applied.extend(
+            provider.apply(
+                terms=terms,
+                language_code=entry.language_code,
+                word_boundaries=boundaries,
+                keys=keys,
+                user=user,
+                reason=f"glossary entry “{entry.term_original}” → “{entry.term_corrected}”",
+            )
+        )
+    return applied

@@ -10,6 +10,7 @@ urlpatterns = [
     path("import/", views.entry_import, name="import"),
     path("export.<str:fmt>", views.entry_export, name="export"),
     path("<uuid:pk>/edit/", views.entry_edit, name="edit"),
+    path("<uuid:pk>/apply/", views.entry_apply, name="apply"),
     path("<uuid:pk>/archive/", views.entry_archive, name="archive"),
     path("<uuid:pk>/restore/", views.entry_restore, name="restore"),
 ]

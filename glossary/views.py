@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -50,7 +52,10 @@ def entry_list(request):
 @require_http_methods(["GET", "POST"])
 def entry_create(request):
     form = EntryForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    impact = None
+    if request.method == "POST" and _previewing(request) and form.is_valid():
+        impact = _preview(form)
+    elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             entry = services.entry_create(
@@ -65,11 +70,12 @@ def entry_create(request):
             form.add_error(None, exc)
         else:
             messages.success(request, f"Added “{entry.term_original}” → “{entry.term_corrected}”.")
+            _tell_impact(request, entry)
             return redirect(_back(request))
     return render(
         request,
         "glossary/entry_form.html",
-        {"form": form, "entry": None, "back": _back(request)},
+        {"form": form, "entry": None, "back": _back(request), "impact": impact},
         status=form_status(form),
     )
 
@@ -78,7 +84,10 @@ def entry_create(request):
 def entry_edit(request, pk):
     entry = get_object_or_404(DictionaryEntry, pk=pk)
     form = EntryForm(request.POST or None, entry=entry)
-    if request.method == "POST" and form.is_valid():
+    impact = None
+    if request.method == "POST" and _previewing(request) and form.is_valid():
+        impact = _preview(form, entry=entry)
+    elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             entry = services.entry_update(
@@ -98,12 +107,100 @@ def entry_edit(request, pk):
             form.add_error(None, exc)
         else:
             messages.success(request, f"Saved “{entry.term_original}” → “{entry.term_corrected}”.")
+            _tell_impact(request, entry)
             return redirect(_back(request))
+    stored_impact = None
+    if request.method == "GET" and not entry.archived and not entry.is_canonical:
+        stored_impact = services.entry_impact(
+            term_original=entry.term_original,
+            term_corrected=entry.term_corrected,
+            language_code=entry.language_code,
+            entry_id=entry.pk,
+        )
     return render(
         request,
         "glossary/entry_form.html",
-        {"form": form, "entry": entry, "back": _back(request)},
+        {
+            "form": form,
+            "entry": entry,
+            "back": _back(request),
+            "impact": impact,
+            "stored_impact": stored_impact,
+        },
         status=form_status(form),
+    )
+
+
+def _previewing(request) -> bool:
+    return request.POST.get("action") == "preview"
+
+
+def _preview(form, entry: DictionaryEntry | None = None):
+    """The impact of the form's values, before anything is saved (None with errors)."""
+    data = form.cleaned_data
+    try:
+        cleaned = services.entry_validate(
+            term_original=data["term_original"],
+            term_corrected=data["term_corrected"],
+            language_code=data["language_code"],
+            context=data["context"],
+            exclude_pk=entry.pk if entry else None,
+        )
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return None
+    return services.entry_impact(
+        term_original=cleaned["term_original"],
+        term_corrected=cleaned["term_corrected"],
+        language_code=cleaned["language_code"],
+        entry_id=entry.pk if entry else None,
+    )
+
+
+def _tell_impact(request, entry: DictionaryEntry) -> None:
+    """After a save: the documents the entry would change, which it has not changed."""
+    if entry.is_canonical:
+        return
+    rows = services.entry_impact(
+        term_original=entry.term_original,
+        term_corrected=entry.term_corrected,
+        language_code=entry.language_code,
+        entry_id=entry.pk,
+    )
+    if rows:
+        segments = sum(row.segments for row in rows)
+        messages.info(
+            request,
+            f"Existing documents are unchanged: the entry would change {segments} "
+            f"segment{'s' if segments != 1 else ''} in {len(rows)} document"
+            f"{'s' if len(rows) != 1 else ''}. Apply it to them from the entry's page "
+            "(Edit) if you want that.",
+        )
+
+
+@require_POST
+def entry_apply(request, pk):
+    """The explicit "apply to existing translations" (or English transcripts): new versions."""
+    entry = get_object_or_404(DictionaryEntry, pk=pk)
+    try:
+        applied = services.entry_apply_to_documents(
+            entry=entry, user=request.user, keys=request.POST.getlist("document")
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        if applied:
+            listed = "; ".join(
+                f"{row.title} ({row.kind}): {row.version_label}, {row.segments} segment"
+                f"{'s' if row.segments != 1 else ''}"
+                for row in applied[:20]
+            )
+            messages.success(request, f"Applied as new versions — {listed}.")
+        else:
+            messages.info(request, "The entry changes nothing in the chosen documents any more.")
+    return redirect(
+        f"{reverse('glossary:edit', args=[entry.pk])}?{urlencode({'next': _back(request)})}"
     )
 
 

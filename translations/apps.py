@@ -10,3 +10,6 @@ class TranslationsConfig(AppConfig):
         # them up by name in the local registry to queue them, and Celery's own
         # autodiscovery only runs inside a worker.
         from translations import tasks  # noqa: F401
+
+        # The glossary's impact preview and "apply to existing translations" (glossary.hooks).
+        from translations import term_impact  # noqa: F401

@@ -1,0 +1,428 @@
+"""What a glossary entry would change in existing documents, and applying it on request.
+
+A glossary edit never rewrites a stored document by itself. This module is the
+translations app's `glossary.hooks.ImpactProvider`:
+
+- a target-language entry (es, fr, …) is previewed against the newest version of every
+  translation into that language, and applied to the chosen ones as a new version each;
+- an English entry is previewed against every finalized English transcript (the text a
+  translation is made from), and applied to it as a new version ("apply to the English
+  first"), so the English and its translations never silently disagree.
+
+Previews read plain text only, in one query per kind, and match with one small
+Aho-Corasick automaton over each whole document: a glossary of thousands of entries costs
+nothing here (only the entries being edited are matched), and a 3,000-segment document is
+one pass.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import OuterRef, Subquery
+from django.urls import reverse
+
+from accounts.services import activity_record
+from documents.selectors import document_snapshot
+from documents.services import document_save_version
+from glossary.hooks import AppliedRow, ImpactRow, TermTuple, register_impact_provider
+from glossary.matcher import Matcher
+from glossary.services import glossary_record_usage
+from languages.models import Language
+from transcripts.document import TRANSCRIPT_DOCUMENT
+from transcripts.models import Transcription, TranscriptionVersion
+from translations.models import Translation, TranslationVersion
+
+
+@dataclass(frozen=True)
+class Count:
+    segments: int
+    occurrences: int
+    total_segments: int
+
+
+def _already_corrected(text: str, match) -> bool:
+    """The match lies inside the correction itself ("implante" in "implante dental"):
+    applying the entry there again would repeat it."""
+    corrected = match.term_corrected.casefold()
+    window_start = max(0, match.end - len(match.term_corrected))
+    window = text[window_start : match.start + len(match.term_corrected)].casefold()
+    index = window.find(corrected)
+    while index >= 0:
+        if (
+            window_start + index <= match.start
+            and window_start + index + len(corrected) >= match.end
+        ):
+            return True
+        index = window.find(corrected, index + 1)
+    return False
+
+
+def changes_in(matcher: Matcher, text: str) -> list:
+    """The matches that would change `text` (not canonical, not already corrected)."""
+    return [
+        m for m in matcher.find(text) if m.replacement != m.text and not _already_corrected(text, m)
+    ]
+
+
+def count_changes(matcher: Matcher, text: str) -> Count:
+    """Segments (lines) and places where `matcher` would change `text`."""
+    starts = [0]
+    index = text.find("\n")
+    while index >= 0:
+        starts.append(index + 1)
+        index = text.find("\n", index + 1)
+    changed = changes_in(matcher, text)
+    lines = {bisect.bisect_right(starts, m.start) - 1 for m in changed}
+    return Count(len(lines), len(changed), len(starts) if text else 0)
+
+
+def changed_segments(matcher: Matcher, texts: Sequence[str]) -> tuple[dict[int, str], list]:
+    """{segment index: new text} for the segments `matcher` changes, and the matches."""
+    changed: dict[int, str] = {}
+    matches = []
+    for index, text in enumerate(texts):
+        found = changes_in(matcher, text)
+        if not found:
+            continue
+        pieces, at = [], 0
+        for m in found:
+            pieces += [text[at : m.start], m.replacement]
+            at = m.end
+        changed[index] = "".join(pieces) + text[at:]
+        matches.extend(found)
+    return changed, matches
+
+
+def _language_name(code: str) -> str:
+    return Language.objects.filter(code=code).values_list("name", flat=True).first() or code
+
+
+# --- reads ---------------------------------------------------------------------------------
+
+
+def _translation_rows(language_code: str, pks: Sequence[Any] | None = None):
+    latest = TranslationVersion.objects.filter(translation=OuterRef("pk")).order_by(
+        "-version_number"
+    )
+    rows = Translation.objects.filter(
+        language_code=language_code, transcription__archived=False
+    ).annotate(
+        latest_number=Subquery(latest.values("version_number")[:1]),
+        latest_label=Subquery(latest.values("version_type")[:1]),
+        latest_text=Subquery(latest.values("edited_text")[:1]),
+    )
+    if pks is not None:
+        rows = rows.filter(pk__in=list(pks))
+    return rows.order_by("transcription__audio_file__file_name", "pk").values(
+        "pk",
+        "translated_text",
+        "latest_number",
+        "latest_label",
+        "latest_text",
+        "final_version__version_number",
+        "transcription__audio_file__file_name",
+    )
+
+
+def _transcript_rows(pks: Sequence[Any] | None = None):
+    newest = TranscriptionVersion.objects.filter(transcription=OuterRef("pk")).order_by(
+        "-version_number"
+    )
+    rows = Transcription.objects.filter(archived=False, final_version__isnull=False).annotate(
+        latest_number=Subquery(newest.values("version_number")[:1])
+    )
+    if pks is not None:
+        rows = rows.filter(pk__in=list(pks))
+    return rows.order_by("audio_file__file_name", "pk").values(
+        "pk",
+        "latest_number",
+        "final_version__version_number",
+        "final_version__version_type",
+        "final_version__edited_text",
+        "audio_file__file_name",
+    )
+
+
+class TranslationImpact:
+    """The translations app's part of the glossary's impact preview and apply."""
+
+    def preview(
+        self, *, terms: Sequence[TermTuple], language_code: str, word_boundaries: bool
+    ) -> list[ImpactRow]:
+        matcher = Matcher(list(terms), word_boundaries=word_boundaries)
+        if not len(matcher):
+            return []
+        if language_code == "en":
+            return self._preview_english(matcher)
+        kind = f"{_language_name(language_code)} translation"
+        found = []
+        for row in _translation_rows(language_code):
+            text = (
+                row["latest_text"] if row["latest_number"] is not None else row["translated_text"]
+            )
+            count = count_changes(matcher, text or "")
+            if not count.segments:
+                continue
+            number = row["latest_number"] or 0
+            found.append(
+                ImpactRow(
+                    key=f"translation:{row['pk']}",
+                    kind=kind,
+                    title=row["transcription__audio_file__file_name"],
+                    url=reverse("translations:editor", args=[row["pk"]]),
+                    version_label=row["latest_label"] or f"T-1-{language_code}",
+                    segments=count.segments,
+                    occurrences=count.occurrences,
+                    finalized=row["final_version__version_number"] == number and number > 0,
+                    total_segments=count.total_segments,
+                )
+            )
+        return found
+
+    def _preview_english(self, matcher: Matcher) -> list[ImpactRow]:
+        found = []
+        for row in _transcript_rows():
+            count = count_changes(matcher, row["final_version__edited_text"] or "")
+            if not count.segments:
+                continue
+            found.append(
+                ImpactRow(
+                    key=f"transcript:{row['pk']}",
+                    kind="English transcript (final)",
+                    title=row["audio_file__file_name"],
+                    url=reverse("transcripts:editor", args=[row["pk"]]),
+                    version_label=row["final_version__version_type"],
+                    segments=count.segments,
+                    occurrences=count.occurrences,
+                    finalized=True,
+                    total_segments=count.total_segments,
+                )
+            )
+        return found
+
+    def apply(
+        self,
+        *,
+        terms: Sequence[TermTuple],
+        language_code: str,
+        word_boundaries: bool,
+        keys: Sequence[str],
+        user: Any,
+        reason: str,
+    ) -> list[AppliedRow]:
+        matcher = Matcher(list(terms), word_boundaries=word_boundaries)
+        wanted: dict[str, list[str]] = {}
+        for key in keys:
+            kind, _, pk = str(key).partition(":")
+            wanted.setdefault(kind, []).append(pk)
+        applied: list[AppliedRow] = []
+        if not len(matcher):
+            return applied
+        if language_code == "en":
+            for row in _transcript_rows(_valid_uuids(wanted.get("transcript", []))):
+                done = apply_to_transcript(
+                    transcription=Transcription.objects.get(pk=row["pk"]),
+                    matcher=matcher,
+                    user=user,
+                    reason=reason,
+                )
+                if done is not None:
+                    applied.append(done)
+            return applied
+        for row in _translation_rows(language_code, _valid_uuids(wanted.get("translation", []))):
+            done = apply_to_translation(
+                translation=Translation.objects.get(pk=row["pk"]),
+                matcher=matcher,
+                user=user,
+                reason=reason,
+            )
+            if done is not None:
+                applied.append(done)
+        return applied
+
+
+def _valid_uuids(values: Sequence[str]) -> list[str]:
+    import uuid
+
+    valid = []
+    for value in values:
+        try:
+            valid.append(str(uuid.UUID(value)))
+        except ValueError:
+            continue
+    return valid
+
+
+# --- writes --------------------------------------------------------------------------------
+
+
+def apply_to_translation(
+    *, translation: Translation, matcher: Matcher, user, reason: str = ""
+) -> AppliedRow | None:
+    """Apply glossary terms to a translation's newest text as a new version (None when
+    they change nothing). A finalized translation keeps its final: the new version waits
+    for review and finalize like any edit."""
+    from translations.services import TRANSLATION_DOCUMENT
+
+    with transaction.atomic():
+        latest = document_snapshot(doc=TRANSLATION_DOCUMENT, parent=translation, with_json=False)
+        changed, matches = changed_segments(matcher, latest.texts)
+        if not changed:
+            return None
+        result = document_save_version(
+            doc=TRANSLATION_DOCUMENT,
+            parent=translation,
+            user=user,
+            based_on_version_number=latest.number,
+            segments_text=changed,
+        )
+        activity_record(
+            user=user,
+            action="dictionary.apply",
+            target=translation,
+            project_id=translation.transcription.audio_file.project_id,
+            details={
+                "version": result.label,
+                "version_number": result.number,
+                "segments": len(changed),
+                "occurrences": len(matches),
+                "terms": sorted({f"{m.term_original} → {m.term_corrected}" for m in matches})[:50],
+                "reason": reason,
+            },
+        )
+        glossary_record_usage(
+            corrections=[m.as_correction(translation.language_code) for m in matches]
+        )
+    return AppliedRow(
+        key=f"translation:{translation.pk}",
+        kind=f"{_language_name(translation.language_code)} translation",
+        title=translation.transcription.audio_file.file_name,
+        version_label=result.label,
+        segments=len(changed),
+    )
+
+
+def apply_to_transcript(
+    *, transcription: Transcription, matcher: Matcher, user, reason: str = ""
+) -> AppliedRow | None:
+    """Apply English terms to a transcript's final version as a new version, which becomes
+    the final (the English a translation is made from). Refused when the transcript has
+    unfinalized edits after its final: those would become final too."""
+    with transaction.atomic():
+        transcription = Transcription.objects.select_related("final_version", "audio_file").get(
+            pk=transcription.pk
+        )
+        final = transcription.final_version
+        if final is None:
+            return None
+        latest = document_snapshot(doc=TRANSCRIPT_DOCUMENT, parent=transcription, with_json=False)
+        if latest.number != final.version_number:
+            raise ValidationError(
+                f"{transcription.audio_file.file_name}: the English has edits after its final "
+                f"version {final.version_type}; finalize or discard them in the editor first."
+            )
+        changed, matches = changed_segments(matcher, latest.texts)
+        if not changed:
+            return None
+        result = document_save_version(
+            doc=TRANSCRIPT_DOCUMENT,
+            parent=transcription,
+            user=user,
+            based_on_version_number=latest.number,
+            segments_text=changed,
+        )
+        activity_record(
+            user=user,
+            action="dictionary.apply",
+            target=transcription,
+            project_id=transcription.audio_file.project_id,
+            details={
+                "version": result.label,
+                "version_number": result.number,
+                "segments": len(changed),
+                "occurrences": len(matches),
+                "terms": sorted({f"{m.term_original} → {m.term_corrected}" for m in matches})[:50],
+                "reason": reason,
+            },
+        )
+        glossary_record_usage(corrections=[m.as_correction("en") for m in matches])
+    return AppliedRow(
+        key=f"transcript:{transcription.pk}",
+        kind="English transcript",
+        title=transcription.audio_file.file_name,
+        version_label=result.label,
+        segments=len(changed),
+    )
+
+
+# --- the translation start page's "apply to the English first" -----------------------------
+
+
+@dataclass(frozen=True)
+class EnglishPending:
+    """English glossary corrections the final English still lacks (the translate job's
+    English pass would make them in the translations only)."""
+
+    segments: int
+    occurrences: int
+    terms: list[tuple[str, str, int]]  # (original, corrected, occurrences)
+    final_label: str
+    final_is_latest: bool
+
+
+def _english_matcher() -> Matcher:
+    from glossary.registry import matcher_for
+
+    return matcher_for("en")
+
+
+def english_pending(transcription: Transcription) -> EnglishPending | None:
+    """What the English glossary would change in the transcript's final version (the
+    general entries, as the translate job's English pass applies them), or None."""
+    final = transcription.final_version
+    if final is None:
+        return None
+    matches = changes_in(_english_matcher(), final.edited_text or "")
+    if not matches:
+        return None
+    text = final.edited_text
+    starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+    lines = {bisect.bisect_right(starts, m.start) - 1 for m in matches}
+    counts: dict[tuple[str, str], int] = {}
+    for m in matches:
+        counts[(m.term_original, m.term_corrected)] = (
+            counts.get((m.term_original, m.term_corrected), 0) + 1
+        )
+    latest_number = (
+        TranscriptionVersion.objects.filter(transcription=transcription)
+        .order_by("-version_number")
+        .values_list("version_number", flat=True)
+        .first()
+    )
+    return EnglishPending(
+        segments=len(lines),
+        occurrences=len(matches),
+        terms=sorted(((o, c, n) for (o, c), n in counts.items()), key=lambda t: -t[2]),
+        final_label=final.version_type,
+        final_is_latest=latest_number == final.version_number,
+    )
+
+
+def english_apply_first(*, transcription: Transcription, user) -> AppliedRow | None:
+    """The start page's one click: the English glossary's corrections written into the
+    English final as a new final version, before anything is translated from it."""
+    return apply_to_transcript(
+        transcription=transcription,
+        matcher=_english_matcher(),
+        user=user,
+        reason="apply to the English before translating",
+    )
+
+
+register_impact_provider(TranslationImpact())

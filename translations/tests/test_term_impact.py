@@ -1,0 +1,144 @@
+"""A glossary entry's impact on existing documents: previewed, applied only on request."""
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import Activity
+from documents.selectors import document_snapshot
+from documents.services import document_finalize
+from glossary import services as glossary
+from transcripts.document import TRANSCRIPT_DOCUMENT
+from translations import services
+from translations.term_impact import english_apply_first, english_pending
+from translations.tests.conftest import add_english_version
+from translations.tests.test_pages import machine
+
+pytestmark = pytest.mark.django_db
+
+
+def texts(translation):
+    return document_snapshot(
+        doc=services.TRANSLATION_DOCUMENT, parent=translation, with_json=False
+    ).texts
+
+
+@pytest.fixture
+def four(final_transcription, editor, other_editor):
+    """Four translations of one lecture; German is finalized."""
+    made = {code: machine(final_transcription, editor, code) for code in ("es", "fr", "de", "it")}
+    document_finalize(doc=services.TRANSLATION_DOCUMENT, parent=made["de"], user=other_editor)
+    return made
+
+
+def test_saving_entries_rewrites_no_existing_document(four, final_transcription, editor):
+    """The reported bug: a glossary edit silently changed existing translations."""
+    before = {code: (texts(t), t.versions.count()) for code, t in four.items()}
+    english_before = document_snapshot(doc=TRANSCRIPT_DOCUMENT, parent=final_transcription).texts
+    entry = glossary.entry_create(
+        user=editor, term_original="implane", term_corrected="implant post"
+    )
+    glossary.entry_create(
+        user=editor,
+        term_original="implante",
+        term_corrected="implante dental",
+        language_code="es",
+        source_term="implant",
+    )
+    glossary.entry_update(
+        entry=entry,
+        user=editor,
+        term_original="implane",
+        term_corrected="dental implant",
+        language_code="en",
+    )
+    for code, translation in four.items():
+        translation.refresh_from_db()
+        assert (texts(translation), translation.versions.count()) == before[code]
+    assert (
+        document_snapshot(doc=TRANSCRIPT_DOCUMENT, parent=final_transcription).texts
+        == english_before
+    )
+
+
+def test_impact_counts_segments_per_translation_and_marks_the_finalized(
+    four, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(4):
+        rows = glossary.entry_impact(
+            term_original="[de] Hoy", term_corrected="Heute", language_code="de"
+        )
+    assert [(r.kind, r.segments, r.occurrences, r.finalized) for r in rows] == [
+        ("German translation", 1, 1, True)
+    ]
+    rows = glossary.entry_impact(
+        term_original="implante", term_corrected="implante dental", language_code="es"
+    )
+    assert [(r.title, r.segments, r.total_segments, r.finalized) for r in rows] == [
+        ("Lecture 1.mp3", 1, 4, False)
+    ]
+    # A term kept as it is changes nothing; an English entry names the English finals.
+    assert (
+        glossary.entry_impact(term_original="Hoy", term_corrected="Hoy", language_code="es") == []
+    )
+    english = glossary.entry_impact(
+        term_original="implane", term_corrected="implant", language_code="en"
+    )
+    assert [(r.kind, r.version_label, r.segments) for r in english] == [
+        ("English transcript (final)", "H-1", 1)
+    ]
+
+
+def test_apply_makes_new_versions_of_the_chosen_translations_only(four, editor, client):
+    entry = glossary.entry_create(
+        user=editor,
+        term_original="implante",
+        term_corrected="implante dental",
+        language_code="es",
+        source_term="implant",
+    )
+    es = four["es"]
+    client.force_login(editor)
+    page = client.get(reverse("glossary:edit", args=[entry.pk]))
+    assert page.status_code == 200 and f"translation:{es.pk}" in page.content.decode()
+    response = client.post(
+        reverse("glossary:apply", args=[entry.pk]), {"document": [f"translation:{es.pk}", "x:y"]}
+    )
+    assert response.status_code == 302
+    assert es.versions.count() == 1
+    assert texts(es)[2] == "El implante dental necesita seis semanas."
+    activity = Activity.objects.get(action="dictionary.apply")
+    assert activity.details["segments"] == 1 and activity.target_id == es.pk
+    entry.refresh_from_db()
+    assert entry.usage_count == 1
+    # Applied again: nothing left to change, no further version.
+    assert (
+        glossary.entry_apply_to_documents(entry=entry, user=editor, keys=[f"translation:{es.pk}"])
+        == []
+    )
+    assert es.versions.count() == 1
+
+
+def test_english_first_writes_the_glossary_into_the_english_final(final_transcription, editor):
+    glossary.entry_create(user=editor, term_original="implane", term_corrected="implant")
+    pending = english_pending(final_transcription)
+    assert (pending.segments, pending.terms, pending.final_is_latest) == (
+        1,
+        [("implane", "implant", 1)],
+        True,
+    )
+    applied = english_apply_first(transcription=final_transcription, user=editor)
+    final_transcription.refresh_from_db()
+    assert applied.version_label == final_transcription.final_version.version_type == "H-2"
+    assert "The implant needs six weeks" in final_transcription.final_version.edited_text
+    assert english_pending(final_transcription) is None
+
+
+def test_english_first_refuses_unfinalized_edits_after_the_final(final_transcription, editor):
+    from django.core.exceptions import ValidationError
+
+    glossary.entry_create(user=editor, term_original="implane", term_corrected="implant")
+    add_english_version(final_transcription, editor, final=False)
+    final_transcription.refresh_from_db()
+    assert english_pending(final_transcription).final_is_latest is False
+    with pytest.raises(ValidationError, match="edits after its final"):
+        english_apply_first(transcription=final_transcription, user=editor)
