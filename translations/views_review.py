@@ -46,6 +46,14 @@ class ReviewPanel:
     voiceover_job: Job | None
     voiceovers: list[VoiceOver]
     placeholder_count: int = 0  # offline-draft segments in the latest text
+    marks_url: str = ""
+    memory_url: str = ""
+    mark_reviewed_url: str = ""
+    retranslate_changed_url: str = ""
+    memory_export_url: str = ""
+    memory_import_url: str = ""
+    finalize_url: str = ""
+    changed_count: int = 0
 
 
 class TranslationEditor(DocumentEditor):
@@ -142,7 +150,47 @@ class TranslationEditor(DocumentEditor):
             voiceover_job=job,
             voiceovers=list(parent.voiceovers.select_related("version")[:5]),
             placeholder_count=drafts,
+            marks_url=reverse("translations:review_marks", args=[parent.pk]),
+            memory_url=reverse("translations:review_memory", args=[parent.pk]),
+            mark_reviewed_url=reverse("translations:mark_reviewed", args=[parent.pk]),
+            retranslate_changed_url=reverse("translations:retranslate_changed", args=[parent.pk]),
+            memory_export_url=reverse("translations:memory_export")
+            + f"?language={parent.language_code}",
+            memory_import_url=reverse("translations:memory_import"),
+            finalize_url=reverse("translations:finalize", args=[parent.pk]),
+            changed_count=len(self._changed_english(parent)),
         )
+
+    def view_finalize(self, request, pk):
+        """Finalize, first recording the reviewer's reason to finalize over QA errors."""
+        reason = request.POST.get("qa_reason", "").strip()
+        if reason:
+            from django.contrib import messages
+            from django.core.exceptions import ValidationError
+
+            from documents.selectors import document_snapshot
+            from translations.services_review import translation_qa_override
+
+            parent = self.get_parent(pk, purpose="data")
+            raw = request.POST.get("version", "")
+            try:
+                number = (
+                    int(raw)
+                    if raw.strip()
+                    else document_snapshot(doc=self.doc, parent=parent, with_json=False).number
+                )
+                translation_qa_override(
+                    translation=parent,
+                    version_number=number,
+                    reason=reason,
+                    user=request.user,
+                    errors=int(request.POST.get("qa_errors") or 0),
+                )
+            except (ValueError, ValidationError) as error:
+                text = " ".join(error.messages) if isinstance(error, ValidationError) else ""
+                messages.error(request, text or "The version to finalize is a number.")
+                return self._back_to_editor(request, parent)
+        return super().view_finalize(request, pk)
 
     def player_url(self, parent) -> str | None:
         audio_file = parent.transcription.audio_file
