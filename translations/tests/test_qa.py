@@ -1,0 +1,96 @@
+"""QA checks, one by one, with the cases where languages rightly differ."""
+
+import pytest
+
+from translations import qa
+
+
+@pytest.mark.parametrize(
+    ("source", "target", "language"),
+    [
+        ("The implant is 2.5 mm wide, tooth 36, 30 % of cases.", "2,5 mm, diente 36, 30 %.", "es"),
+        ("2.5 mm and 30 %", "٢٫٥ مم و ٣٠٪", "ar"),  # Arabic-Indic digits and signs
+        ("Tooth 36 at 2.5 mm.", "牙齿 36，2.5 毫米。", "zh"),  # a unit in words
+        ("1,000 patients", "1.000 pacientes", "es"),
+        ("1,000 patients", "1 000 patients", "fr"),
+        ("Two teeth, then 3 more.", "Dos dientes, luego tres más.", "es"),  # small ones as words
+        ("Wait 1.5 seconds.", "Warten Sie 1,5 Sekunden.", "de"),
+    ],
+)
+def test_numbers_written_differently_pass(source, target, language):
+    assert qa.check_numbers(source, target, language_code=language) == []
+
+
+def test_numbers_and_units_that_differ_are_errors():
+    issues = qa.check_numbers("tooth 36, 2.5 mm", "diente 37, 2,5 cm", language_code="es")
+    messages = [i.message for i in issues]
+    assert messages == [
+        "Missing from the translation: 36",
+        "Unit differs for: 2.5 mm",
+        "Not in the English: 37",
+    ]
+    assert qa.check_numbers("30 % of cases", "30 casos", language_code="es")[0].message == (
+        "Unit differs for: 30 %"
+    )
+
+
+def test_untranslated_placeholder_and_empty():
+    assert qa.check_untranslated("Good morning everyone here.", "good morning, everyone here")
+    assert qa.check_untranslated("OK.", "OK.") == []  # short ones may be the same
+    assert qa.check_untranslated(
+        "Hello there all.", "[draft es] Hello", placeholder_label="[draft es]"
+    )
+    assert qa.check_untranslated("Hello.", " ")[0].message == "Empty translation"
+
+
+def test_budget_is_a_warning():
+    (issue,) = qa.check_budget("x" * 30, budget=20)
+    assert issue.severity == qa.WARNING and qa.check_budget("x" * 20, budget=20) == []
+
+
+@pytest.mark.parametrize(
+    ("source", "target", "bad"),
+    [
+        ('He said "yes" (loudly).', "Er sagte „ja“ (laut).", False),  # German quotes
+        ('He said "yes".', "Il a dit « oui ».", False),
+        ("(see figure 2)", "（见图2）", False),
+        ("A quote that goes on", "Une citation « qui continue", True),
+        ("(see figure 2)", "(voir figure 2", True),
+        ('"Half a quote', "« Une demi-citation", False),  # the English cuts it too
+    ],
+)
+def test_brackets_and_quotes(source, target, bad):
+    assert bool(qa.check_brackets(source, target)) is bad
+
+
+def test_glossary_terms_missing_whole_words_only():
+    finder = qa.TermFinder(
+        [
+            qa.TermPair(("veneers", "venners"), "veneers", "carillas"),
+            qa.TermPair((), "crown", "corona"),
+        ]
+    )
+    issues = qa.check_glossary("Place the venners.", "Coloque las facetas.", finder=finder)
+    assert [i.message for i in issues] == ["“veneers” should read “carillas”"]
+    assert qa.check_glossary("Place the veneers.", "Coloque las carillas.", finder=finder) == []
+    assert qa.check_glossary("The crowning moment.", "El momento.", finder=finder) == []
+    zh = qa.TermFinder([qa.TermPair((), "crown", "牙冠")])
+    assert qa.check_glossary("The crown.", "这个牙冠。", finder=zh, word_boundaries=False) == []
+
+
+def test_document_issues_and_summary():
+    segments = [
+        {"id": 0, "start": 0.0, "end": 1.0, "text": "Diente 37 (arriba"},
+        {"id": 1, "start": 1.0, "end": 2.0, "text": "Hola."},
+        {"id": 2, "start": 2.0, "end": 2.5, "text": "Una frase demasiado larga para el tiempo."},
+    ]
+    english = {0: "Tooth 36 (upper)", 1: "Hello.", 2: "A short one."}
+    issues = qa.document_issues(english, segments, language_code="es", chars_per_second=17)
+    assert sorted(issues) == [0, 2]
+    summary = qa.summary(issues.values())
+    assert (summary["errors"], summary["warnings"]) == (1, 1)
+    assert {c["check"]: c["count"] for c in summary["checks"]} == {
+        "numbers": 1,
+        "budget": 1,
+        "brackets": 1,
+    }
