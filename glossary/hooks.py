@@ -49,7 +49,7 @@ class ImpactProvider(Protocol):
     def apply(
         self,
         *,
-        terms: Sequence[TermTuple],
+        terms: Sequence[TermTuple] | None,  # None: the language's whole dictionary
         language_code: str,
         word_boundaries: bool,
         keys: Sequence[str],

@@ -728,3 +728,27 @@ def entry_apply_to_documents(
             )
         )
     return applied
+
+
+def glossary_apply_to_documents(
+    *, user: User, language_code: str, keys: Iterable[str]
+) -> list[AppliedRow]:
+    """The language's whole dictionary (its general entries) applied to the chosen
+    documents as new versions: the translation start page's "apply to the English first"."""
+    keys = [str(k) for k in keys if k]
+    if not keys:
+        raise ValidationError("Choose at least one document to apply the glossary to.")
+    language_code = _check_language(language_code)
+    applied: list[AppliedRow] = []
+    for provider in impact_providers():
+        applied.extend(
+            provider.apply(
+                terms=None,
+                language_code=language_code,
+                word_boundaries=_word_boundaries(language_code),
+                keys=keys,
+                user=user,
+                reason=f"the {language_code} glossary applied before translating",
+            )
+        )
+    return applied

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.entry_list, name="list"),
     path("new/", views.entry_create, name="create"),
     path("import/", views.entry_import, name="import"),
+    path("english-first/", views.english_first, name="english_first"),
     path("export.<str:fmt>", views.entry_export, name="export"),
     path("<uuid:pk>/edit/", views.entry_edit, name="edit"),
     path("<uuid:pk>/apply/", views.entry_apply, name="apply"),

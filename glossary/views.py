@@ -304,3 +304,28 @@ def _back(request) -> str:
     ):
         return target
     return reverse("glossary:list")
+
+
+@require_POST
+def english_first(request):
+    """The translation start page's "apply to the English first": the English glossary
+    written into the chosen English finals as new final versions."""
+    try:
+        applied = services.glossary_apply_to_documents(
+            user=request.user, language_code="en", keys=request.POST.getlist("document")
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        if applied:
+            for row in applied:
+                messages.success(
+                    request,
+                    f"{row.title}: the English glossary is applied as {row.version_label} "
+                    f"({row.segments} segment{'s' if row.segments != 1 else ''}), now the final "
+                    "English version. Translate from it.",
+                )
+        else:
+            messages.info(request, "The English glossary changes nothing in that English any more.")
+    return redirect(_back(request))

@@ -209,14 +209,19 @@ class TranslationImpact:
     def apply(
         self,
         *,
-        terms: Sequence[TermTuple],
+        terms: Sequence[TermTuple] | None,
         language_code: str,
         word_boundaries: bool,
         keys: Sequence[str],
         user: Any,
         reason: str,
     ) -> list[AppliedRow]:
-        matcher = Matcher(list(terms), word_boundaries=word_boundaries)
+        if terms is None:  # the language's whole dictionary (its general entries)
+            from glossary.registry import matcher_for
+
+            matcher = matcher_for(language_code)
+        else:
+            matcher = Matcher(list(terms), word_boundaries=word_boundaries)
         wanted: dict[str, list[str]] = {}
         for key in keys:
             kind, _, pk = str(key).partition(":")

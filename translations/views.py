@@ -18,6 +18,7 @@ from transcripts.models import Transcription
 from translations import services
 from translations.models import Translation, VoiceOver
 from translations.selectors import overview_rows, source_segments, translation_latest
+from translations.term_impact import english_pending
 from translations.terms import consistency_report
 
 
@@ -63,6 +64,8 @@ def overview(request, transcription_pk):
             "targets": [row.language for row in rows if row.language.active],
             "outdated_count": sum(1 for row in rows if row.is_outdated),
             "transcript_url": reverse("transcripts:editor", args=[transcription.pk]),
+            # English glossary corrections the final still lacks (term_impact).
+            "english_pending": english_pending(transcription),
         },
     )
 

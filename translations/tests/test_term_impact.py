@@ -142,3 +142,21 @@ def test_english_first_refuses_unfinalized_edits_after_the_final(final_transcrip
     assert english_pending(final_transcription).final_is_latest is False
     with pytest.raises(ValidationError, match="edits after its final"):
         english_apply_first(transcription=final_transcription, user=editor)
+
+
+def test_start_page_offers_to_apply_the_english_glossary_first(
+    final_transcription, editor, editor_client
+):
+    glossary.entry_create(user=editor, term_original="implane", term_corrected="implant")
+    overview = reverse("translations:overview", args=[final_transcription.pk])
+    page = editor_client.get(overview).content.decode()
+    assert "Apply to the English first" in page and "“implane” → “implant”" in page
+    response = editor_client.post(
+        reverse("glossary:english_first"),
+        {"document": f"transcript:{final_transcription.pk}", "next": overview},
+    )
+    assert response.status_code == 302 and response["Location"] == overview
+    final_transcription.refresh_from_db()
+    assert final_transcription.final_version.version_type == "H-2"
+    assert Activity.objects.filter(action="dictionary.apply").count() == 1
+    assert "Apply to the English first" not in editor_client.get(overview).content.decode()
