@@ -68,3 +68,40 @@ def register_impact_provider(provider: ImpactProvider) -> None:
 
 def impact_providers() -> list[ImpactProvider]:
     return list(_providers)
+
+
+# --- term consistency across documents -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConsistencyCell:
+    """One lecture, one language: of the segments whose English has the term, how many
+    use the termbase's rendering. An outlier uses it less than everywhere."""
+
+    with_term: int
+    with_rendering: int
+
+    @property
+    def outlier(self) -> bool:
+        return self.with_rendering < self.with_term
+
+
+@dataclass
+class ConsistencyLecture:
+    title: str
+    url: str
+    cells: dict[str, ConsistencyCell]  # by language code
+
+
+_consistency: list[Any] = []
+
+
+def register_consistency_provider(provider) -> None:
+    """`provider(concepts) -> {concept key: [ConsistencyLecture]}`, concepts from
+    `glossary.selectors.termbase_concepts`."""
+    if provider not in _consistency:
+        _consistency.append(provider)
+
+
+def consistency_providers() -> list[Any]:
+    return list(_consistency)

@@ -9,6 +9,7 @@ Called by other apps (keep these names and signatures):
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from glossary.matcher import Match, Matcher
@@ -74,3 +75,93 @@ def glossary_speaker_matchers_by_label(
     for label, pk, original, corrected in rows:
         by_label.setdefault(str(label), []).append((str(pk), original, corrected))
     return {label: Matcher(terms) for label, terms in by_label.items()}
+
+
+# --- the termbase: English concepts and their renderings ----------------------------------
+
+
+@dataclass
+class Concept:
+    """One English term and its rendering per language (target entries naming it in
+    `source_term`). `entry` is the English entry, None when only target entries name it."""
+
+    term: str
+    spellings: list[str]  # every English spelling that stands for it (wrong ones too)
+    entry: DictionaryEntry | None = None
+    renderings: dict[str, DictionaryEntry] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return self.term.casefold()
+
+
+def termbase_concepts(*, q: str = "") -> list[Concept]:
+    """Every English concept with its renderings, sorted by term: two queries however large
+    the glossary. `q` keeps concepts whose term or any rendering contains it."""
+    concepts: dict[str, Concept] = {}
+    by_name: dict[str, Concept] = {}
+    english = (
+        DictionaryEntry.objects.filter(archived=False, language_code="en", speaker__isnull=True)
+        .order_by("created_at", "pk")
+        .only("pk", "term_original", "term_corrected", "language_code", "updated_at")
+    )
+    for entry in english:
+        concept = concepts.get(entry.term_corrected.casefold())
+        if concept is None:
+            concept = Concept(entry.term_corrected, [entry.term_corrected], entry)
+            concepts[concept.key] = concept
+        if entry.term_original not in concept.spellings:
+            concept.spellings.append(entry.term_original)
+        if entry.is_canonical or concept.entry is None:
+            concept.entry = entry
+    for concept in concepts.values():
+        for name in concept.spellings:
+            by_name.setdefault(name.casefold(), concept)
+    targets = (
+        DictionaryEntry.objects.filter(
+            archived=False, speaker__isnull=True, source_term__isnull=False
+        )
+        .exclude(language_code="en")
+        .order_by("created_at", "pk")
+        .only(
+            "pk",
+            "term_original",
+            "term_corrected",
+            "language_code",
+            "source_term",
+            "updated_at",
+        )
+    )
+    for entry in targets:
+        name = " ".join((entry.source_term or "").split())
+        if not name:
+            continue
+        concept = by_name.get(name.casefold())
+        if concept is None:
+            concept = Concept(name, [name])
+            concepts[concept.key] = by_name[name.casefold()] = concept
+        # The first entry of a language wins a cell; a canonical one (the term itself) first.
+        current = concept.renderings.get(entry.language_code)
+        if current is None or (entry.is_canonical and not current.is_canonical):
+            concept.renderings[entry.language_code] = entry
+    rows = sorted(concepts.values(), key=lambda c: c.key)
+    if q := " ".join(q.split()).casefold():
+        rows = [
+            c
+            for c in rows
+            if any(q in s.casefold() for s in c.spellings)
+            or any(
+                q in e.term_corrected.casefold() or q in e.term_original.casefold()
+                for e in c.renderings.values()
+            )
+        ]
+    return rows
+
+
+def termbase_concept(term: str) -> Concept | None:
+    """The concept an English term (any spelling) stands for, or None."""
+    wanted = " ".join(term.split()).casefold()
+    for concept in termbase_concepts():
+        if wanted in {s.casefold() for s in concept.spellings}:
+            return concept
+    return None

@@ -752,3 +752,93 @@ def glossary_apply_to_documents(
             )
         )
     return applied
+
+
+# --- the termbase -------------------------------------------------------------------------
+
+
+def termbase_set_rendering(
+    *, user: User, source_term: str, language_code: str, rendering: str
+) -> DictionaryEntry | None:
+    """Set how one language renders an English term (a termbase cell): the target entry
+    naming that term is changed, or a canonical one is added (or an existing unlinked entry
+    of that spelling is linked); an empty rendering archives the cell's entry. Returns the
+    cell's entry (None when emptied)."""
+    language_code = _check_language(language_code)
+    if language_code == "en":
+        raise ValidationError("The English column is the glossary's English entries: edit those.")
+    source = clean_source_term(source_term, language_code)
+    if source is None:
+        raise ValidationError("Name the English term this rendering translates.")
+    text = " ".join((rendering or "").split())
+    if len(text) > SOURCE_TERM_MAX:
+        raise ValidationError(
+            f"The rendering is {len(text):,} characters long; at most {SOURCE_TERM_MAX} are "
+            "allowed."
+        )
+    with transaction.atomic():
+        _lock_languages([language_code])
+        current = (
+            DictionaryEntry.objects.select_for_update()
+            .filter(
+                language_code=language_code,
+                archived=False,
+                speaker__isnull=True,
+                source_term__iexact=source,
+            )
+            .order_by("created_at", "pk")
+            .first()
+        )
+        if not text:
+            if current is not None:
+                entry_set_archived(entry=current, archived=True, user=user)
+            return None
+        try:
+            text = clean_term(text, "term_corrected")
+        except ValidationError as exc:
+            raise ValidationError(
+                exc.message_dict["term_corrected"][0].replace("correct term", "rendering")
+            ) from exc
+        if current is not None:
+            if current.term_corrected == text:
+                return current
+            return entry_update(
+                entry=current,
+                user=user,
+                term_original=text if current.is_canonical else current.term_original,
+                term_corrected=text,
+                language_code=language_code,
+                context=current.context,
+                source_term=current.source_term,
+            )
+        other = _duplicate_of(language_code=language_code, term_original=text)
+        if other is not None:
+            if (
+                other.archived
+                or other.source_term
+                or other.term_corrected.casefold() != text.casefold()
+            ):
+                raise ValidationError(
+                    f"“{other.term_original}” is already a {language_code} entry "
+                    f"(→ “{other.term_corrected}”"
+                    + (f", for “{other.source_term}”" if other.source_term else "")
+                    + (", archived" if other.archived else "")
+                    + "): edit that entry in the glossary list."
+                )
+            other = DictionaryEntry.objects.get(pk=other.pk)
+            return entry_update(
+                entry=other,
+                user=user,
+                term_original=other.term_original,
+                term_corrected=other.term_corrected,
+                language_code=language_code,
+                context=other.context,
+                source_term=source,
+            )
+        return entry_create(
+            user=user,
+            term_original=text,
+            term_corrected=text,
+            language_code=language_code,
+            source_term=source,
+        )

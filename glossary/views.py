@@ -14,7 +14,10 @@ from core.stale import StaleEdit, form_status
 from glossary import services
 from glossary.exchange import write_csv, write_tbx
 from glossary.forms import EntryFilterForm, EntryForm, ImportForm
+from glossary.hooks import consistency_providers
 from glossary.models import DictionaryEntry
+from glossary.selectors import termbase_concepts
+from languages.models import Language
 
 PAGE_SIZE = 50
 REPORT_ROWS = 100  # rows of each kind an import report lists
@@ -329,3 +332,138 @@ def english_first(request):
         else:
             messages.info(request, "The English glossary changes nothing in that English any more.")
     return redirect(_back(request))
+
+
+# --- the termbase ----------------------------------------------------------------------------
+
+CONCEPTS_PER_PAGE = 50
+
+
+@require_GET
+def termbase(request):
+    """English terms (rows) and their rendering in each target language (columns), each
+    cell editable in place."""
+    q = request.GET.get("q", "")[:200]
+    languages = list(Language.objects.targets().order_by("code"))
+    page_obj = Paginator(termbase_concepts(q=q), CONCEPTS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    rows = [
+        {
+            "concept": concept,
+            "cells": [
+                _cell(concept.term, lang.code, concept.renderings.get(lang.code))
+                for lang in languages
+            ],
+        }
+        for concept in page_obj.object_list
+    ]
+    return render(
+        request,
+        "glossary/termbase.html",
+        {
+            "languages": languages,
+            "rows": rows,
+            "page_obj": page_obj,
+            "q": q,
+            "here": request.get_full_path(),
+        },
+    )
+
+
+def _cell(term: str, language_code: str, entry, *, value=None, error: str = "", saved=False):
+    return {
+        "term": term,
+        "language_code": language_code,
+        "entry": entry,
+        "value": entry.term_corrected if value is None and entry is not None else (value or ""),
+        "error": error,
+        "saved": saved,
+    }
+
+
+@require_POST
+def termbase_cell(request):
+    """Save one termbase cell; an htmx request gets the cell back (with its error, if any),
+    a plain form post goes back to the termbase page."""
+    term = request.POST.get("source_term", "")
+    language_code = request.POST.get("language_code", "")
+    value = request.POST.get("rendering", "")
+    error, entry, saved = "", None, False
+    try:
+        entry = services.termbase_set_rendering(
+            user=request.user, source_term=term, language_code=language_code, rendering=value
+        )
+        saved = True
+    except ValidationError as exc:
+        error = " ".join(exc.messages)
+    if request.headers.get("HX-Request"):
+        cell = _cell(
+            " ".join(term.split()),
+            language_code,
+            entry,
+            value=None if saved else value[:SHOWN_VALUE],
+            error=error,
+            saved=saved,
+        )
+        return render(request, "glossary/_termbase_cell.html", {"cell": cell})
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(
+            request, f"Saved the {language_code} rendering of “{' '.join(term.split())}”."
+        )
+    return redirect(_back_to_termbase(request))
+
+
+SHOWN_VALUE = 600  # a refused 10,000-character paste is echoed back cut short
+
+
+def _back_to_termbase(request) -> str:
+    target = request.POST.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("glossary:termbase")
+
+
+@require_GET
+def consistency(request):
+    """Per termbase term: how each language renders it, lecture by lecture; lectures that
+    do not use the termbase's rendering everywhere the English has the term stand out."""
+    q = request.GET.get("q", "")[:200]
+    only_outliers = request.GET.get("outliers") == "1"
+    concepts = termbase_concepts(q=q)
+    found: dict = {}
+    for provider in consistency_providers():
+        found.update(provider(concepts))
+    languages = list(Language.objects.targets().order_by("code"))
+    sections = []
+    for concept in concepts:
+        lectures = found.get(concept.key) or []
+        if only_outliers:
+            lectures = [lec for lec in lectures if any(c.outlier for c in lec.cells.values())]
+        if not lectures:
+            continue
+        used = [lang for lang in languages if lang.code in concept.renderings]
+        sections.append(
+            {
+                "concept": concept,
+                "languages": [(lang, concept.renderings[lang.code]) for lang in used],
+                "lectures": [
+                    {
+                        "lecture": lecture,
+                        "cells": [lecture.cells.get(lang.code) for lang in used],
+                        "outliers": sum(1 for c in lecture.cells.values() if c.outlier),
+                    }
+                    for lecture in lectures
+                ],
+                "outliers": sum(1 for lec in lectures for c in lec.cells.values() if c.outlier),
+            }
+        )
+    return render(
+        request,
+        "glossary/consistency.html",
+        {"sections": sections, "q": q, "only_outliers": only_outliers},
+    )

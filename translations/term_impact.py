@@ -30,7 +30,15 @@ from django.urls import reverse
 from accounts.services import activity_record
 from documents.selectors import document_snapshot
 from documents.services import document_save_version
-from glossary.hooks import AppliedRow, ImpactRow, TermTuple, register_impact_provider
+from glossary.hooks import (
+    AppliedRow,
+    ConsistencyCell,
+    ConsistencyLecture,
+    ImpactRow,
+    TermTuple,
+    register_consistency_provider,
+    register_impact_provider,
+)
 from glossary.matcher import Matcher
 from glossary.services import glossary_record_usage
 from languages.models import Language
@@ -431,3 +439,79 @@ def english_apply_first(*, transcription: Transcription, user) -> AppliedRow | N
 
 
 register_impact_provider(TranslationImpact())
+
+
+# --- term consistency across lectures ---------------------------------------------------------
+
+
+def term_consistency(concepts) -> dict[str, list[ConsistencyLecture]]:
+    """For each termbase concept with renderings: per lecture and language, how many of
+    the segments whose English has the term use the termbase's rendering. Reads every
+    translation's newest text and the English it was made from in one query."""
+    from translations.terms import contains_term
+
+    wanted = [c for c in concepts if c.renderings]
+    if not wanted:
+        return {}
+    spellings, seen = [], set()
+    for concept in wanted:
+        for name in concept.spellings:
+            if name.casefold() not in seen:  # one concept per spelling (the matcher's rule)
+                seen.add(name.casefold())
+                spellings.append((concept.key, name, name))
+    english = Matcher(spellings)
+    boundaries = dict(Language.objects.values_list("code", "word_boundaries"))
+    codes = sorted({code for c in wanted for code in c.renderings})
+    latest = TranslationVersion.objects.filter(translation=OuterRef("pk")).order_by(
+        "-version_number"
+    )
+    rows = (
+        Translation.objects.filter(
+            language_code__in=codes, transcription__archived=False, source_version__isnull=False
+        )
+        .annotate(latest_text=Subquery(latest.values("edited_text")[:1]))
+        .order_by("transcription__audio_file__file_name", "transcription_id", "language_code")
+        .values(
+            "pk",
+            "language_code",
+            "translated_text",
+            "latest_text",
+            "transcription_id",
+            "transcription__audio_file__file_name",
+            "source_version__edited_text",
+        )
+    )
+    by_key = {c.key: c for c in wanted}
+    lectures: dict[str, dict[Any, ConsistencyLecture]] = {}
+    for row in rows:
+        source_lines = (row["source_version__edited_text"] or "").split("\n")
+        target_lines = (row["latest_text"] or row["translated_text"] or "").split("\n")
+        code = row["language_code"]
+        counts: dict[str, list[int]] = {}
+        for index, line in enumerate(source_lines):
+            keys = {m.entry_id for m in english.find(line)}
+            target = target_lines[index] if index < len(target_lines) else ""
+            for key in keys:
+                entry = by_key[key].renderings.get(code)
+                if entry is None:
+                    continue
+                pair = counts.setdefault(key, [0, 0])
+                pair[0] += 1
+                if contains_term(
+                    target, entry.term_corrected, word_boundaries=boundaries.get(code, True)
+                ):
+                    pair[1] += 1
+        for key, (with_term, with_rendering) in counts.items():
+            lecture = lectures.setdefault(key, {}).setdefault(
+                row["transcription_id"],
+                ConsistencyLecture(
+                    row["transcription__audio_file__file_name"],
+                    reverse("translations:overview", args=[row["transcription_id"]]),
+                    {},
+                ),
+            )
+            lecture.cells[code] = ConsistencyCell(with_term, with_rendering)
+    return {key: list(found.values()) for key, found in lectures.items()}
+
+
+register_consistency_provider(term_consistency)

@@ -4,8 +4,9 @@ import importlib
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
-from glossary import services
+from glossary import selectors, services
 from glossary.models import DictionaryEntry
 from tests.factories import DictionaryEntryFactory
 from translations.terms import glossary_for_language
@@ -85,3 +86,97 @@ def test_source_term_is_checked_and_kept_by_edits_that_leave_it_out(editor):
             )
     with pytest.raises(ValidationError, match="English entry"):
         services.entry_create(user=editor, term_original="q", term_corrected="q", source_term="q")
+
+
+@pytest.fixture
+def concept(editor):
+    services.entry_create(user=editor, term_original="implane", term_corrected="implant")
+    return services.entry_create(user=editor, term_original="implant", term_corrected="implant")
+
+
+def test_a_cell_adds_changes_links_and_empties_a_rendering(concept, editor):
+    entry = services.termbase_set_rendering(
+        user=editor, source_term="implant", language_code="es", rendering=" implante "
+    )
+    assert (entry.term_original, entry.term_corrected, entry.source_term) == (
+        "implante",
+        "implante",
+        "implant",
+    )
+    changed = services.termbase_set_rendering(
+        user=editor, source_term="implant", language_code="es", rendering="implante dental"
+    )
+    assert changed.pk == entry.pk and changed.term_original == "implante dental"
+    # An unlinked entry of that spelling is linked rather than duplicated.
+    loose = services.entry_create(
+        user=editor, term_original="Implantat", term_corrected="Implantat", language_code="de"
+    )
+    linked = services.termbase_set_rendering(
+        user=editor, source_term="implane", language_code="de", rendering="implantat"
+    )
+    assert linked.pk == loose.pk and linked.source_term == "implane"
+    (row,) = selectors.termbase_concepts()
+    assert row.term == "implant" and set(row.spellings) == {"implant", "implane"}
+    assert {code: e.term_corrected for code, e in row.renderings.items()} == {
+        "es": "implante dental",
+        "de": "Implantat",
+    }
+    assert (
+        services.termbase_set_rendering(
+            user=editor, source_term="implant", language_code="es", rendering=""
+        )
+        is None
+    )
+    assert "es" not in selectors.termbase_concepts()[0].renderings
+
+
+def test_a_cell_refuses_bad_input_with_a_message(concept, editor):
+    for rendering, message in (
+        ("a\x00b", "control"),
+        ("x" * 10_000, "at most 500"),
+        ("--", "no letter"),
+    ):
+        with pytest.raises(ValidationError, match=message):
+            services.termbase_set_rendering(
+                user=editor, source_term="implant", language_code="fr", rendering=rendering
+            )
+    with pytest.raises(ValidationError, match="English column"):
+        services.termbase_set_rendering(
+            user=editor, source_term="implant", language_code="en", rendering="x"
+        )
+    assert not DictionaryEntry.objects.filter(language_code="fr").exists()
+
+
+def test_termbase_page_and_cell_post(concept, editor, editor_client, django_assert_max_num_queries):
+    services.termbase_set_rendering(
+        user=editor, source_term="implant", language_code="es", rendering="implante"
+    )
+    with django_assert_max_num_queries(12):
+        page = editor_client.get(reverse("glossary:termbase"))
+    html = page.content.decode()
+    assert page.status_code == 200 and 'value="implante"' in html and "(fr)" in html
+    cell = editor_client.post(
+        reverse("glossary:termbase_cell"),
+        {"source_term": "implant", "language_code": "fr", "rendering": "implant\x00"},
+        HTTP_HX_REQUEST="true",
+    )
+    # NUL is refused before the view (the site-wide rule); termbase.js shows it in the cell.
+    assert cell.status_code == 400 and "rendering" in cell.content.decode()
+    cell = editor_client.post(
+        reverse("glossary:termbase_cell"),
+        {"source_term": "implant", "language_code": "fr", "rendering": "x" * 10_000},
+        HTTP_HX_REQUEST="true",
+    )
+    assert cell.status_code == 200 and "at most 500" in cell.content.decode()
+    cell = editor_client.post(
+        reverse("glossary:termbase_cell"),
+        {"source_term": "implant", "language_code": "fr", "rendering": "implant dentaire"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert 'value="implant dentaire"' in cell.content.decode() and "Saved" in cell.content.decode()
+    plain = editor_client.post(
+        reverse("glossary:termbase_cell"),
+        {"source_term": "implant", "language_code": "it", "rendering": "impianto"},
+    )
+    assert plain.status_code == 302
+    assert DictionaryEntry.objects.get(language_code="it").source_term == "implant"

@@ -160,3 +160,29 @@ def test_start_page_offers_to_apply_the_english_glossary_first(
     assert final_transcription.final_version.version_type == "H-2"
     assert Activity.objects.filter(action="dictionary.apply").count() == 1
     assert "Apply to the English first" not in editor_client.get(overview).content.decode()
+
+
+def test_consistency_page_shows_each_rendering_per_lecture_and_the_outliers(
+    final_transcription, editor, editor_client
+):
+    machine(final_transcription, editor, "es")
+    machine(final_transcription, editor, "fr")  # "[fr] Today we place ceramic veneers …"
+    glossary.entry_create(user=editor, term_original="veneers", term_corrected="veneers")
+    for code, rendering in (("es", "carillas"), ("fr", "facettes")):
+        glossary.termbase_set_rendering(
+            user=editor, source_term="veneers", language_code=code, rendering=rendering
+        )
+    from glossary.selectors import termbase_concepts
+    from translations.term_impact import term_consistency
+
+    (lecture,) = term_consistency(termbase_concepts())["veneers"]
+    assert {
+        code: (c.with_rendering, c.with_term, c.outlier) for code, c in lecture.cells.items()
+    } == {
+        "es": (1, 1, False),
+        "fr": (0, 1, True),
+    }
+    page = editor_client.get(reverse("glossary:consistency"), {"outliers": "1"})
+    html = page.content.decode()
+    assert page.status_code == 200 and "Lecture 1.mp3" in html
+    assert html.count("consistency--outlier") == 2  # the legend and the French cell
