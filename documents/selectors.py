@@ -12,6 +12,7 @@ from django.db import connection
 from django.db.models import Field
 
 from documents import drafts
+from documents.deltas import delta_apply, delta_outline
 from documents.diffs import ChangeSummary, Piece, change_summary, word_diff
 from documents.document import VersionedDocument
 from documents.merge import MergeResult, merge_segments
@@ -65,8 +66,61 @@ def base_snapshot(doc: VersionedDocument, parent) -> Snapshot:
     return Snapshot(BASE_VERSION, doc.base_label(parent), text, data, segment_texts(data, text))
 
 
+def _document_of(version) -> VersionedDocument:
+    from documents.hooks import registry
+
+    for doc in registry.values():
+        if isinstance(version, doc.version_model):
+            return doc
+    raise LookupError(f"No versioned document keeps {type(version).__name__}.")
+
+
+def _delta_chain(doc: VersionedDocument, version) -> tuple[Any, list[dict]]:
+    """The first newer version stored whole, and the deltas that lead from it back down to
+    `version` (newest first). One query, deltas only (they are small)."""
+    parent_key = f"{doc.parent_field}_id"
+    newer = (
+        doc.version_model._default_manager.filter(
+            **{parent_key: getattr(version, parent_key)},
+            version_number__gt=version.version_number,
+        )
+        .order_by("version_number")
+        .values_list("pk", "json_delta")
+    )
+    chain = [version.json_delta]
+    for pk, later_delta in newer:
+        if later_delta is None:
+            return pk, chain[::-1]
+        chain.append(later_delta)
+    raise LookupError(f"Version {version.version_number} cannot be rebuilt: no newer whole one.")
+
+
+def version_content(version, doc: VersionedDocument | None = None) -> tuple[str, dict | None]:
+    """A version's `edited_text` and `json_with_timestamps`, the JSON rebuilt when the row
+    keeps a reverse delta instead (DESIGN.md "Version storage"): the first newer version that
+    is stored whole, then each delta applied back down to this one. Every read of an older
+    version's timings goes through here (the newest is stored whole: nothing to rebuild).
+    Every version keeps its whole text: the seed's queries read it."""
+    if version.json_delta is None:
+        return version.edited_text, version.json_with_timestamps
+    cached = getattr(version, "_rebuilt_json", None)
+    if cached is None:
+        doc = doc or _document_of(version)
+        whole_pk, chain = _delta_chain(doc, version)
+        text, data = (
+            doc.version_model._default_manager.filter(pk=whole_pk)
+            .values_list("edited_text", "json_with_timestamps")
+            .get()
+        )
+        lines: list[str] = text.split("\n")
+        for step in chain:
+            lines, data = delta_apply(lines, data, step)
+        version._rebuilt_json = cached = (data,)
+    return version.edited_text, cached[0]
+
+
 def version_snapshot(version, *, with_json: bool = True) -> Snapshot:
-    data = version.json_with_timestamps if with_json else None
+    data = version_content(version)[1] if with_json else None
     text = version.edited_text
     # Saved versions keep one segment per line, so the texts come without parsing the JSON.
     texts = split_lines(text) if text or not with_json else segment_texts(data, text)
@@ -350,8 +404,13 @@ def json_column(doc: VersionedDocument) -> tuple[str, str]:
 
 
 def _stored_outline(doc: VersionedDocument, version, texts: list[str]) -> tuple[Outline, bool]:
-    """Segment ids and speakers of a stored version, read in SQL without its words. The flag
-    says whether the stored segments carry their ids (else positions stand in)."""
+    """Segment ids and speakers of a stored version, read in SQL without its words (an older
+    version: the newer whole one's, with the deltas applied to them). The flag says whether
+    the stored segments carry their ids (else positions stand in)."""
+    chain: list[dict] = []
+    row_pk = version.pk
+    if version.json_delta is not None:
+        row_pk, chain = _delta_chain(doc, version)
     table, column = json_column(doc)
     # One row, one JSON value: [[[id, speaker], …], speakers, next id, next speaker] (a value
     # per segment would cost a JSON decode each, 3,000 for a three-hour lecture).
@@ -363,13 +422,15 @@ def _stored_outline(doc: VersionedDocument, version, texts: list[str]) -> tuple[
             f"), '[]'::jsonb), v.{column} -> 'speakers', v.{column} -> 'next_segment_id', "
             f"v.{column} -> 'next_speaker'))::text "
             f"FROM {table} AS v WHERE v.id = %s",
-            [version.pk],
+            [row_pk],
         )
         found = cursor.fetchone()
     rows, speakers, next_id, next_speaker = (
         json.loads(found[0]) if found else ([], None, None, None)
     )
     head = {"speakers": speakers, "next_segment_id": next_id, "next_speaker": next_speaker}
+    for step in chain:
+        rows, head = delta_outline(rows, head, step)
     raw_ids = [r[0] for r in rows]
     stored = len(rows) == len(texts) and all(
         isinstance(i, int) and not isinstance(i, bool) for i in raw_ids
@@ -387,6 +448,8 @@ def document_outline(doc: VersionedDocument, snapshot: Snapshot) -> tuple[Outlin
     if snapshot.json is None and snapshot.version is not None and connection.vendor == "postgresql":
         return _stored_outline(doc, snapshot.version, snapshot.texts)
     data = snapshot.json
+    if data is None and snapshot.version is not None and snapshot.version.json_delta is not None:
+        data = version_content(snapshot.version, doc)[1]  # an older version: rebuilt
     if data is None and snapshot.version is not None:
         data = snapshot.version.json_with_timestamps  # deferred: one query (SQLite)
     segments = (data or {}).get("segments") or []

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.services import activity_record
 from documents import drafts, hooks
+from documents.deltas import delta_between, layout_of
 from documents.diffs import diff_record
 from documents.document import VersionedDocument
 from documents.find import replace_in_segments
@@ -291,7 +292,18 @@ def version_append(
 
 
 def _append(
-    *, doc, parent, user, previous, texts, data, origin, label, structure=None, intermediate=None
+    *,
+    doc,
+    parent,
+    user,
+    previous,
+    texts,
+    data,
+    origin,
+    label,
+    structure=None,
+    intermediate=None,
+    change=None,
 ):
     """`version_append`, also handing back the diff record it stored.
 
@@ -337,7 +349,49 @@ def _append(
         version.__dict__.pop("json_with_timestamps", None)
     else:
         version.json_with_timestamps = data
+    _supersede(doc, previous, version, data, change)
     return version, record
+
+
+def _supersede(doc: VersionedDocument, previous: Snapshot, newer, data, change) -> None:
+    """The version that was the newest keeps only its reverse delta from now on (DESIGN.md
+    "Version storage"). `change` says which of its positions the new version replaced, as
+    (`replaced`: {position: how many new segments took its place}, `same_positions`: whether
+    every other position kept its place): then the delta is made by PostgreSQL from the
+    stored JSON, which never comes to Python. Without it the two versions are compared."""
+    older = previous.version
+    if older is None or older.json_delta is not None:
+        return
+    model = doc.version_model._default_manager
+    old_lines = older.edited_text.split("\n")
+    if change is not None and _server_side_json():
+        replaced, same_positions = change
+        layout = None if same_positions else layout_of(len(old_lines), replaced)
+        positions = sorted(replaced)
+        lines = {"layout": layout, "old": {str(p): old_lines[p] for p in positions}}
+        table, column = _json_column(doc)
+        delta_column = connection.ops.quote_name("json_delta")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET {delta_column} = jsonb_build_object("
+                "'lines', %s::jsonb, 'head', s.j - 'segments', 'segments', jsonb_build_object("
+                "'layout', %s::jsonb, 'old', COALESCE((SELECT jsonb_object_agg(k::text, "
+                "s.j -> 'segments' -> k) FROM unnest(%s::int[]) AS k), '{}'::jsonb))), "
+                f"{column} = NULL "
+                f"FROM (SELECT {column} AS j FROM {table} WHERE id = %s) AS s "
+                f"WHERE {table}.id = %s",
+                [_compact_json(lines), _compact_json(layout), positions, older.pk, older.pk],
+            )
+    else:
+        old_json = older.json_with_timestamps
+        new_json = data
+        if hasattr(data, "resolve_expression"):  # built by the database: read it back
+            new_json = model.filter(pk=newer.pk).values_list("json_with_timestamps", flat=True)[0]
+        delta = delta_between(old_lines, old_json, newer.edited_text.split("\n"), new_json)
+        model.filter(pk=older.pk).update(json_delta=delta, json_with_timestamps=None)
+    # The row in memory is no longer what is stored.
+    for name in ("json_delta", "json_with_timestamps", "edited_text"):
+        older.__dict__.pop(name, None)
 
 
 def _create_version(
@@ -353,6 +407,7 @@ def _create_version(
     details: dict[str, Any],
     structure: list[dict] | None = None,
     intermediate: list[str] | None = None,
+    change: tuple[dict[int, int], bool] | None = None,
 ):
     version, record = _append(
         doc=doc,
@@ -365,6 +420,7 @@ def _create_version(
         label=None,
         structure=structure,
         intermediate=intermediate,
+        change=change,
     )
     number = version.version_number
     activity_record(
@@ -508,7 +564,9 @@ def document_save_version(
                 }
                 _drop_confidence(new_segments, confirmed, changed)
                 data = _patched_json(doc, latest.version, new_segments)
+                change = (dict.fromkeys(sorted(set(changed) | set(new_segments)), 1), True)
             else:
+                change = None
                 if server_side:  # stored without timings: rebuild them from the machine's
                     latest = document_snapshot(doc=doc, parent=parent)
                 full = realign_document(latest.json, latest.text, merge.texts)
@@ -538,6 +596,7 @@ def document_save_version(
                     "merged_over": latest.label if includes_newer else None,
                     "merged_overlapping": len(merge.patched),
                 },
+                change=change,
             )
             became_final = False
             if locked.final_version_id is not None and hooks.edits_move_final(doc, parent):
@@ -717,6 +776,7 @@ def _save_structured(
         },
         structure=merged.operations,
         intermediate=merged.intermediate.texts,
+        change=({k: len(segs) for k, segs in replacements.items()}, False) if server_side else None,
     )
     # The names this version has, for after_save (no need to read them back from its JSON).
     version.speaker_names = dict(result.names)

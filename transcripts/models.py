@@ -101,6 +101,10 @@ class TranscriptionVersion(models.Model):
     version_type = models.TextField()
     edited_text = models.TextField()
     json_with_timestamps = models.JSONField(null=True, blank=True)
+    # Set on a version that is no longer the newest: what turns the next version's text and
+    # JSON back into this one's (DESIGN.md "Version storage"); `edited_text` is then empty
+    # and `json_with_timestamps` NULL. Read through `documents.selectors.version_content`.
+    json_delta = models.JSONField(null=True, blank=True, editable=False)
     # JSON text: {"user_id", "timestamp", "operations": [...], "patch": "<dmp patch>"}
     diff_from_previous = models.TextField(null=True, blank=True)
     edited_by = models.ForeignKey(

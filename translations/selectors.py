@@ -18,6 +18,7 @@ from django.db import connection
 from django.db.models import OuterRef, Subquery
 
 from documents.realign import PLACEHOLDER_KEY
+from documents.selectors import version_content
 from documents.structure import changed_ids, outline_of, segment_speaker
 from documents.text import document_segments, split_lines
 from integrations.llm import chat_engine_label
@@ -336,7 +337,9 @@ def _requires_approval(project_id) -> bool:
 
 def source_segments(source: TranscriptionVersion) -> list[dict[str, Any]]:
     """The English segments (id, start, end, text) of a transcript version."""
-    data = source.json_with_timestamps or source.transcription.json_with_timestamps or {}
+    # The source is often an older English version: rebuilt from its delta.
+    source_text, source_json = version_content(source)
+    data = source_json or source.transcription.json_with_timestamps or {}
     segments = [
         {
             "id": int(seg.get("id", index)),
@@ -347,11 +350,11 @@ def source_segments(source: TranscriptionVersion) -> list[dict[str, Any]]:
         }
         for index, seg in enumerate(data.get("segments") or [])
     ]
-    if not segments and source.edited_text.strip():
+    if not segments and source_text.strip():
         # A version without timings: one segment per line, untimed.
         segments = [
             {"id": i, "start": None, "end": None, "text": line.strip(), "speaker": "S1"}
-            for i, line in enumerate(source.edited_text.splitlines())
+            for i, line in enumerate(source_text.splitlines())
             if line.strip()
         ]
     return segments
@@ -455,8 +458,9 @@ def translation_changed_english(translation: Translation) -> dict[int, str]:
         return {}
 
     def outline(version):
-        data = version.json_with_timestamps or translation.transcription.json_with_timestamps
-        return outline_of(data, split_lines(version.edited_text))
+        text, data = version_content(version)
+        data = data or translation.transcription.json_with_timestamps
+        return outline_of(data, split_lines(text))
 
     before, now = outline(source), outline(final)
     changed = changed_ids(before, now)

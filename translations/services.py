@@ -32,7 +32,7 @@ from accounts.models import User
 from accounts.services import activity_record
 from documents.document import VersionedDocument
 from documents.realign import PLACEHOLDER_KEY
-from documents.selectors import document_snapshot
+from documents.selectors import document_snapshot, version_content
 from documents.services import version_append
 from documents.text import document_segments, split_lines
 from integrations.errors import PermanentError
@@ -299,7 +299,7 @@ def _machine_json(segments, language_code, source, engine, label, user) -> dict[
         # The speakers' names as the English version had them (same ids, same speakers).
         **(
             {"speakers": names}
-            if isinstance(names := (source.json_with_timestamps or {}).get("speakers"), dict)
+            if isinstance(names := (version_content(source)[1] or {}).get("speakers"), dict)
             and names
             else {}
         ),
@@ -441,9 +441,10 @@ def voiceover_start(*, translation: Translation, user: User) -> Job:
             f"This project requires approval: {final.version_type} is not approved, so it is "
             "not read aloud yet."
         )
+    final_text, final_json = version_content(final)  # rebuilt if no longer the newest
     drafts = placeholder_segments(
-        data=final.json_with_timestamps,
-        text=final.edited_text,
+        data=final_json,
+        text=final_text,
         language_code=translation.language_code,
     )
     if drafts:
@@ -452,7 +453,7 @@ def voiceover_start(*, translation: Translation, user: User) -> Job:
             f"{final.version_type} is not ready for voice-over: "
             + placeholder_message(
                 count=len(drafts),
-                total=len(split_lines(final.edited_text)),
+                total=len(split_lines(final_text)),
                 language_code=translation.language_code,
             )
         )

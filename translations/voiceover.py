@@ -8,6 +8,7 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
+from documents.selectors import version_content
 from integrations.elevenlabs import ElevenLabsVoice
 from integrations.errors import PermanentError
 from jobs.models import Job
@@ -35,8 +36,9 @@ def voiceover_run(job: Job) -> dict[str, Any]:
     if version is None:
         raise PermanentError("The finalized version to read aloud no longer exists.")
     voice = ElevenLabsVoice()
-    segments = translation_segments(version.json_with_timestamps)
-    paragraphs = [s["text"] for s in segments] or version.edited_text.splitlines()
+    text, data = version_content(version)  # an older version is rebuilt from its delta
+    segments = translation_segments(data)
+    paragraphs = [s["text"] for s in segments] or text.splitlines()
     job_progress(job=job, percent=3, message="Sending the text to ElevenLabs…")
 
     def on_piece(done: int, total: int) -> None:

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.services import activity_record
+from documents.selectors import version_content
 from documents.structure import outline_of, speaker_name
 from documents.text import split_lines
 from integrations.errors import PermanentError
@@ -127,8 +128,8 @@ def _with_speakers(transcription, final, transcript: str) -> tuple[str, list[str
     first). With one speaker it is the text as is; with several, each turn is a paragraph
     that starts with the speaker's name."""
     default = transcript_default_speaker(transcription)
-    data = final.json_with_timestamps or transcription.json_with_timestamps
-    outline = outline_of(data, split_lines(final.edited_text))
+    text, data = version_content(final)  # rebuilt when it is no longer the newest
+    outline = outline_of(data or transcription.json_with_timestamps, split_lines(text))
     names = [speaker_name(outline.names, label, default) for label in outline.speakers]
     speakers = list(dict.fromkeys([default, *names])) if names else [default]
     if len(set(names)) < 2:
@@ -159,7 +160,7 @@ def summaries_generate_run(job: Job) -> dict[str, Any]:
             "This transcript has no final version any more. Finalize it in the editor, "
             "then generate again."
         )
-    transcript = final.edited_text.strip()
+    transcript = version_content(final)[0].strip()
     if not transcript:
         raise PermanentError("The final transcript is empty; there is nothing to summarise.")
     transcript, speakers = _with_speakers(transcription, final, transcript)
