@@ -10,9 +10,10 @@ UTF-8 (a byte-order mark is fine), comma-separated (semicolon or tab is recognis
 from the header line, as spreadsheets in some locales write them). The header names
 the columns, in any order::
 
-    term_original,term_corrected,language_code,context,usage_count
+    term_original,term_corrected,language_code,context,usage_count,source_term
 
-`term_original` and `term_corrected` are required; `language_code` defaults to `en`
+`term_original` and `term_corrected` are required; `source_term` names the English term a
+target-language entry renders (the termbase); `language_code` defaults to `en`
 (the seed's default); `usage_count` is what export writes and is ignored on import
 (usage is counted by Max, not by files). Any other column is refused.
 
@@ -27,8 +28,12 @@ removes exactly one: export → import is lossless.
 TBX
 ---
 Export writes TBX-Basic in the TBX v2 layout (`<martif>`, ISO 30042:2008), the
-dialect memoQ, Trados MultiTerm and Weblate (translate-toolkit) all read. The
-mapping of a dictionary entry, one `termEntry` per entry (per original term)::
+dialect memoQ, Trados MultiTerm and Weblate (translate-toolkit) all read. One
+`termEntry` is one concept: an English term with its English entries and every
+target-language entry whose `source_term` names it, one `langSet` per language (per
+correction and context, when a language keeps two spellings; a canonical entry
+beside corrections to the same term has a section of its own). Within a language
+section, an entry maps as::
 
     <termEntry id="…">
       <descrip type="subjectField">{context}</descrip>            (when there is one)
@@ -50,7 +55,8 @@ every term marked not recommended / deprecated / obsolete / forbidden / supersed
 becomes an entry original → preferred; every other term (admitted, or unmarked) is a
 canonical entry. `subjectField` (on the entry or the language section) becomes the
 context. Language tags are reduced to Max's codes: `en-US` → `en` when `en-US` itself
-is not a Max language.
+is not a Max language. In a concept with an English section, the other languages'
+entries get the English preferred term as their `source_term`.
 
 Every stored text makes a well-formed file: `& < >` and quotes are escaped, tab and
 line breaks are written as character references (so the parser's line-end and
@@ -72,10 +78,17 @@ import io
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pyexpat import ExpatError, ParserCreate
 
-CSV_COLUMNS = ["term_original", "term_corrected", "language_code", "context", "usage_count"]
+CSV_COLUMNS = [
+    "term_original",
+    "term_corrected",
+    "language_code",
+    "context",
+    "usage_count",
+    "source_term",
+]
 CSV_REQUIRED = {"term_original", "term_corrected"}
 CSV_IGNORED = {"usage_count"}
 
@@ -99,6 +112,7 @@ class ImportRow:
     term_corrected: str
     language_code: str
     context: str = ""
+    source_term: str = ""  # the English term a target-language entry renders
 
 
 def detect_format(filename: str, data: bytes) -> str:
@@ -157,6 +171,7 @@ def parse_csv(data: bytes) -> list[ImportRow]:
                     term_corrected=values.get("term_corrected", ""),
                     language_code=values.get("language_code", "").strip() or "en",
                     context=values.get("context", "").strip(),
+                    source_term=values.get("source_term", "").strip(),
                 )
             )
     except csv.Error as exc:
@@ -211,6 +226,7 @@ def write_csv(entries: Iterable) -> str:
                 csv_cell_neutralise(entry.language_code),
                 csv_cell_neutralise(entry.context or ""),
                 entry.usage_count,
+                csv_cell_neutralise(getattr(entry, "source_term", None) or ""),
             ]
         )
     return out.getvalue()
@@ -307,13 +323,29 @@ def parse_tbx(data: bytes) -> list[ImportRow]:
         sections = _children(entry, "langSet", "langSec")
         if not sections:
             raise ImportFileError(f"The {where} has no language section (langSet / langSec).")
+        found = []
         for section in sections:
             language = section.get(XML_LANG) or file_language
             context = _subject_field(section) or entry_context
-            rows.extend(_section_rows(section, where, language, context))
+            found.extend(_section_rows(section, where, language, context))
+        # The concept's English term: what its other languages' terms render.
+        english = next(
+            (r.term_corrected for r in found if _is_english(r.language_code) and r.term_corrected),
+            "",
+        )
+        rows.extend(
+            row
+            if _is_english(row.language_code) or not english
+            else replace(row, source_term=english)
+            for row in found
+        )
     if not rows:
         raise ImportFileError("The TBX file contains no terms (no termEntry / conceptEntry).")
     return rows
+
+
+def _is_english(tag: str) -> bool:
+    return tag.strip().lower().replace("_", "-").split("-", 1)[0] == "en"
 
 
 def _section_rows(section: ET.Element, where: str, language: str, context: str) -> list[ImportRow]:
@@ -370,7 +402,40 @@ def xml_text(value: str) -> str:
     return _NOT_XML.sub("", value).translate(_XML_ESCAPES)
 
 
+def tbx_concepts(entries: Iterable) -> list[list]:
+    """The entries grouped into concepts, as export writes them: an English term (the
+    English entries correcting to it) with every entry whose `source_term` names it or one
+    of its spellings. Entries of other languages that name no exported English term are a
+    concept of their own (of their `source_term` when they have one)."""
+    entries = list(entries)
+    concepts: dict[str, list] = {}
+    by_name: dict[str, str] = {}
+    for entry in entries:
+        if entry.language_code == "en":
+            key = " ".join(entry.term_corrected.split()).casefold()
+            concepts.setdefault(key, []).append(entry)
+    for key, members in concepts.items():
+        for entry in members:
+            for name in (entry.term_original, entry.term_corrected):
+                by_name.setdefault(" ".join(name.split()).casefold(), key)
+    loose = 0
+    for entry in entries:
+        if entry.language_code == "en":
+            continue
+        source = " ".join((getattr(entry, "source_term", None) or "").split()).casefold()
+        key = by_name.get(source) if source else None
+        if key is None and source:
+            key = by_name.setdefault(source, f"source:{source}")
+        if key is None:
+            loose += 1
+            key = f"entry:{loose}"
+        concepts.setdefault(key, []).append(entry)
+    return list(concepts.values())
+
+
 def write_tbx(entries: Iterable, *, source_note: str) -> str:
+    """TBX-Basic (v2 layout): one `termEntry` per concept (see `tbx_concepts`), one
+    `langSet` per language, corrected term preferred and originals not recommended."""
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<!DOCTYPE martif SYSTEM "TBXBasiccoreStructV02.dtd">',
@@ -385,17 +450,47 @@ def write_tbx(entries: Iterable, *, source_note: str) -> str:
         "  <text>",
         "    <body>",
     ]
-    for entry in entries:
-        lines.append(f'      <termEntry id="e-{xml_text(str(entry.pk))}">')
-        if entry.context:
-            lines.append(
-                f'        <descrip type="subjectField">{xml_text(entry.context)}</descrip>'
+    for members in tbx_concepts(entries):
+        contexts = {entry.context or "" for entry in members}
+        shared = contexts.pop() if len(contexts) == 1 else None
+        lines.append(f'      <termEntry id="e-{xml_text(str(members[0].pk))}">')
+        if shared:
+            lines.append(f'        <descrip type="subjectField">{xml_text(shared)}</descrip>')
+        english = [e for e in members if e.language_code == "en"]
+        source = next(
+            (getattr(e, "source_term", None) for e in members if getattr(e, "source_term", None)),
+            None,
+        )
+        if not english and source:
+            # The English term the renderings name has no English entry: it is still the
+            # concept's English term (imported back as a term to keep).
+            lines.append('        <langSet xml:lang="en">')
+            lines.append(_tig(source, "preferredTerm-admn-sts"))
+            lines.append("        </langSet>")
+        # One language section per language, correction and context (a concept may hold
+        # two spellings a language keeps, or entries of differing contexts).
+        # A term kept as it is gets a section of its own beside the corrections to it: a
+        # section with terms to avoid imports as corrections only.
+        sections: dict[tuple[str, str, str, bool], list] = {}
+        for entry in members:
+            key = (
+                entry.language_code,
+                entry.term_corrected,
+                entry.context or "",
+                entry.term_original == entry.term_corrected,
             )
-        lines.append(f'        <langSet xml:lang="{xml_text(entry.language_code)}">')
-        lines.append(_tig(entry.term_corrected, "preferredTerm-admn-sts"))
-        if entry.term_original != entry.term_corrected:
-            lines.append(_tig(entry.term_original, "notRecommendedTerm-admn-sts"))
-        lines.append("        </langSet>")
+            sections.setdefault(key, []).append(entry)
+        for (language, corrected, context, _), group in sections.items():
+            lines.append(f'        <langSet xml:lang="{xml_text(language)}">')
+            if shared is None and context:
+                lines.append(
+                    f'          <descrip type="subjectField">{xml_text(context)}</descrip>'
+                )
+            lines.append(_tig(corrected, "preferredTerm-admn-sts"))
+            for entry in group:
+                if entry.term_original != entry.term_corrected:
+                    lines.append(_tig(entry.term_original, "notRecommendedTerm-admn-sts"))
+            lines.append("        </langSet>")
         lines.append("      </termEntry>")
     lines += ["    </body>", "  </text>", "</martif>", ""]
     return "\n".join(lines)

@@ -488,6 +488,7 @@ class _CleanRow:
     corrected: str
     context: str | None
     repeat_of: str = ""  # where the same entry was given before, if it was
+    source_term: str | None = None
 
 
 def glossary_import(
@@ -521,6 +522,12 @@ def glossary_import(
             context = clean_context(row.context)
         except ValidationError as exc:
             row_problems.extend(exc.message_dict["context"])
+        row_source_term = None
+        if language is not None and language != "en":
+            try:
+                row_source_term = clean_source_term(row.source_term, language)
+            except ValidationError as exc:
+                row_problems.extend(exc.message_dict["source_term"])
         if row_problems or language is None:  # no language is one of the row's problems
             report.problems.extend(f"{row.where}: {p}" for p in row_problems)
             continue
@@ -529,7 +536,11 @@ def glossary_import(
         if key in seen:
             first, first_corrected, first_context = seen[key]
             if first_corrected == corrected and (not context or context == first_context):
-                cleaned.append(_CleanRow(row, language, original, corrected, context, first.where))
+                cleaned.append(
+                    _CleanRow(
+                        row, language, original, corrected, context, first.where, row_source_term
+                    )
+                )
             else:
                 report.problems.append(
                     f"{row.where}: “{original}” ({language}) is also on {first.where} with a "
@@ -537,7 +548,7 @@ def glossary_import(
                 )
             continue
         seen[key] = (row, corrected, context)
-        cleaned.append(_CleanRow(row, language, original, corrected, context))
+        cleaned.append(_CleanRow(row, language, original, corrected, context, "", row_source_term))
     if not rows:
         report.problems.append("The file has no entries to import.")
     if report.problems:
@@ -600,22 +611,33 @@ def _plan_and_write(
                     term_corrected=corrected,
                     language_code=language,
                     context=context,
+                    source_term=clean.source_term,
                     created_by=user,
                 )
             )
             continue
         outcome = ImportOutcome(row.where, current.term_original, corrected, language)
         new_context = context or current.context
+        new_source = clean.source_term or current.source_term
         if current.archived:
             report.skipped.append(
                 _with_reason(outcome, "matches an archived entry: restore it to change it")
             )
-        elif current.term_corrected == corrected and current.context == new_context:
+        elif (
+            current.term_corrected == corrected
+            and current.context == new_context
+            and current.source_term == new_source
+        ):
             report.skipped.append(_with_reason(outcome, "already in the dictionary, unchanged"))
         else:
-            before = {"term_corrected": current.term_corrected, "context": current.context}
+            before = {
+                "term_corrected": current.term_corrected,
+                "context": current.context,
+                "source_term": current.source_term,
+            }
             current.term_corrected = corrected
             current.context = new_context
+            current.source_term = new_source
             report.updated.append(outcome)
             to_update.append((current, before))
     if report.dry_run or not (to_create or to_update):
@@ -627,7 +649,7 @@ def _plan_and_write(
     DictionaryEntry.objects.bulk_create(to_create, batch_size=1000)
     DictionaryEntry.objects.bulk_update(
         [entry for entry, _ in to_update],
-        ["term_corrected", "context", "updated_at"],
+        ["term_corrected", "context", "source_term", "updated_at"],
         batch_size=1000,
     )
     # One audit row per entry changed, written in bulk (an import may hold thousands).

@@ -33,5 +33,5 @@ def test_export_csv_to_stdout_for_one_language(editor, capsys):
     seed_entries(editor)
     call_command("glossary_export", "--language", "es")
     assert capsys.readouterr().out.splitlines() == [
-        "\ufeffterm_original,term_corrected,language_code,context,usage_count"
+        "\ufeffterm_original,term_corrected,language_code,context,usage_count,source_term"
     ]

@@ -180,3 +180,74 @@ def test_termbase_page_and_cell_post(concept, editor, editor_client, django_asse
     )
     assert plain.status_code == 302
     assert DictionaryEntry.objects.get(language_code="it").source_term == "implant"
+
+
+def _rows():
+    return sorted(
+        DictionaryEntry.objects.values_list(
+            "term_original", "term_corrected", "language_code", "context", "source_term"
+        ),
+        key=lambda r: tuple(v or "" for v in r),
+    )
+
+
+def test_tbx_carries_a_concept_per_english_term_and_round_trips(concept, editor):
+    from glossary.exchange import parse_xml, write_tbx
+
+    for code, rendering in (("es", "implante"), ("de", "Implantat"), ("ar", "زرعة")):
+        services.termbase_set_rendering(
+            user=editor, source_term="implant", language_code=code, rendering=rendering
+        )
+    services.entry_create(
+        user=editor,
+        term_original="implantación",
+        term_corrected="implante",
+        language_code="es",
+        source_term="implane",
+    )
+    services.entry_create(user=editor, term_original="molar", term_corrected="molar")
+    exported = write_tbx(DictionaryEntry.objects.all(), source_note="test")
+    root = parse_xml(exported.encode())
+    implant = next(
+        e for e in root.iter("termEntry") if "Implantat" in [t.text for t in e.iter("term")]
+    )
+    lang = "http://www.w3.org/XML/1998/namespace lang"
+    assert sorted(s.get(lang) for s in implant.iter("langSet")) == [
+        "ar",
+        "de",
+        "en",
+        "en",
+        "es",
+        "es",
+    ]
+    assert len(list(root.iter("termEntry"))) == 2  # implant, molar
+    before = _rows()
+    DictionaryEntry.objects.all().delete()
+    report = services.glossary_import_file(user=editor, filename="g.tbx", data=exported.encode())
+    assert report.imported, report.problems
+    # Every rendering names its English term again (the concept's preferred English term).
+    assert [(*r[:3], r[4]) for r in _rows()] == [
+        (*r[:3], "implant" if r[2] != "en" else None) for r in before
+    ]
+
+
+def test_tbx_v3_concept_from_another_tool_links_its_languages(editor):
+    data = b"""<?xml version="1.0" encoding="UTF-8"?>
+<tbx type="TBX-Basic" style="dca" xml:lang="en" xmlns="urn:iso:std:iso:30042:ed-2">
+<text><body>
+  <conceptEntry id="c1">
+    <langSec xml:lang="en-US"><termSec><term>ceramic crown</term></termSec></langSec>
+    <langSec xml:lang="es"><termSec><term>corona cer\xc3\xa1mica</term></termSec></langSec>
+    <langSec xml:lang="fr"><termSec><term>couronne c\xc3\xa9ramique</term></termSec></langSec>
+  </conceptEntry>
+</body></text></tbx>"""
+    report = services.glossary_import_file(user=editor, filename="x.tbx", data=data)
+    assert report.imported, report.problems
+    assert {(e.language_code, e.source_term) for e in DictionaryEntry.objects.all()} == {
+        ("en", None),
+        ("es", "ceramic crown"),
+        ("fr", "ceramic crown"),
+    }
+    assert ("ceramic crown", "corona cerámica") in glossary_for_language("es").for_batch(
+        ["A ceramic crown."]
+    )

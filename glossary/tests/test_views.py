@@ -290,8 +290,8 @@ def test_export_csv_and_tbx_follow_the_filters(editor_client, editor):
     assert "attachment" in response["Content-Disposition"]
     lines = response.content.decode("utf-8-sig").splitlines()
     assert lines == [
-        "term_original,term_corrected,language_code,context,usage_count",
-        "faceta,carilla,es,,0",
+        "term_original,term_corrected,language_code,context,usage_count,source_term",
+        "faceta,carilla,es,,0,",
     ]
     response = editor_client.get(reverse("glossary:export", args=["tbx"]))
     body = response.content.decode()
