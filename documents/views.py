@@ -66,6 +66,7 @@ from glossary.selectors import glossary_find, glossary_speaker_matchers_by_label
 from glossary.services import entry_create
 
 MAX_DRAFT_SEGMENTS = 100_000
+MAX_SEGMENTS_FETCH = 2_000
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ class EditorUrls:
     glossary_add: str
     export: str
     captions: str
+    segments: str
 
 
 VIEW_NAMES = (
@@ -99,6 +101,7 @@ VIEW_NAMES = (
     "glossary_add",
     "export",
     "captions",
+    "segments",
 )
 
 
@@ -238,6 +241,33 @@ def _compact_segment(
     return compact
 
 
+def _first_paint(segments: list[dict], dirty: list[int], at_time: str | None) -> set[int] | None:
+    """Which segments a long document's editor page carries in full (words and times): the
+    first screens, the segments a restored draft changed, and those around the moment a
+    search hit opens at (?t=). None: a document short enough to carry all of them."""
+    count = len(segments)
+    if count <= settings.EDITOR_LAZY_ABOVE:
+        return None
+    first = settings.EDITOR_FIRST_SEGMENTS
+    loaded = set(range(min(count, first)))
+    loaded.update(dirty)
+    try:
+        t = float(at_time) if at_time else None
+    except ValueError:
+        t = None
+    if t is not None and t >= 0:
+        starts = [seg.get("start") or 0.0 for seg in segments]
+        at = max(0, bisect_right(starts, t) - 1)
+        loaded.update(range(max(0, at - first // 2), min(count, at + first // 2)))
+    return loaded
+
+
+def _outline_segment(segment: dict, text: str) -> list:
+    """[start, end, length of the text]: a segment the page fetches later (/segments/),
+    enough to place it (its height, its moment) until then."""
+    return [segment.get("start"), segment.get("end"), len(text)]
+
+
 def _confidence(word: dict) -> float | None:
     value = word.get("probability")
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -339,6 +369,7 @@ class DocumentEditor:
             "glossary_add": ("dictionary/", ["POST"]),
             "export": ("export/", ["GET"]),
             "captions": ("captions/", ["GET"]),
+            "segments": ("segments/", ["GET"]),
         }
         return [
             path(
@@ -514,15 +545,33 @@ class DocumentEditor:
         segments = latest.segments
         dirty_set = set(dirty)
         with_confidence = _has_confidence(segments)
+        # A long document's page carries the first screens; the rest comes from /segments/,
+        # read from the version this page opened (a replayed draft needs them all at once).
+        loaded = (
+            _first_paint(segments, dirty, request.GET.get("t"))
+            if replay is None and len(segments) == len(texts)
+            else None
+        )
+        source = self.source_texts(parent)
+        if loaded is not None and source is not None:
+            source = [t if i in loaded else None for i, t in enumerate(source)]
         payload = {
             "based_on": latest.number,
             "label": latest.label,
             "segments": [
                 _compact_segment(seg, texts[i], i in dirty_set, with_confidence=with_confidence)
+                if loaded is None or i in loaded
+                else _outline_segment(seg, texts[i])
                 for i, seg in enumerate(segments)
             ],
+            "lazy": {
+                "url": f"{self.urls(parent).segments}?version={latest.number}",
+                "chunk": settings.EDITOR_CHUNK_SEGMENTS,
+            }
+            if loaded is not None
+            else None,
             "saved": {str(i): latest.texts[i] for i in dirty},
-            "source": self.source_texts(parent),
+            "source": source,
             "budget_cps": self.voiceover_chars_per_second(parent),
             # Which load of the page this is: autosave never overwrites a draft that another
             # page wrote after this moment (see drafts.draft_autosave).
@@ -588,6 +637,45 @@ class DocumentEditor:
             }
         )
         return render(request, f"{self.template_dir}/editor.html", context)
+
+    def view_segments(self, request: HttpRequest, pk):
+        """Segments [from, to) of version `version` as the editor page has them ({from,
+        segments: [[start, end, text, word starts, word ends(, confidences)], ...], source}):
+        a long document's page fetches those it did not carry as the editor scrolls or needs
+        them, from the version it opened, so they always match the rest of the page."""
+        parent = self.get_parent(pk, purpose="data")
+        try:
+            number = _int(request.GET.get("version"), "The version")
+            start = _int(request.GET.get("from", 0), "The first segment")
+            end = _int(request.GET.get("to"), "The last segment")
+            if start < 0 or end < start or end - start > MAX_SEGMENTS_FETCH:
+                raise ValidationError("Ask for at most 2,000 segments, from the first on.")
+            snapshot = document_snapshot(doc=self.doc, parent=parent, version_number=number)
+        except ValidationError as error:
+            return JsonResponse({"message": _message(error)}, status=400)
+        segments = snapshot.segments
+        texts = snapshot.texts
+        if len(segments) != len(texts):
+            return JsonResponse({"message": "This version has no word times."}, status=400)
+        with_confidence = _has_confidence(segments)
+        end = min(end, len(segments))
+        start = min(start, end)
+        source = self.source_texts(parent)
+        data = {
+            "from": start,
+            "segments": [
+                _compact_segment(segments[i], texts[i], False, with_confidence=with_confidence)
+                for i in range(start, end)
+            ],
+            "source": source[start:end] if source is not None else None,
+        }
+        response = HttpResponse(
+            json.dumps(data, separators=(",", ":"), ensure_ascii=False),
+            content_type="application/json",
+        )
+        # The segments of a saved version never change.
+        response["Cache-Control"] = "private, max-age=3600"
+        return response
 
     # -- save and drafts ---------------------------------------------------------------------
 

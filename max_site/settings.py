@@ -382,6 +382,12 @@ SPEAKER_NAME = env.str("SPEAKER_NAME", default="Dr. Soto")
 # through this many segments at a time.
 EDITOR_DRAFT_SECONDS = env.int("EDITOR_DRAFT_SECONDS", default=30 * 86400)
 EDITOR_PAGE_SEGMENTS = env.int("EDITOR_PAGE_SEGMENTS", default=100)
+# transcripts editor: a document of more segments than EDITOR_LAZY_ABOVE opens with its first
+# EDITOR_FIRST_SEGMENTS segments' words and times (the rest as start, end and length); the page
+# fetches the others EDITOR_CHUNK_SEGMENTS at a time as the editor scrolls or needs them.
+EDITOR_LAZY_ABOVE = env.int("EDITOR_LAZY_ABOVE", default=800)
+EDITOR_FIRST_SEGMENTS = env.int("EDITOR_FIRST_SEGMENTS", default=150)
+EDITOR_CHUNK_SEGMENTS = env.int("EDITOR_CHUNK_SEGMENTS", default=250)
 # transcripts editor: words the engine was less sure of than this (0-1) are shaded for review.
 EDITOR_UNCERTAIN_BELOW = env.float("EDITOR_UNCERTAIN_BELOW", default=0.6)
 SUMMARY_FEEDBACK_EXAMPLES = env.bool("SUMMARY_FEEDBACK_EXAMPLES", default=True)

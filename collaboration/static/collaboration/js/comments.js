@@ -175,7 +175,7 @@ export class Comments {
     // Back to the segment (on a phone the form is far above the text).
     const segment = this.target.segment;
     this.target = null;
-    this.editor?.view?.ensureRendered(segment)?.scrollIntoView({ block: "center" });
+    (await this.editor?.view?.reveal(segment))?.scrollIntoView({ block: "center" });
   }
 
   // -- threads -------------------------------------------------------------------------------
@@ -209,7 +209,8 @@ export class Comments {
     if (link) {
       event.preventDefault();
       const i = Number(link.dataset.gotoSegment);
-      const el = this.editor?.view?.ensureRendered(i);
+      // In a long document the segment may not be fetched yet: reveal fetches it first.
+      const el = await this.editor?.view?.reveal(i);
       el?.scrollIntoView({ block: "center" });
       el?.classList.add("is-commented-target");
       setTimeout(() => el?.classList.remove("is-commented-target"), 1500);

@@ -107,7 +107,7 @@ export class Corrector {
     const corrected = normalize(this.toEl.value);
     if (!target || !corrected) return;
     if (this.allEl.checked) {
-      const count = replaceEverywhere(editor, target.original, corrected, { followCase: true });
+      const count = await editor.whole(() => replaceEverywhere(editor, target.original, corrected, { followCase: true }));
       this.messageEl.textContent = `Replaced ${count} occurrence${count === 1 ? "" : "s"}.`;
     } else {
       const text = target.text;

@@ -32,7 +32,7 @@ export function wireDictionary(editor) {
         const corrected = normalize(body.get("term_corrected") || "");
         const speaker = body.get("speaker") || null;
         form.reset();
-        offerSuggestion(editor, { original, corrected, speaker });
+        editor.whole(() => offerSuggestion(editor, { original, corrected, speaker }));
       }
     } catch {
       messageEl.textContent = "Could not reach the server to add the entry. Nothing was lost; try again.";
@@ -73,12 +73,14 @@ function addSuggestion(editor, s) {
   button.textContent = "Apply all";
   button.title = `Replace every “${s.original}” with “${s.corrected}” (not saved until you save)`;
   button.addEventListener("click", () => {
-    const count = replaceEverywhere(editor, s.original, s.corrected, {
-      followCase: true,
-      speaker: s.speaker || null,
-    });
-    label.textContent = `${s.original} → ${s.corrected}: ${count} replaced`;
     button.disabled = true;
+    editor.whole(() => {
+      const count = replaceEverywhere(editor, s.original, s.corrected, {
+        followCase: true,
+        speaker: s.speaker || null,
+      });
+      label.textContent = `${s.original} → ${s.corrected}: ${count} replaced`;
+    });
   });
   item.append(label, button);
   item.dataset.suggestion = String(list.children.length);

@@ -21,6 +21,14 @@ export class DoubtReview {
     this.total = 0;
     this.cursor = null; // {i, k, text}: the word last visited
     editor.segs.forEach((_, i) => this.#count(i));
+    if (!editor.allLoaded()) {
+      // A long document: the counter needs every segment's words (fetched now).
+      editor.fillListeners.push(() => {
+        editor.segs.forEach((_, i) => this.#count(i));
+        this.#render();
+      });
+      editor.loadAll().catch(() => {});
+    }
     if (!root) return;
     this.countEl = root.querySelector("[data-doubt-count]");
     this.nextButton = root.querySelector("[data-doubt-next]");
@@ -101,6 +109,10 @@ export class DoubtReview {
   }
 
   next(direction = 1) {
+    if (!this.editor.allLoaded()) {
+      this.editor.whole(() => this.next(direction));
+      return;
+    }
     const found = this.#find(direction);
     if (!found) {
       this.editor.status("No uncertain words left.");

@@ -13,14 +13,15 @@
 //   doubt.js        review by doubt
 //   speakers.js     split and merge segments, speakers (chips, the Speakers panel)
 // text.js and timing.js hold the shared rules for words and their times.
-// When everything is wired, the page marks "max-editor-ready" (performance.mark).
+// When everything is wired, the page marks "max-editor-ready" (performance.mark). A long
+// document's page carries its first segments; state.js fetches the others when needed.
 
 import { Corrector } from "./corrections.js";
 import { wireDictionary } from "./dictionary.js";
 import { DoubtReview } from "./doubt.js";
 import { wireAutosave, wireExports, wireLeaving } from "./drafts.js";
 import { Finder } from "./find-replace.js";
-import { keepInThisTab, takeOverUnsaved } from "./handoff.js";
+import { keepInThisTab, takeOverUnsaved, unsavedLeftBehind } from "./handoff.js";
 import { Pieces } from "./pieces.js";
 import { PlayerSync } from "./player-sync.js";
 import { Saver } from "./save.js";
@@ -37,8 +38,13 @@ function requestedTime() {
   return Number.isFinite(t) && t >= 0 ? t : null;
 }
 
-function start(root, data) {
+async function start(root, data) {
   const editor = new Editor(root, data);
+  if (!editor.allLoaded() && unsavedLeftBehind()) {
+    // Unsaved text (or splits and merges) of the page before this one may be anywhere in a
+    // long document: every segment first.
+    await editor.loadAll().catch(() => {});
+  }
   let takenOver = takeOverUnsaved(editor);
   editor.container.hidden = false;
   const structure = data.structure ? new Structure(editor, data.structure) : null;

@@ -1,10 +1,12 @@
-// Find and replace over the whole transcript (state, not DOM: unrendered pieces count too).
+// Find and replace over the whole transcript (state, not DOM: unrendered pieces count too;
+// in a long document the segments not fetched yet are fetched first: editor.whole).
 // Wired by [data-findbar]; replacing marks segments unsaved, timings follow on save.
 
 import { select } from "./segments.js";
 import { followCaseOf, normalize, wholeWordRegExp } from "./text.js";
 
-// Replace in every segment; returns how many were replaced. Timings follow on save.
+// Replace in every segment; returns how many were replaced. Timings follow on save. Every
+// segment must be here (callers go through editor.whole).
 export function replaceEverywhere(
   editor,
   find,
@@ -45,16 +47,18 @@ export class Finder {
       // A count still pending from typing would overwrite what this action reports.
       clearTimeout(this.countTimer);
       const action = event.submitter?.value || "next";
-      if (action === "one") this.replaceOne();
-      else if (action === "all") this.replaceAll();
-      else this.next();
+      editor.whole(() => {
+        if (action === "one") this.replaceOne();
+        else if (action === "all") this.replaceAll();
+        else this.next();
+      });
     });
     for (const input of [this.find, this.replace]) {
       input.addEventListener("keydown", (event) => {
         if (event.key === "Enter") {
           event.preventDefault();
           clearTimeout(this.countTimer);
-          this.next();
+          editor.whole(() => this.next());
         }
       });
     }
@@ -62,7 +66,7 @@ export class Finder {
     const changed = () => {
       this.stale();
       clearTimeout(this.countTimer);
-      this.countTimer = setTimeout(() => this.#count(), 150);
+      this.countTimer = setTimeout(() => editor.whole(() => this.#count()), 150);
     };
     this.find.addEventListener("input", changed);
     this.matchCaseEl.addEventListener("change", changed);

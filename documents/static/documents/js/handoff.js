@@ -10,6 +10,16 @@ import { normalize } from "./text.js";
 // This tab's copy of the unsaved text of an editor page, written when the page is left.
 const handoffKey = () => `editor-unsaved:${location.pathname}`;
 
+// Whether the page before this one left text behind (a long document fetches all of its
+// segments before taking it over).
+export function unsavedLeftBehind() {
+  try {
+    return sessionStorage.getItem(handoffKey()) != null;
+  } catch {
+    return false;
+  }
+}
+
 // Take over the text the page before this one left behind; returns how many segments.
 export function takeOverUnsaved(editor) {
   let entry = null;

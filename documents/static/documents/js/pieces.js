@@ -1,6 +1,8 @@
 // The transcript in pieces: only the pieces near the viewport exist in the DOM, so a
 // three-hour lecture (3,000 segments) types as fast as a short one. The others are empty
-// boxes of their estimated (later measured) height, so the scroll bar stays true.
+// boxes of their estimated (later measured) height, so the scroll bar stays true. In a long
+// document a piece whose segments the page has not fetched yet (state.js) stays such a box
+// until they arrive, then is drawn if it is still near the viewport.
 
 import { segmentHtml } from "./segment-html.js";
 import { tokens } from "./text.js";
@@ -15,7 +17,11 @@ export class Pieces {
     this.container = editor.container;
     this.segEls = new Map();
     this.rendered = new Set();
+    this.near = new Set(); // pieces within the render margin
     this.#build();
+    editor.fillListeners.push(() => {
+      for (const k of this.near) this.render(k);
+    });
   }
 
   #build() {
@@ -36,8 +42,18 @@ export class Pieces {
       this.pieces.push(piece);
     }
     this.container.replaceChildren(...this.pieces);
+    this.near.clear();
     const render = new IntersectionObserver(
-      (entries) => entries.forEach((e) => e.isIntersecting && this.render(+e.target.dataset.piece)),
+      (entries) =>
+        entries.forEach((e) => {
+          const k = +e.target.dataset.piece;
+          if (!e.isIntersecting) {
+            this.near.delete(k);
+            return;
+          }
+          this.near.add(k);
+          this.render(k);
+        }),
       { root: this.container, rootMargin: RENDER_MARGIN },
     );
     const drop = new IntersectionObserver(
@@ -57,7 +73,8 @@ export class Pieces {
     let height = 0;
     const end = Math.min(segs.length, (k + 1) * PIECE);
     for (let i = k * PIECE; i < end; i++) {
-      const lines = Math.max(1, Math.ceil(segs[i].text.length / this.charsPerLine));
+      const seg = segs[i];
+      const lines = Math.max(1, Math.ceil((seg.loaded ? seg.text.length : seg.len) / this.charsPerLine));
       height += lines * this.lineHeight + this.segPadding;
     }
     return Math.round(height);
@@ -80,6 +97,16 @@ export class Pieces {
     if (this.rendered.has(k) || !this.pieces[k]) return;
     const from = k * PIECE;
     const to = Math.min(this.editor.segs.length, from + PIECE);
+    const segs = this.editor.segs;
+    const missing = [];
+    for (let i = from; i < to; i++) if (!segs[i].loaded) missing.push(segs[i]);
+    if (missing.length) {
+      // Drawn when they arrive (the fill listener), if still near the viewport.
+      this.editor.load(missing).catch(() => {
+        this.editor.status("Could not load these segments. Check the connection; scroll to try again.", "error");
+      });
+      return;
+    }
     const html = [];
     for (let i = from; i < to; i++) html.push(segmentHtml(this.editor, i));
     const piece = this.pieces[k];
@@ -120,9 +147,18 @@ export class Pieces {
     if (el && !this.inView(el)) el.scrollIntoView({ block: "center" });
   }
 
+  // Segment i's element, drawn now if its piece is not (undefined while its data is still
+  // being fetched: see reveal).
   ensureRendered(i) {
     this.render(Math.floor(i / PIECE));
     return this.segEls.get(i);
+  }
+
+  // Segment i's element once its data is here (fetched first if need be).
+  async reveal(i) {
+    const seg = this.editor.segs[i];
+    if (seg && !seg.loaded) await this.editor.load([seg]);
+    return this.ensureRendered(i);
   }
 
   // Segment i's element, when its piece is on the page.

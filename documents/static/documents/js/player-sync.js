@@ -118,6 +118,11 @@ export class PlayerSync {
   openAt(t) {
     const i = lastAtOrBefore(this.editor.segs, t, (seg) => seg.start);
     if (i < 0) return;
+    if (!this.editor.segs[i].loaded) {
+      // A long document's part the page has not fetched yet: there once it has.
+      this.editor.load([i]).then(() => this.openAt(t), () => {});
+      return;
+    }
     const seg = this.editor.realignSegment(i);
     this.current.i = i;
     this.current.k = lastAtOrBefore(seg.starts, t);

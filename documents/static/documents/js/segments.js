@@ -42,6 +42,11 @@ export function wireSegments(editor) {
 
 export function focusSegment(editor, i, atEnd = false) {
   if (i < 0 || i >= editor.segs.length) return;
+  if (!editor.segs[i].loaded) {
+    // Not fetched yet (a long document): there once it is.
+    editor.load([i]).then(() => focusSegment(editor, i, atEnd), () => {});
+    return;
+  }
   const segEl = editor.view.ensureRendered(i);
   const textEl = segEl?.querySelector(".seg__text");
   if (!textEl) return;

@@ -449,10 +449,16 @@ export function wireSpeakers(editor, structure, replay) {
     editor.segs[i].text = normalize(editor.view.element(i)?.querySelector(".seg__text")?.textContent ?? editor.segs[i].text);
     if (structure.split(i, wordAt(editor.segs[i].text, offset))) focusSegment(editor, i + 1);
   };
+  // Merge segment i with the next, once both are here (a long document fetches them first).
+  const mergeWithNext = (i, focus) => {
+    const pair = [editor.segs[i], editor.segs[i + 1]].filter(Boolean);
+    const go = () => structure.merge(i) && focus && focusSegment(editor, i, true);
+    if (pair.every((seg) => seg.loaded)) go();
+    else editor.load(pair).then(go, () => editor.status("Could not load the next segment. Try again.", "error"));
+  };
   const mergeAtCaret = () => {
     const at = where();
-    const i = at ? at[0] : structure.current;
-    if (structure.merge(i)) focusSegment(editor, i, true);
+    mergeWithNext(at ? at[0] : structure.current, true);
   };
   const assignFromPanel = (fromWord) => {
     const choose = panel.querySelector("[data-assign-speaker]");
@@ -545,7 +551,7 @@ export function wireSpeakers(editor, structure, replay) {
     panel.querySelector("[data-split]")?.addEventListener("click", splitAtCaretOrCurrent);
     // The second click of a double click would merge the next pair too.
     panel.querySelector("[data-merge-next]")?.addEventListener("click", (event) => {
-      if (event.detail < 2) structure.merge(structure.current);
+      if (event.detail < 2) mergeWithNext(structure.current, false);
     });
     panel.querySelector("[data-structure-undo]")?.addEventListener("click", () => structure.undo());
     panel.querySelector("[data-assign-speaker]")?.addEventListener("change", (event) => {

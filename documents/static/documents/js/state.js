@@ -5,7 +5,14 @@
 //   {based_on, label, segments: [[start, end, text, [word starts], [word ends](, [word
 //    confidences])], ...], saved: {index: last saved text} (for segments restored from a
 //    draft), source: [...]|null, suggestions: [{original, corrected, count}],
-//    occurrences: {index: [[start, end, sg], ...]}, page, page_loaded, uncertain_below}
+//    occurrences: {index: [[start, end, sg], ...]}, page, page_loaded, uncertain_below,
+//    lazy: {url, chunk}|null}
+//
+// A long document's page carries the first screens of segments in full and the rest as
+// [start, end, length of the text]: those are fetched from lazy.url (the version this page
+// opened) EDITOR_CHUNK_SEGMENTS at a time, as the editor scrolls to them (pieces.js) or a
+// module needs them (load), or all of them (whole: find across everything, replace all,
+// merging with a segment not fetched yet, review by doubt).
 //
 // The modules hang their parts on it (editor.view, .sync, .player, .saver, .autosave, .guard,
 // .finder, .corrector, .doubt) and reach each other through them.
@@ -23,17 +30,35 @@ export class Editor {
     this.suggestions = data.suggestions || [];
     this.occurrences = data.occurrences || {};
     const saved = data.saved || {};
-    this.segs = data.segments.map(([start, end, text, starts, ends, probs], i) => ({
-      start,
-      end,
-      text,
-      starts,
-      ends,
-      probs: probs || null,
-      timed: text,
-      saved: saved[i] ?? text,
-      occText: this.occurrences[i] ? text : null,
-    }));
+    this.lazy = data.lazy || null;
+    // Segments not fetched yet, by their position in the version this page opened (splits
+    // and merges move the others; these keep their place in that version).
+    this.unfetched = new Map();
+    this.chunks = new Map(); // chunk number -> Promise of its fetch
+    this.fetching = 0; // fetches under way
+    this.fillListeners = [];
+    this.segs = data.segments.map((compact, i) => {
+      if (compact.length === 3) {
+        // [start, end, length]: a segment the page fetches later.
+        const [start, end, len] = compact;
+        const stub = { start, end, len, text: "", starts: [], ends: [], probs: null, timed: "", saved: "", occText: null, loaded: false, at: i };
+        this.unfetched.set(i, stub);
+        return stub;
+      }
+      const [start, end, text, starts, ends, probs] = compact;
+      return {
+        start,
+        end,
+        text,
+        starts,
+        ends,
+        probs: probs || null,
+        timed: text,
+        saved: saved[i] ?? text,
+        occText: this.occurrences[i] ? text : null,
+        loaded: true,
+      };
+    });
     this.page = data.page || "";
     this.pageLoaded = data.page_loaded || "";
     this.uncertainBelow = data.uncertain_below ?? null;
@@ -46,6 +71,90 @@ export class Editor {
     this.leaving = false;
     this.statusEl = root.querySelector("[data-status]");
     this.container = root.querySelector("[data-transcript]");
+  }
+
+  // -- segments fetched later (long documents) ---------------------------------------------
+
+  allLoaded() {
+    return this.unfetched.size === 0;
+  }
+
+  // Fetch the segments (objects of this.segs, or their indexes) not fetched yet; resolves
+  // when they are here.
+  load(which) {
+    const chunks = new Set();
+    for (const item of which) {
+      const seg = typeof item === "number" ? this.segs[item] : item;
+      if (seg && !seg.loaded) chunks.add(Math.floor(seg.at / this.lazy.chunk));
+    }
+    return Promise.all([...chunks].map((c) => this.#chunk(c)));
+  }
+
+  // Every segment; resolves when all are here.
+  loadAll() {
+    if (this.allLoaded()) return Promise.resolve();
+    if (!this.loadingAll) {
+      this.loadingAll = this.load(this.unfetched.values()).finally(() => {
+        this.loadingAll = null;
+      });
+    }
+    return this.loadingAll;
+  }
+
+  // Run fn over the whole document: at once when every segment is here, else once the rest
+  // has been fetched (returns fn's result, or a Promise of it).
+  whole(fn) {
+    if (this.allLoaded()) return fn();
+    this.status("Loading the rest of the document…");
+    return this.loadAll().then(
+      () => {
+        this.updateStatus();
+        return fn();
+      },
+      () => {
+        this.status("Could not load the rest of the document. Check the connection and try again.", "error");
+        return undefined;
+      },
+    );
+  }
+
+  #chunk(c) {
+    let promise = this.chunks.get(c);
+    if (promise) return promise;
+    const size = this.lazy.chunk;
+    const url = `${this.lazy.url}&from=${c * size}&to=${(c + 1) * size}`;
+    this.fetching++;
+    promise = fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then((response) => {
+        if (!response.ok) throw new Error(`HTTP ${response.status}`);
+        return response.json();
+      })
+      .then((data) => this.#fill(data))
+      .catch((error) => {
+        this.chunks.delete(c); // asked again next time
+        throw error;
+      })
+      .finally(() => {
+        this.fetching--;
+      });
+    this.chunks.set(c, promise);
+    return promise;
+  }
+
+  #fill(data) {
+    const filled = [];
+    data.segments.forEach(([start, end, text, starts, ends, probs], k) => {
+      const at = data.from + k;
+      const seg = this.unfetched.get(at);
+      if (!seg) return;
+      const occ = this.structure ? seg.occ : this.occurrences[at];
+      Object.assign(seg, { start, end, text, starts, ends, probs: probs || null, timed: text, saved: text, occText: occ ? text : null, loaded: true });
+      delete seg.len;
+      if (this.source && data.source) this.source[at] = data.source[k];
+      this.unfetched.delete(at);
+      filled.push(seg);
+    });
+    if (filled.length) for (const listener of this.fillListeners) listener(filled);
   }
 
   // A word the engine was unsure of, that no human has typed or confirmed since.
