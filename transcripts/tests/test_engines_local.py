@@ -186,14 +186,15 @@ def test_music_like_sound_gives_no_words(engine):
 
 
 def test_a_long_pause_between_speech_stays_empty(engine):
-    speech = read_pcm(SPEECH_FIXTURE)
-    pause = room_noise(20)
+    # Two sentences 30 s apart: more than one of Whisper's 30-second windows.
+    speech = read_pcm(IMPLANTS_FIXTURE)
+    pause = room_noise(30)
     second_starts = (speech.size + pause.size) / SAMPLE_RATE
     segments = engine.transcribe(np.concatenate([speech, pause, speech]))
     words = words_of(segments)
     in_pause = [w for w in words if speech.size / SAMPLE_RATE < w["start"] < second_starts - 0.5]
     assert in_pause == []
-    assert heard(segments) == SPEECH_WORDS * 2  # each sentence once per time it is spoken
+    assert heard(segments) == IMPLANTS_WORDS * 2  # each sentence once per time it is spoken
 
 
 def test_decoding_loops_keep_only_their_first_occurrence():
@@ -355,7 +356,7 @@ def test_another_model_folder_is_used_and_named_by_its_folder(settings, tmp_path
     other = get_transcription_engine("local")
     assert other.config.model_path == str(folder) and other.model == "tiny.en"
     assert load_model(other.config) is not load_model(engine.config)
-    assert heard(other.transcribe(SPEECH_FIXTURE)) == SPEECH_WORDS
+    assert heard(other.transcribe(IMPLANTS_FIXTURE)) == IMPLANTS_WORDS
 
 
 def test_a_model_setting_that_is_not_a_model_folder_fails_clearly_and_downloads_nothing(
