@@ -152,9 +152,8 @@ def bench_render(user, transcription) -> None:
         flush=True,
     )
     # The rest of the segments, as the editor fetches them while scrolling.
-    lazy = json.loads(
-        response.content.decode().split('id="editor-data">', 1)[1].split("</script>", 1)[0]
-    )["lazy"]
+    data = response.content.decode().split('id="editor-data" type="application/json">', 1)[1]
+    lazy = json.loads(data.split("</script>", 1)[0])["lazy"]
     if lazy:
         chunks = []
         for run in range(RENDER_RUNS):

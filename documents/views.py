@@ -19,6 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -67,6 +68,7 @@ from glossary.services import entry_create
 
 MAX_DRAFT_SEGMENTS = 100_000
 MAX_SEGMENTS_FETCH = 2_000
+SEGMENTS_CACHE_SECONDS = 3600
 
 
 @dataclass(frozen=True)
@@ -650,23 +652,21 @@ class DocumentEditor:
             end = _int(request.GET.get("to"), "The last segment")
             if start < 0 or end < start or end - start > MAX_SEGMENTS_FETCH:
                 raise ValidationError("Ask for at most 2,000 segments, from the first on.")
-            snapshot = document_snapshot(doc=self.doc, parent=parent, version_number=number)
+            # A saved version never changes: its segments are read (the whole timed JSON)
+            # once, then each chunk is a slice of them.
+            key = f"editor-segments:{self.doc.kind}:{parent.pk}:{number}"
+            compact = cache.get(key)
+            if compact is None:
+                compact = self._compact_version(parent, number)
+                cache.set(key, compact, SEGMENTS_CACHE_SECONDS)
         except ValidationError as error:
             return JsonResponse({"message": _message(error)}, status=400)
-        segments = snapshot.segments
-        texts = snapshot.texts
-        if len(segments) != len(texts):
-            return JsonResponse({"message": "This version has no word times."}, status=400)
-        with_confidence = _has_confidence(segments)
-        end = min(end, len(segments))
+        end = min(end, len(compact))
         start = min(start, end)
         source = self.source_texts(parent)
         data = {
             "from": start,
-            "segments": [
-                _compact_segment(segments[i], texts[i], False, with_confidence=with_confidence)
-                for i in range(start, end)
-            ],
+            "segments": compact[start:end],
             "source": source[start:end] if source is not None else None,
         }
         response = HttpResponse(
@@ -676,6 +676,19 @@ class DocumentEditor:
         # The segments of a saved version never change.
         response["Cache-Control"] = "private, max-age=3600"
         return response
+
+    def _compact_version(self, parent, number: int) -> list[list]:
+        """Every segment of version `number` as the editor page has them."""
+        snapshot = document_snapshot(doc=self.doc, parent=parent, version_number=number)
+        segments = snapshot.segments
+        texts = snapshot.texts
+        if len(segments) != len(texts):
+            raise ValidationError("This version has no word times.")
+        with_confidence = _has_confidence(segments)
+        return [
+            _compact_segment(seg, texts[i], False, with_confidence=with_confidence)
+            for i, seg in enumerate(segments)
+        ]
 
     # -- save and drafts ---------------------------------------------------------------------
 
