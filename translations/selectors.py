@@ -291,6 +291,10 @@ def overview_rows(transcription: Transcription) -> list[LanguageRow]:
                 seed=seed.get(code),
             )
         )
+    # Review progress and the QA summary per language (DESIGN.md "Translation review").
+    from translations.selectors_review import attach_review
+
+    attach_review(rows)
     return rows
 
 

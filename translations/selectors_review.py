@@ -34,6 +34,51 @@ def term_finder(language_code: str) -> qa.TermFinder:
     )
 
 
+_finders: dict[str, tuple[Any, qa.TermFinder]] = {}
+
+
+def term_finders(codes: list[str]) -> dict[str, qa.TermFinder]:
+    """Each language's term finder, rebuilt only when its or the English glossary changed
+    (one query for all languages: a page of eight languages stays at a fixed query count)."""
+    from django.db.models import Count, Max
+
+    from glossary.models import DictionaryEntry
+
+    stamps = {
+        row["language_code"]: (row["n"], row["at"])
+        for row in DictionaryEntry.objects.filter(language_code__in=["en", *codes])
+        .order_by()
+        .values("language_code")
+        .annotate(n=Count("pk"), at=Max("updated_at"))
+    }
+    result = {}
+    for code in codes:
+        stamp = (stamps.get("en"), stamps.get(code))
+        cached = _finders.get(code)
+        if cached is None or cached[0] != stamp:
+            cached = _finders[code] = (stamp, term_finder(code))
+        result[code] = cached[1]
+    return result
+
+
+def attach_review(rows: list[Any]) -> None:
+    """The overview's rows get `review` (ReviewProgress of the latest text, or None)."""
+    for row in rows:
+        row.review = None
+        if row.translation is None:
+            continue
+        latest = row.latest
+        row.review = review_progress(
+            row.translation,
+            (latest or row.translation).json_with_timestamps,
+            latest.edited_text if latest else row.translation.translated_text,
+            language=row.language,
+            # The overview leaves glossary terms to the term consistency page: its query
+            # count stays fixed however many languages (the review page checks them).
+            glossary=False,
+        )
+
+
 def _language(code: str) -> Language | None:
     return Language.objects.filter(code=code).first()
 
@@ -45,6 +90,7 @@ def qa_issues(
     *,
     language: Language | None = None,
     finder: qa.TermFinder | None = None,
+    glossary: bool = True,
 ) -> dict[int, list[qa.Issue]]:
     """QA issues by segment index of a translation text (its JSON and segment texts)."""
     if translation.source_version is None:
@@ -56,7 +102,11 @@ def qa_issues(
         english,
         segments,
         language_code=translation.language_code,
-        finder=finder if finder is not None else term_finder(translation.language_code),
+        finder=(
+            finder
+            if finder is not None or not glossary
+            else term_finders([translation.language_code])[translation.language_code]
+        ),
         chars_per_second=language.caption_chars_per_second if language else None,
         placeholder_label=offline_translation_label(translation.language_code),
         word_boundaries=language.word_boundaries if language else True,
@@ -88,6 +138,7 @@ def review_progress(
     *,
     language: Language | None = None,
     finder: qa.TermFinder | None = None,
+    glossary: bool = True,
 ) -> ReviewProgress:
     segments = document_segments(data, text)
     states = review_states(translation, segments)
@@ -97,6 +148,7 @@ def review_progress(
         [str(s.get("text") or "") for s in segments],
         language=language,
         finder=finder,
+        glossary=glossary,
     )
     with_text = [i for i, s in enumerate(segments) if str(s.get("text") or "").strip()]
     return ReviewProgress(
