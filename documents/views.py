@@ -278,7 +278,12 @@ def _confidence(word: dict) -> float | None:
 
 
 def _has_confidence(segments: list[dict]) -> bool:
-    return any(_confidence(word) is not None for seg in segments for word in seg.get("words") or ())
+    # A plain loop: this runs over every word of a three-hour lecture on each page load.
+    for seg in segments:
+        for word in seg.get("words") or ():
+            if word.get("probability") is not None and _confidence(word) is not None:
+                return True
+    return False
 
 
 class DocumentEditor:
