@@ -398,7 +398,7 @@ def bench_keystrokes(user, transcription) -> None:
             context = browser.new_context(base_url=base, viewport={"width": 1400, "height": 900})
             context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": base}])
             page = context.new_page()
-            ready = []
+            ready, answered = [], []
             for _ in range(READY_RUNS):
                 page.goto(transcription.get_absolute_url())
                 page.wait_for_function(
@@ -406,6 +406,9 @@ def bench_keystrokes(user, transcription) -> None:
                 )
                 ready.append(
                     page.evaluate("performance.getEntriesByName('max-editor-ready')[0].startTime")
+                )
+                answered.append(
+                    page.evaluate("performance.getEntriesByType('navigation')[0].responseEnd")
                 )
             nodes = page.evaluate("document.querySelectorAll('.seg').length")
             # Into the middle of the lecture as an editor gets there: scroll, then Alt+click
@@ -451,6 +454,11 @@ def bench_keystrokes(user, transcription) -> None:
     finally:
         thread.terminate()
     report("editor ready in Chromium (after navigation)", ready, TARGETS["ready"])
+    report("  of which the page's answer (server + transfer)", answered, None)
+    report(
+        "  of which the browser's (ready - answer)",
+        [r - a for r, a in zip(ready, answered, strict=True)],
+    )
     print(f"{'':<46} {nodes} segment elements live of 3,000")
     report("keystroke to paint (Chromium, mid-lecture)", paint, None)
     p90 = figures(paint)[1]
