@@ -17,7 +17,7 @@ import json
 import logging
 import unicodedata
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -240,8 +240,12 @@ class ChatEngine(ABC):
         source_language: str,
         target_language: str,
         glossary: list[tuple[str, str]],
+        examples: Sequence[tuple[str, str]] = (),
     ) -> dict[int, str]:
         """Translate `[{"id", "text"}]` into `{id: text}`, every id back, none empty.
+
+        `examples` are reviewed translations of similar sentences (the translation memory's
+        fuzzy matches): (source, translation) pairs the model may follow for wording.
 
         A reply that fails validation is asked for again; if it still fails, the batch
         is split in halves and each half translated on its own, down to one segment.
@@ -264,7 +268,11 @@ class ChatEngine(ABC):
         result: dict[int, str] = {s["id"]: s["text"] for s in cleaned if not s["text"].strip()}
         todo = [s for s in cleaned if s["text"].strip()]
         if todo:
-            result.update(self._translate_batch(todo, source_language, target_language, glossary))
+            result.update(
+                self._translate_batch(
+                    todo, source_language, target_language, glossary, tuple(examples)
+                )
+            )
         return result
 
     def _translate_batch(
@@ -273,6 +281,7 @@ class ChatEngine(ABC):
         source_language: str,
         target_language: str,
         glossary: list[tuple[str, str]],
+        examples: Sequence[tuple[str, str]] = (),
     ) -> dict[int, str]:
         problem: VendorReplyError | None = None
         for attempt in range(1, self.reply_attempts + 1):
@@ -280,7 +289,7 @@ class ChatEngine(ABC):
                 reply = self.complete_json(
                     system=self.translation_system(source_language, target_language),
                     prompt=self.translation_prompt(
-                        segments, source_language, target_language, glossary
+                        segments, source_language, target_language, glossary, examples
                     ),
                     schema=TRANSLATION_SCHEMA,
                     tool_name=TRANSLATION_TOOL,
@@ -302,9 +311,11 @@ class ChatEngine(ABC):
                 f"{language_name(target_language)}: {problem}"
             )
         middle = len(segments) // 2
-        first = self._translate_batch(segments[:middle], source_language, target_language, glossary)
+        first = self._translate_batch(
+            segments[:middle], source_language, target_language, glossary, examples
+        )
         second = self._translate_batch(
-            segments[middle:], source_language, target_language, glossary
+            segments[middle:], source_language, target_language, glossary, examples
         )
         return {**first, **second}
 
@@ -329,6 +340,7 @@ class ChatEngine(ABC):
         source_language: str,
         target_language: str,
         glossary: list[tuple[str, str]],
+        examples: Sequence[tuple[str, str]] = (),
     ) -> str:
         lines = [
             f"Translate each segment into {language_name(target_language)} "
@@ -353,6 +365,17 @@ class ChatEngine(ABC):
                 "translation within its max_chars (spaces count) by choosing concise wording, "
                 "never by leaving out meaning, numbers or glossary terms."
             )
+        if examples:
+            lines.append("")
+            lines.append(
+                "Reviewed translations of similar sentences (follow their wording where the "
+                "meaning is the same; they are not segments to translate):"
+            )
+            for source, target in examples:
+                lines.append(
+                    f"- {json.dumps(source, ensure_ascii=False)} → "
+                    f"{json.dumps(target, ensure_ascii=False)}"
+                )
         lines.append("")
         lines.append(SEGMENTS_MARKER)
         lines.append(json.dumps(segments, ensure_ascii=False))

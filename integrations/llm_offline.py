@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from integrations.llm import ChatEngine
@@ -65,6 +66,7 @@ class OfflineChatEngine(ChatEngine):
         source_language: str,
         target_language: str,
         glossary: list[tuple[str, str]],
+        examples: Sequence[tuple[str, str]] = (),
     ) -> dict[int, str]:
         # No model, no translation: the English comes back, labelled so nobody mistakes
         # it for a translation (and it is never checked for the target script).

@@ -31,7 +31,7 @@ from jobs.models import Job
 from jobs.services import job_progress
 from transcripts.models import Transcription
 from translations.budgets import segment_budget
-from translations.memory import exact_matches
+from translations.memory import document_matches, exact_matches
 from translations.selectors import (
     source_segments,
     target_language,
@@ -45,6 +45,8 @@ from translations.services_review import tm_count_use
 from translations.terms import apply_pass, glossary_for_language
 
 BATCH_CACHE_SECONDS = 3 * 24 * 3600
+# Memory examples handed to the engine with one batch, at most.
+MAX_EXAMPLES = 8
 
 
 def batches(
@@ -134,9 +136,22 @@ def translation_run(job: Job) -> dict[str, Any]:
         max_segments=settings.TRANSLATION_BATCH_SEGMENTS,
         max_chars=settings.TRANSLATION_BATCH_CHARS,
     )
+    # Reviewed translations of similar English (the memory's fuzzy matches) go to the
+    # engine as examples, with the batch that has the segment.
+    similar = (
+        {
+            todo[i]["id"]: (hits[0].source_text, hits[0].target_text)
+            for i, hits in document_matches(
+                [s["text"] for s in todo], target_language=code, source_language="en"
+            ).items()
+            if hits[0].score < 100
+        }
+        if parts
+        else {}
+    )
     translated = (
         _translate_batches(
-            job, engine, code, name, parts, glossary, language.caption_chars_per_second
+            job, engine, code, name, parts, glossary, language.caption_chars_per_second, similar
         )
         if parts
         else {}
@@ -221,7 +236,9 @@ def _kept_segments(translation) -> dict[int, dict[str, Any]]:
     }
 
 
-def _translate_batches(job, engine, code, name, parts, glossary, cps) -> dict[int, str]:
+def _translate_batches(
+    job, engine, code, name, parts, glossary, cps, similar=None
+) -> dict[int, str]:
     """All batches, up to TRANSLATION_PARALLELISM at a time; progress as each one lands.
 
     Only the vendor calls run in threads: the cache is the only shared state they touch,
@@ -246,10 +263,13 @@ def _translate_batches(job, engine, code, name, parts, glossary, cps) -> dict[in
             for s in batch
         ]
         terms = glossary.for_batch(s["text"] for s in batch)
-        key = _batch_key(job, engine.name, code, request, terms)
+        examples = list(
+            dict.fromkeys(similar[s["id"]] for s in batch if s["id"] in (similar or {}))
+        )[:MAX_EXAMPLES]
+        key = _batch_key(job, engine.name, code, request, [terms, examples])
         done = cache.get(key)
         if done is None:
-            pending.append((key, request, terms))
+            pending.append((key, request, terms, examples))
         else:
             translated.update({int(k): v for k, v in done.items()})
     finished = len(parts) - len(pending)
@@ -262,9 +282,13 @@ def _translate_batches(job, engine, code, name, parts, glossary, cps) -> dict[in
         )
 
     def work(item) -> dict[int, str]:
-        key, request, terms = item
+        key, request, terms, examples = item
         done = engine.translate_segments(
-            segments=request, source_language="en", target_language=code, glossary=terms
+            segments=request,
+            source_language="en",
+            target_language=code,
+            glossary=terms,
+            examples=examples,
         )
         cache.set(key, {str(k): v for k, v in done.items()}, BATCH_CACHE_SECONDS)
         return done

@@ -42,7 +42,7 @@ def sent_ids(server):
 
 
 def test_a_human_edit_marks_its_segment_reviewed_and_feeds_the_memory(
-    final_transcription, editor, django_capture_on_commit_callbacks
+    editor_client, final_transcription, editor, django_capture_on_commit_callbacks
 ):
     translate(final_transcription, editor, ["es"], django_capture_on_commit_callbacks)
     translation = Translation.objects.get()
@@ -69,6 +69,10 @@ def test_a_human_edit_marks_its_segment_reviewed_and_feeds_the_memory(
     assert old[0]["state"] == "machine"
     marks = review_marks(translation, *_json_text(translation))
     assert (marks["reviewed"], marks["total"]) == (2, 4)
+    overview = editor_client.get(
+        reverse("translations:overview", args=[final_transcription.pk])
+    ).content.decode()
+    assert "Review: <strong>2 of 4</strong> reviewed" in overview
     # Marking reviewed segments again changes nothing.
     again = translation_mark_reviewed(translation=translation, segment_indexes=[0], user=editor)
     assert again is None
@@ -130,14 +134,26 @@ def test_memory_matches_need_no_engine_call_even_offline(
     final_transcription, editor, fake_claude, settings, django_capture_on_commit_callbacks
 ):
     tm_store(
-        pairs=[("thank  you, DR. Soto.", "Gracias, Dr. Soto.")], target_language="es", user=editor
+        pairs=[
+            ("thank  you, DR. Soto.", "Gracias, Dr. Soto."),
+            # A fuzzy match of segment 1: handed to the engine as an example.
+            (
+                "Today we place ceramic veneers on the lower incisors.",
+                "Hoy colocamos carillas cerámicas en los incisivos inferiores.",
+            ),
+        ],
+        target_language="es",
+        user=editor,
     )
     job = translate(final_transcription, editor, ["es"], django_capture_on_commit_callbacks)
     assert job.result["from_memory"] == 1
     assert 3 not in sent_ids(fake_claude) and sorted(sent_ids(fake_claude)) == [0, 1, 2]
+    (prompt,) = [fake_claude.prompt_of(r) for r in fake_claude.requests]
+    assert "Reviewed translations of similar sentences" in prompt
+    assert "Hoy colocamos carillas cerámicas en los incisivos inferiores." in prompt
     segment = latest_segments(Translation.objects.get())[3]
     assert segment["text"] == "Gracias, Dr. Soto." and segment["tm"]
-    assert TranslationMemory.objects.get().usage_count == 1
+    assert TranslationMemory.objects.get(target_text="Gracias, Dr. Soto.").usage_count == 1
     # Offline: the disclaimer is a real translation, the rest labelled drafts.
     settings.LLM_ENGINE = "offline"
     translate(final_transcription, editor, ["pt"], django_capture_on_commit_callbacks)
