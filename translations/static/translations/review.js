@@ -18,6 +18,7 @@ class Review {
     this.memory = {};
     this.filter = "all";
     this.cursor = -1;
+    this.edited = new Set();
     this.csrf = card.querySelector("[name=csrfmiddlewaretoken]")?.value || editor.csrf || "";
     card.querySelectorAll("[data-review-filter]").forEach((input) =>
       input.addEventListener("change", () => {
@@ -42,6 +43,13 @@ class Review {
       if (seg) this.cursor = +seg.dataset.i;
     });
     editor.container.addEventListener("click", (event) => this.onClick(event));
+    editor.container.addEventListener("input", (event) => {
+      const seg = event.target.closest?.(".seg");
+      if (seg) {
+        this.edited.add(+seg.dataset.i);
+        this.decorate(seg);
+      }
+    });
     new MutationObserver(() => this.decorateAll()).observe(editor.container, {
       childList: true,
       subtree: true,
@@ -114,8 +122,10 @@ class Review {
     const i = +seg.dataset.i;
     const mark = this.marks[i];
     if (!mark) return;
-    const dirty = this.editor.segs[i] && this.editor.segs[i].text !== this.editor.segs[i].saved;
-    const state = dirty ? "reviewed" : mark.state;
+    // A segment edited here is reviewed once saved (the server marks it so).
+    const seg_ = this.editor.segs[i];
+    if (seg_ && seg_.text !== seg_.saved) this.edited.add(i);
+    const state = this.edited.has(i) ? "reviewed" : mark.state;
     seg.classList.toggle("is-filtered-out", !this.matches(i));
     seg.dataset.state = state;
     const key = `${state}|${this.filter}|${mark.qa.length}|${(this.memory[i] || []).length}`;
@@ -180,7 +190,13 @@ class Review {
   }
 
   move(step) {
-    const shown = this.filter === "all" ? this.marks.filter((m) => m.state !== "reviewed" || this.hasError(m.i)).map((m) => m.i) : this.shown();
+    // "All segments": the ones still to look at (not reviewed, or with a QA error).
+    const shown =
+      this.filter === "all"
+        ? this.marks
+            .filter((m) => (m.state !== "reviewed" && !this.edited.has(m.i)) || this.hasError(m.i))
+            .map((m) => m.i)
+        : this.shown();
     if (!shown.length) return;
     let target;
     if (step > 0) target = shown.find((i) => i > this.cursor) ?? shown[0];
