@@ -9,34 +9,70 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('translations', '0006_approval_and_lock'),
+        ("translations", "0006_approval_and_lock"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='TranslationMemory',
+            name="TranslationMemory",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('source_text', models.TextField()),
-                ('source_language', models.TextField(default='en')),
-                ('target_language', models.TextField()),
-                ('target_text', models.TextField()),
-                ('source_key', models.TextField()),
-                ('source_hash', models.CharField(max_length=40)),
-                ('segment', models.IntegerField(blank=True, null=True)),
-                ('usage_count', models.IntegerField(db_default=0, default=0)),
-                ('created_at', models.DateTimeField(db_default=core.db.SqlNow(), default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True, db_default=core.db.SqlNow())),
-                ('created_by', models.ForeignKey(blank=True, db_column='created_by', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('translation', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='translations.translation')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("source_text", models.TextField()),
+                ("source_language", models.TextField(default="en")),
+                ("target_language", models.TextField()),
+                ("target_text", models.TextField()),
+                ("source_key", models.TextField()),
+                ("source_hash", models.CharField(max_length=40)),
+                ("segment", models.IntegerField(blank=True, null=True)),
+                ("usage_count", models.IntegerField(db_default=0, default=0)),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_default=core.db.SqlNow(),
+                        default=django.utils.timezone.now,
+                        editable=False,
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, db_default=core.db.SqlNow())),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_column="created_by",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "translation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="translations.translation",
+                    ),
+                ),
             ],
             options={
-                'db_table': 'translation_memory',
-                'ordering': ['source_language', 'target_language', 'source_key'],
-                'constraints': [models.UniqueConstraint(fields=('source_language', 'target_language', 'source_hash'), name='translation_memory_pair_source_key')],
+                "db_table": "translation_memory",
+                "ordering": ["source_language", "target_language", "source_key"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("source_language", "target_language", "source_hash"),
+                        name="translation_memory_pair_source_key",
+                    )
+                ],
             },
         ),
     ]
