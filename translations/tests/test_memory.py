@@ -87,3 +87,33 @@ def test_tmx_refuses_what_is_not_tmx():
         tmx_read(b'<?xml version="1.0"?><!DOCTYPE tmx [<!ENTITY a "b">]><tmx/>')
     with pytest.raises(ValueError, match="Not a TMX"):
         tmx_read(b"not xml")
+
+
+def test_tmx_command_and_pages_export_and_import(editor, editor_client, tmp_path):
+    from django.core.management import call_command
+    from django.urls import reverse
+
+    tm_store(pairs=[("Hello.", "Hola.")], target_language="es", user=editor)
+    call_command("translation_memory", "export", str(tmp_path / "m.tmx"), "--language", "es")
+    TranslationMemory.objects.all().delete()
+    call_command("translation_memory", "import", str(tmp_path / "m.tmx"))
+    assert TranslationMemory.objects.get().target_text == "Hola."
+    response = editor_client.get(reverse("translations:memory_export") + "?language=es")
+    assert b"<seg>Hola.</seg>" in response.content
+    with open(tmp_path / "m.tmx", "rb") as handle:
+        body = handle.read().replace(b"Hola.", b"Hola a todos.")
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    page = editor_client.post(
+        reverse("translations:memory_import"),
+        {"tmx": SimpleUploadedFile("m.tmx", body), "next": "/"},
+        follow=True,
+    )
+    assert "Imported 1 translation memory entries." in page.content.decode()
+    assert TranslationMemory.objects.get().target_text == "Hola a todos."
+    bad = editor_client.post(
+        reverse("translations:memory_import"),
+        {"tmx": SimpleUploadedFile("m.tmx", b"<html/>"), "next": "/"},
+        follow=True,
+    )
+    assert "Not a TMX file" in bad.content.decode()
