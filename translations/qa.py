@@ -168,6 +168,18 @@ def _source_words(text: str) -> tuple[str, ...]:
     return tuple(_words(text))
 
 
+def _may_be_the_english(source: str, target: str) -> bool:
+    """A cheap test before comparing word lists: close in length, and holding the English's
+    first and last words (string searches in C)."""
+    if abs(len(source) - len(target)) > len(source) // 4 + 4:
+        return False
+    words = _source_words(source)
+    if len(words) < UNTRANSLATED_MIN_WORDS:
+        return False
+    folded = target.casefold()
+    return words[0] in folded and words[-1] in folded
+
+
 def check_untranslated(
     source: str, target: str, *, placeholder: bool = False, placeholder_label: str = ""
 ) -> list[Issue]:
@@ -367,7 +379,7 @@ def document_issues(
             seg.get(PLACEHOLDER_KEY)
             or not target.strip()
             or (placeholder_label and target.lstrip().startswith(placeholder_label))
-            or abs(len(source) - len(target)) <= len(source) // 4 + 4
+            or _may_be_the_english(source, target)
         ):
             issues = check_untranslated(
                 source,
@@ -385,7 +397,7 @@ def document_issues(
             issues += check_numbers(source, target, language_code=language_code)
         if _MARKS.search(target):
             issues += check_brackets(source, target)
-        if chars_per_second:
+        if chars_per_second and seg.get("end") is not None and seg.get("start") is not None:
             budget = segment_budget(seg, chars_per_second)
             if budget is not None and len(target) > budget:
                 issues += check_budget(target, budget=budget)

@@ -83,14 +83,21 @@ def test_document_issues_and_summary():
         {"id": 0, "start": 0.0, "end": 1.0, "text": "Diente 37 (arriba"},
         {"id": 1, "start": 1.0, "end": 2.0, "text": "Hola."},
         {"id": 2, "start": 2.0, "end": 2.5, "text": "Una frase demasiado larga para el tiempo."},
+        {"id": 3, "start": 3.0, "end": 9.0, "text": "good morning, everyone here"},
     ]
-    english = {0: "Tooth 36 (upper)", 1: "Hello.", 2: "A short one."}
+    english = {
+        0: "Tooth 36 (upper)",
+        1: "Hello.",
+        2: "A short one.",
+        3: "Good morning everyone here.",
+    }
     issues = qa.document_issues(english, segments, language_code="es", chars_per_second=17)
-    assert sorted(issues) == [0, 2]
+    assert sorted(issues) == [0, 2, 3]
     summary = qa.summary(issues.values())
-    assert (summary["errors"], summary["warnings"]) == (1, 1)
+    assert (summary["errors"], summary["warnings"]) == (2, 1)
     assert {c["check"]: c["count"] for c in summary["checks"]} == {
         "numbers": 1,
+        "untranslated": 1,
         "budget": 1,
         "brackets": 1,
     }
