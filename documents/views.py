@@ -559,10 +559,11 @@ class DocumentEditor:
             if replay is None and len(segments) == len(texts)
             else None
         )
-        source = self.source_texts(parent)
+        source_texts = self.source_texts(parent)
+        source: list[str | None] | None = None if source_texts is None else list(source_texts)
         if loaded is not None and source is not None:
             source = [t if i in loaded else None for i, t in enumerate(source)]
-        payload = {
+        payload: dict[str, Any] = {
             "based_on": latest.number,
             "label": latest.label,
             "segments": [
