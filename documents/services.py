@@ -172,19 +172,38 @@ def _stored_segments(doc: VersionedDocument, version, indexes: list[int]) -> dic
     """Just the segments about to change, read from the stored JSON (one pass in SQL)."""
     table, column = _json_column(doc)
     with connection.cursor() as cursor:
+        # By index (no pass over the other segments); one value, so one JSON decode.
         cursor.execute(
-            f"SELECT (e.ord - 1)::int, e.value::text FROM {table} AS v "
-            f"CROSS JOIN LATERAL jsonb_array_elements(v.{column} -> 'segments') "
-            "WITH ORDINALITY AS e(value, ord) WHERE v.id = %s AND (e.ord - 1) = ANY(%s)",
+            f"WITH s AS MATERIALIZED (SELECT {column} -> 'segments' AS segs FROM {table} "
+            "WHERE id = %s) SELECT (SELECT jsonb_object_agg(k::text, s.segs -> k) "
+            "FROM unnest(%s::int[]) AS k WHERE s.segs -> k IS NOT NULL)::text FROM s",
             [version.pk, list(indexes)],
         )
-        return {index: json.loads(text) for index, text in cursor.fetchall()}
+        found = cursor.fetchone()
+    return {int(k): seg for k, seg in json.loads(found[0] or "{}").items()} if found else {}
+
+
+# Up to this many segments written by a text save are path edits of the stored JSON.
+TEXT_PATH_EDITS = 2
 
 
 def _patched_json(doc: VersionedDocument, previous, segments: dict[int, dict]) -> RawSQL:
     """The previous version's JSON with some segments replaced, built by PostgreSQL in one
     pass, so the unchanged ~2 MB never travels to Python and back."""
     table, column = _json_column(doc)
+    if len(segments) <= TEXT_PATH_EDITS:
+        # Each path edit is one pass over the stored JSON in PostgreSQL; the pass over all
+        # segments below costs about as much as a few of them.
+        expr = f"src.{column}"
+        params: list[Any] = []
+        for i in sorted(segments):
+            expr = f"jsonb_set({expr}, %s::text[], %s::jsonb)"
+            params += [["segments", str(i)], _compact_json(segments[i])]
+        return RawSQL(
+            f"SELECT {expr} FROM {table} AS src WHERE src.id = %s",
+            (*params, previous.pk),
+            output_field=JSONField(),
+        )
     replacements = json.dumps(
         {str(i): seg for i, seg in segments.items()}, separators=(",", ":"), ensure_ascii=False
     )
@@ -372,15 +391,16 @@ def _supersede(doc: VersionedDocument, previous: Snapshot, newer, data, change) 
         table, column = _json_column(doc)
         delta_column = connection.ops.quote_name("json_delta")
         with connection.cursor() as cursor:
+            # The stored JSON is read (and decompressed) once, in the materialized `s`.
             cursor.execute(
+                f"WITH s AS MATERIALIZED (SELECT {column} - 'segments' AS head, "
+                f"{column} -> 'segments' AS segs FROM {table} WHERE id = %s) "
                 f"UPDATE {table} SET {delta_column} = jsonb_build_object("
-                "'lines', %s::jsonb, 'head', s.j - 'segments', 'segments', jsonb_build_object("
+                "'lines', %s::jsonb, 'head', s.head, 'segments', jsonb_build_object("
                 "'layout', %s::jsonb, 'old', COALESCE((SELECT jsonb_object_agg(k::text, "
-                "s.j -> 'segments' -> k) FROM unnest(%s::int[]) AS k), '{}'::jsonb))), "
-                f"{column} = NULL "
-                f"FROM (SELECT {column} AS j FROM {table} WHERE id = %s) AS s "
-                f"WHERE {table}.id = %s",
-                [_compact_json(lines), _compact_json(layout), positions, older.pk, older.pk],
+                "s.segs -> k) FROM unnest(%s::int[]) AS k), '{}'::jsonb))), "
+                f"{column} = NULL FROM s WHERE {table}.id = %s",
+                [older.pk, _compact_json(lines), _compact_json(layout), positions, older.pk],
             )
     else:
         old_json = older.json_with_timestamps

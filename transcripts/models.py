@@ -3,6 +3,7 @@ from django.db import models
 from django.urls import reverse
 
 from core.db import ArchivableQuerySet, archived, created_at, updated_at, uuid_pk
+from documents.fields import VersionJSONField
 
 
 class Transcription(models.Model):
@@ -100,10 +101,10 @@ class TranscriptionVersion(models.Model):
     version_number = models.IntegerField()
     version_type = models.TextField()
     edited_text = models.TextField()
-    json_with_timestamps = models.JSONField(null=True, blank=True)
-    # Set on a version that is no longer the newest: what turns the next version's text and
-    # JSON back into this one's (DESIGN.md "Version storage"); `edited_text` is then empty
-    # and `json_with_timestamps` NULL. Read through `documents.selectors.version_content`.
+    json_with_timestamps = VersionJSONField(null=True, blank=True)
+    # Set on a version that is no longer the newest: what turns the next version's JSON back
+    # into this one's (DESIGN.md "Version storage"). `json_with_timestamps` is then NULL in
+    # the table; reading the attribute rebuilds it. Every version keeps its `edited_text`.
     json_delta = models.JSONField(null=True, blank=True, editable=False)
     # JSON text: {"user_id", "timestamp", "operations": [...], "patch": "<dmp patch>"}
     diff_from_previous = models.TextField(null=True, blank=True)
