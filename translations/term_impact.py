@@ -386,7 +386,6 @@ class EnglishPending:
     occurrences: int
     terms: list[tuple[str, str, int]]  # (original, corrected, occurrences)
     final_label: str
-    final_is_latest: bool
 
 
 def _english_matcher() -> Matcher:
@@ -412,18 +411,11 @@ def english_pending(transcription: Transcription) -> EnglishPending | None:
         counts[(m.term_original, m.term_corrected)] = (
             counts.get((m.term_original, m.term_corrected), 0) + 1
         )
-    latest_number = (
-        TranscriptionVersion.objects.filter(transcription=transcription)
-        .order_by("-version_number")
-        .values_list("version_number", flat=True)
-        .first()
-    )
     return EnglishPending(
         segments=len(lines),
         occurrences=len(matches),
         terms=sorted(((o, c, n) for (o, c), n in counts.items()), key=lambda t: -t[2]),
         final_label=final.version_type,
-        final_is_latest=latest_number == final.version_number,
     )
 
 
