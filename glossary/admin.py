@@ -13,7 +13,7 @@ class DictionaryEntryAdminForm(StaleSaveFormMixin, forms.ModelForm):
 
     class Meta:
         model = DictionaryEntry
-        fields = ("term_original", "term_corrected", "language_code", "context")
+        fields = ("term_original", "term_corrected", "language_code", "context", "source_term")
 
     def clean(self):
         data = super().clean()
@@ -28,6 +28,9 @@ class DictionaryEntryAdminForm(StaleSaveFormMixin, forms.ModelForm):
                     context=data.get("context") or "",
                     exclude_pk=None if self.instance._state.adding else self.instance.pk,
                 )
+            )
+            data["source_term"] = services.clean_source_term(
+                data.get("source_term"), data["language_code"]
             )
         return data
 
@@ -45,11 +48,12 @@ class DictionaryEntryAdmin(ServiceSaveAdminMixin, ArchivableAdminMixin, admin.Mo
         "term_corrected",
         "language_code",
         "context",
+        "source_term",
         "usage_count",
         "archived",
     )
     list_filter = ("language_code",)
-    search_fields = ("term_original", "term_corrected", "context")
+    search_fields = ("term_original", "term_corrected", "context", "source_term")
     readonly_fields = ("usage_count", "created_by", "created_at", "updated_at")
 
     def get_readonly_fields(self, request, obj=None):
@@ -62,6 +66,7 @@ class DictionaryEntryAdmin(ServiceSaveAdminMixin, ArchivableAdminMixin, admin.Mo
             "term_corrected": obj.term_corrected,
             "language_code": obj.language_code,
             "context": obj.context,
+            "source_term": obj.source_term,
         }
         if change:
             based_on = form.cleaned_data.get("based_on") or None
