@@ -8,8 +8,9 @@ class TranslationsConfig(AppConfig):
     def ready(self):
         # Register the Celery tasks in every process (web included): jobs.services looks
         # them up by name in the local registry to queue them, and Celery's own
-        # autodiscovery only runs inside a worker.
-        from translations import tasks  # noqa: F401
-
-        # The glossary's impact preview and "apply to existing translations" (glossary.hooks).
-        from translations import term_impact  # noqa: F401
+        # autodiscovery only runs inside a worker. term_impact registers the glossary's impact
+        # preview and "apply to existing translations" (glossary.hooks).
+        from translations import (
+            tasks,  # noqa: F401
+            term_impact,  # noqa: F401
+        )
