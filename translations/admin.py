@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from core.admin_mixins import NoDeleteAdminMixin
-from translations.models import Translation, TranslationVersion, VoiceOver
+from translations.models import Translation, TranslationMemory, TranslationVersion, VoiceOver
 
 
 class TranslationVersionInline(admin.TabularInline):
@@ -54,6 +54,22 @@ class TranslationVersionAdmin(NoDeleteAdminMixin, admin.ModelAdmin):
 class VoiceOverAdmin(NoDeleteAdminMixin, admin.ModelAdmin):
     list_display = ("translation", "version", "engine", "voice_id", "created_by", "created_at")
     list_select_related = ("translation", "version", "created_by")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TranslationMemory)
+class TranslationMemoryAdmin(NoDeleteAdminMixin, admin.ModelAdmin):
+    """Read only: entries come from reviewed segments and TMX imports (services_review)."""
+
+    list_display = ("source_text", "target_language", "target_text", "usage_count", "updated_at")
+    list_filter = ("target_language",)
+    search_fields = ("source_text", "target_text")
+    readonly_fields = [f.name for f in TranslationMemory._meta.fields]
 
     def has_add_permission(self, request):
         return False
