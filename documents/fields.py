@@ -9,6 +9,11 @@ from django.db.models.query_utils import DeferredAttribute
 
 
 class _RebuiltJSON(DeferredAttribute):
+    # A data descriptor (it has __set__), so reads come here even when the row's value is
+    # loaded; the value itself stays in the instance's __dict__, as Django keeps it.
+    def __set__(self, instance, value):
+        instance.__dict__[self.field.attname] = value
+
     def __get__(self, instance, cls=None):
         value = super().__get__(instance, cls)
         if instance is None or value is not None or getattr(instance, "json_delta", None) is None:
