@@ -3,9 +3,10 @@
     translation_start(transcription=…, language_codes=[…], user=…)   # services; queues jobs
     translation_run(job)                                             # the job body
 
-Steps: apply the `en` dictionary to the English source; translate the segments in
-batches (each segment keeps its English start/end); apply the target language's
-dictionary to the output; store everything in one transaction at the end
+Steps: translate the final English exactly as it is, in batches (each segment keeps its
+English start/end; English glossary corrections the final lacks are never applied here:
+the translation start page offers to apply them to the English first, as a new final);
+apply the target language's dictionary to the output; store everything in one transaction at the end
 (`translation_store_machine_text`), so a failed or cancelled job leaves no translation
 row and no dictionary usage counted. Finished batches are kept in the cache under the
 job's id, so a retried job resumes instead of paying for them twice.
@@ -107,7 +108,7 @@ def translation_run(job: Job) -> dict[str, Any]:
     machine_runs = 1 + (existing.versions.filter(origin="machine").count() if existing else 0)
     label = f"T-{machine_runs}-{code}" if existing else f"T-1-{code}"
 
-    job_progress(job=job, percent=2, message="Applying the English glossary…")
+    job_progress(job=job, percent=2, message="Reading the English final…")
     # "Re-translate changed segments": only segments whose English changed (or that are
     # new) are sent; every other segment of the latest text is kept as it is.
     kept = _kept_segments(existing) if job.params.get("only_changed") and existing else {}
@@ -121,18 +122,12 @@ def translation_run(job: Job) -> dict[str, Any]:
     # Each segment's speaker row: a speaker's own dictionary terms apply to their segments.
     speaker_rows = dict(transcription.speakers.values_list("label", "pk"))
     speakers = [speaker_rows.get(s["speaker"]) for s in todo]
-    english = apply_pass(
-        [s["text"] for s in todo],
-        language_code="en",
-        label=label,
-        segment_ids=ids,
-        segment_speakers=speakers,
-    )
-    english_segments = [{**s, "text": text} for s, text in zip(todo, english.texts, strict=True)]
+    # The English is sent as it is in the final: an English glossary correction the final
+    # lacks would make the translation say something the English does not.
     glossary = glossary_for_language(code)
 
     parts = batches(
-        english_segments,
+        todo,
         max_segments=settings.TRANSLATION_BATCH_SEGMENTS,
         max_chars=settings.TRANSLATION_BATCH_CHARS,
     )
@@ -195,7 +190,7 @@ def translation_run(job: Job) -> dict[str, Any]:
                 **({"tm": match.entry_id} if match else {}),
             }
         )
-    corrections = english.corrections + target.corrections
+    corrections = target.corrections
     job_progress(job=job, percent=97, message="Saving the translation…")
     stored = translation_store_machine_text(
         transcription=transcription,

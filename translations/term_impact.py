@@ -328,8 +328,11 @@ def apply_to_transcript(
     the final (the English a translation is made from). Refused when the transcript has
     unfinalized edits after its final: those would become final too."""
     with transaction.atomic():
-        transcription = Transcription.objects.select_related("final_version", "audio_file").get(
-            pk=transcription.pk
+        # Locked: a double click's second request waits, then finds nothing left to apply.
+        transcription = (
+            Transcription.objects.select_for_update(of=("self",))
+            .select_related("final_version", "audio_file")
+            .get(pk=transcription.pk)
         )
         final = transcription.final_version
         if final is None:
@@ -379,8 +382,8 @@ def apply_to_transcript(
 
 @dataclass(frozen=True)
 class EnglishPending:
-    """English glossary corrections the final English still lacks (the translate job's
-    English pass would make them in the translations only)."""
+    """English glossary corrections the final English still lacks (the translate job
+    translates the English as it is, so they reach no translation unless applied first)."""
 
     segments: int
     occurrences: int
@@ -396,7 +399,7 @@ def _english_matcher() -> Matcher:
 
 def english_pending(transcription: Transcription) -> EnglishPending | None:
     """What the English glossary would change in the transcript's final version (the
-    general entries, as the translate job's English pass applies them), or None."""
+    general entries), or None."""
     final = transcription.final_version
     if final is None:
         return None

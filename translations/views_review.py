@@ -31,6 +31,7 @@ from translations.selectors import (
     translation_latest,
 )
 from translations.services import TRANSLATION_DOCUMENT, VOICEOVER_KIND
+from translations.term_impact import english_pending
 
 
 @dataclass
@@ -54,6 +55,8 @@ class ReviewPanel:
     memory_import_url: str = ""
     finalize_url: str = ""
     changed_count: int = 0
+    # English glossary corrections the final English lacks (shown beside Re-translate).
+    english_pending: Any = None
 
 
 class TranslationEditor(DocumentEditor):
@@ -159,6 +162,7 @@ class TranslationEditor(DocumentEditor):
             memory_import_url=reverse("translations:memory_import"),
             finalize_url=reverse("translations:finalize", args=[parent.pk]),
             changed_count=len(self._changed_english(parent)),
+            english_pending=english_pending(parent.transcription) if parent.is_outdated else None,
         )
 
     def view_finalize(self, request, pk):

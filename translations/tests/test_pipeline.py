@@ -46,7 +46,7 @@ def glossary(editor):
     }
 
 
-def test_offline_job_applies_both_glossary_passes_and_keeps_the_timing(
+def test_offline_job_translates_the_english_final_as_it_is_and_keeps_the_timing(
     final_transcription, editor, glossary, django_capture_on_commit_callbacks
 ):
     job = translate(final_transcription, editor, ["es"], django_capture_on_commit_callbacks)
@@ -55,27 +55,43 @@ def test_offline_job_applies_both_glossary_passes_and_keeps_the_timing(
     translation = Translation.objects.get(language_code="es")
     segments = translation.json_with_timestamps["segments"]
     assert [(s["start"], s["end"]) for s in segments] == [(a, b) for a, b, _ in ENGLISH]
-    # en pass fixed "implane", then the es pass turned "implant" into "implante".
-    assert (
-        segments[2]["text"] == "[draft es] The implante needs six weeks before the crown goes on."
-    )
+    # No English pass: the English glossary's "implane → implant" is not in the final, so
+    # the translation says "implane" as the English does; the es pass still runs.
+    assert segments[2]["text"] == "[draft es] The implane needs six weeks before the crown goes on."
+    assert segments[1]["text"].startswith("[draft es]")
     assert translation.source_version == final_transcription.final_version
 
     fixes = translation.dictionary_corrections_applied
-    english = final_transcription.final_version.edited_text
-    en_fix = next(c for c in fixes if c["term_original"] == "implane")
-    start, end = en_fix["position"]
-    assert english[start:end] == "implane"  # a position in the text the en pass read
-    assert en_fix["language_code"] == "en" and en_fix["segment_id"] == 2
-    assert en_fix["version"] == "T-1-es"
-    es_fix = next(c for c in fixes if c["language_code"] == "es")
-    assert es_fix["term_corrected"] == "implante" and es_fix["segment_id"] == 2
-    kept = [c for c in fixes if c["term_original"] == "veneers"]
-    assert len(kept) == 1 and kept[0]["term_corrected"] == "veneers"  # canonical: recorded
+    # "implant" is not in the English, so the es entry has nothing to fix either.
+    assert not any(c["language_code"] == "en" for c in fixes)
     for entry in glossary.values():
         entry.refresh_from_db()
-    assert glossary["implane"].usage_count == 1
-    assert glossary["veneers"].usage_count == 1
+    assert glossary["implane"].usage_count == 0
+    assert glossary["veneers"].usage_count == 0
+
+
+def test_target_pass_applies_after_translating(
+    final_transcription, editor, glossary, django_capture_on_commit_callbacks
+):
+    # With the English correction applied to the English first, the es pass then fixes the
+    # rendering of "implant" the offline draft leaves in the text.
+    from glossary.services import glossary_apply_to_documents
+
+    glossary_apply_to_documents(
+        user=editor, language_code="en", keys=[f"transcript:{final_transcription.pk}"]
+    )
+    final_transcription.refresh_from_db()
+    job = translate(final_transcription, editor, ["es"], django_capture_on_commit_callbacks)
+    assert job.status == Job.Status.SUCCEEDED, job.error
+    translation = Translation.objects.get(language_code="es")
+    segments = translation.json_with_timestamps["segments"]
+    assert segments[2]["text"] == (
+        "[draft es] The implante needs six weeks before the crown goes on."
+    )
+    es_fix = next(c for c in translation.dictionary_corrections_applied)
+    assert es_fix["language_code"] == "es" and es_fix["term_corrected"] == "implante"
+    assert es_fix["segment_id"] == 2 and es_fix["version"] == "T-1-es"
+    glossary["es_implant"].refresh_from_db()
     assert glossary["es_implant"].usage_count == 1
 
 
@@ -89,9 +105,9 @@ def test_claude_job_sends_glossary_terms_and_batches(
     assert job.result["batches"] == 2 and job.result["engine"] == "anthropic"
     prompts = [fake_claude.prompt_of(r) for r in fake_claude.requests]
     assert [[s["id"] for s in prompt_segments(p)] for p in prompts] == [[0, 1], [2, 3]]
-    # The English sent is after the en pass; its terms go along to keep consistent.
-    assert "implane" not in prompts[1] and "The implant needs" in prompts[1]
-    assert "- veneers" in prompts[0] and "- implant" in prompts[1]
+    # The English is sent as it is in the final (no silent English pass).
+    assert "The implane needs" in prompts[1]
+    assert "- veneers" in prompts[0]
     translation = Translation.objects.get(language_code="zh")
     assert translation.translated_text.startswith("中文: Good morning")
 

@@ -146,15 +146,34 @@ def test_start_page_offers_to_apply_the_english_glossary_first(
     overview = reverse("translations:overview", args=[final_transcription.pk])
     page = editor_client.get(overview).content.decode()
     assert "Apply to the English first" in page and "“implane” → “implant”" in page
-    response = editor_client.post(
-        reverse("glossary:english_first"),
-        {"document": f"transcript:{final_transcription.pk}", "next": overview},
-    )
-    assert response.status_code == 302 and response["Location"] == overview
+    # Translating without it is an explicit choice: the translate form says what it skips.
+    assert "1 English glossary correction is not in the final English H-1" in page
+    assert "Translate the English as it is" in page
+    for _ in range(2):  # a double click: the second finds nothing left to apply
+        response = editor_client.post(
+            reverse("glossary:english_first"),
+            {"document": f"transcript:{final_transcription.pk}", "next": overview},
+        )
+        assert response.status_code == 302 and response["Location"] == overview
     final_transcription.refresh_from_db()
     assert final_transcription.final_version.version_type == "H-2"
+    assert final_transcription.versions.count() == 2
     assert Activity.objects.filter(action="dictionary.apply").count() == 1
-    assert "Apply to the English first" not in editor_client.get(overview).content.decode()
+    page = editor_client.get(overview).content.decode()
+    assert "Apply to the English first" not in page and "data-english-pending-note" not in page
+    assert "Translate selected languages" in page
+
+
+def test_review_page_says_retranslating_leaves_out_pending_english_corrections(
+    final_transcription, editor, editor_client
+):
+    es = machine(final_transcription, editor, "es")
+    add_english_version(final_transcription, editor)  # H-2 final: es is outdated
+    page = editor_client.get(es.get_absolute_url()).content.decode()
+    assert "data-english-pending-note" not in page
+    glossary.entry_create(user=editor, term_original="implane", term_corrected="implant")
+    page = editor_client.get(es.get_absolute_url()).content.decode()
+    assert "1 English glossary correction is not in the final English; re-translating" in page
 
 
 def test_consistency_page_shows_each_rendering_per_lecture_and_the_outliers(
