@@ -209,3 +209,18 @@ def test_a_save_leaves_the_older_version_a_small_delta(editor):
         (_one, one_null, one_size), (_two, two_null, two_size) = cursor.fetchall()
     assert (one_null, two_null, two_size) == (True, False, None)
     assert one_size < 1_000  # the segment the save replaced and the top-level keys
+
+
+def test_a_project_export_keeps_an_older_version_as_its_delta(editor):
+    from projects.management.commands.export_project import serialize_row
+
+    transcription = TranscriptionFactory(created_by=editor)
+    _save(transcription, editor, 0, edits={0: "First edit."})
+    _save(transcription, editor, 1, edits={2: "Second edit."})
+    one, two = TranscriptionVersion.objects.filter(transcription=transcription).order_by(
+        "version_number"
+    )
+    # Written as stored: an import gets the delta, not a rebuilt ~2 MB copy beside it.
+    row = serialize_row(one)
+    assert (row["json_with_timestamps"], row["json_delta"]) == (None, one.json_delta)
+    assert serialize_row(two)["json_with_timestamps"] == two.json_with_timestamps

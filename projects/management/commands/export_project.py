@@ -154,7 +154,10 @@ def collect(project) -> dict[str, Any]:
 def serialize_row(obj: models.Model) -> dict[str, Any]:
     row = {}
     for field in _field_names(type(obj)):
-        value = getattr(obj, field.attname)
+        # The stored value: an older version's `json_with_timestamps` attribute would rebuild
+        # its whole JSON from the delta (documents/fields.py) that is exported beside it.
+        loaded = obj.__dict__
+        value = loaded[field.attname] if field.attname in loaded else getattr(obj, field.attname)
         if field.is_relation and field.related_model is ContentType and value is not None:
             ct = ContentType.objects.get_for_id(value)
             value = f"{ct.app_label}.{ct.model}"
