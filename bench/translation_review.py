@@ -157,6 +157,8 @@ def bench_qa() -> None:
     for _ in range(5):
         qa._numbers.cache_clear()  # every run starts cold
         qa._balanced.cache_clear()
+        qa._number_tokens.cache_clear()
+        qa._marks.cache_clear()
         for _code, _segments, finder in documents:
             finder._seen.clear()
         started, started_cpu = time.perf_counter(), time.process_time()

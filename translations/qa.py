@@ -15,7 +15,10 @@ differ (a decimal comma, Arabic-Indic digits, a number written as a word, German
 
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
+import math
 import re
 import unicodedata
 from collections import Counter
@@ -102,6 +105,19 @@ def number_values(token: str) -> frozenset[float]:
 
 
 _HAS_DIGIT = re.compile(r"\d")
+# The same, for a text of ASCII only (most Latin-script text): faster, same result there.
+_HAS_DIGIT_ASCII = re.compile(r"[0-9]")
+_NUMBER_ASCII = re.compile(_NUMBER.pattern, re.ASCII)
+
+
+def _has_digit(text: str) -> bool:
+    return (_HAS_DIGIT_ASCII if text.isascii() else _HAS_DIGIT).search(text) is not None
+
+
+def _find_numbers(text: str) -> list[tuple[str, str]]:
+    if text.isascii():
+        return _NUMBER_ASCII.findall(text)
+    return _NUMBER.findall(text.replace("\u066a", "%"))
 
 
 @functools.lru_cache(maxsize=20_000)
@@ -116,9 +132,33 @@ def _numbers(text: str) -> tuple[tuple[str, frozenset[float], str], ...]:
     )
 
 
+@functools.lru_cache(maxsize=20_000)
+def _number_tokens(text: str) -> list[tuple[str, str]]:
+    """(number, unit) as written, each number of the text (cached: an English text is
+    checked against every language)."""
+    return _find_numbers(text) if _has_digit(text) else []
+
+
+def _same_numbers(source: str, target: str) -> bool:
+    """The usual case, cheaply: the target has the English's numbers in the same order,
+    each with the same unit and a value the English one can mean ("2.5" and "2,5")."""
+    src = _number_tokens(source)
+    tgt = _find_numbers(target)
+    if src == tgt:
+        return True
+    if len(src) != len(tgt):
+        return False
+    for (a, unit_a), (b, unit_b) in zip(src, tgt, strict=True):
+        if unit_a != unit_b or (a != b and not number_values(a) & number_values(b)):
+            return False
+    return True
+
+
 def check_numbers(source: str, target: str, *, language_code: str) -> list[Issue]:
     """Numbers of the English that the target lacks (or adds). A small whole number (under
     ten) may be written as a word in either text, so its absence alone is no issue."""
+    if _same_numbers(source, target):
+        return []
     src = _numbers(source)
     if not src and not _HAS_DIGIT.search(target):
         return []
@@ -177,7 +217,7 @@ def _may_be_the_english(source: str, target: str) -> bool:
     if len(words) < UNTRANSLATED_MIN_WORDS:
         return False
     folded = target.casefold()
-    return words[0] in folded and words[-1] in folded
+    return words[0] in folded and words[-1] in folded and words[len(words) // 2] in folded
 
 
 def check_untranslated(
@@ -242,10 +282,16 @@ def _balanced(text: str) -> tuple[str, ...]:
     return tuple(problems)
 
 
+@functools.lru_cache(maxsize=20_000)
+def _marks(text: str) -> list[str]:
+    return _MARKS.findall(text)
+
+
 def check_brackets(source: str, target: str) -> list[Issue]:
     """Only what the English balances: a segment may cut a quotation in two."""
-    if not _MARKS.search(target):
-        return []
+    marks = _MARKS.findall(target)
+    if not marks or marks == _marks(source):
+        return []  # no marks, or the English's very marks: balanced as the English is
     src = set(_balanced(source))
     problems = [p for p in _balanced(target) if p not in src]
     if problems:
@@ -289,6 +335,32 @@ class TermFinder:
             cached = self._seen[text] = self._find(text)
         return cached
 
+    def in_document(self, texts: dict[int, str]) -> dict[int, list[TermPair]]:
+        """The term pairs of each text that has any, by key: one automaton pass over all the
+        texts joined (a line break is no word character, so no match spans two texts)."""
+        if self.automaton is None:
+            return {}
+        keys = [k for k, text in texts.items() if text]
+        parts = [texts[k] for k in keys]
+        joined = "\n".join(parts)
+        folded = joined.casefold()
+        if len(folded) != len(joined):
+            # Case folding changed lengths (ß → ss): text by text, as in_text does.
+            return {k: found for k in keys if (found := self.in_text(texts[k]))}
+        starts = list(itertools.accumulate((len(p) + 1 for p in parts[:-1]), initial=0))
+        size = len(folded)
+        found: dict[int, dict[int, None]] = {}
+        for end, (length, ids) in self.automaton.iter(folded):
+            start = end - length + 1
+            if (start == 0 or not _word_char(folded[start - 1])) and (
+                end + 1 == size or not _word_char(folded[end + 1])
+            ):
+                index = bisect.bisect_right(starts, start) - 1
+                if index + 1 < len(starts) and end >= starts[index + 1]:
+                    continue  # a term with a line break of its own: never in one text
+                found.setdefault(keys[index], {}).update(dict.fromkeys(ids))
+        return {k: [self.pairs[n] for n in ids] for k, ids in found.items()}
+
     def _find(self, text: str) -> list[TermPair]:
         folded = text.casefold()
         if len(folded) != len(text):
@@ -307,20 +379,39 @@ def _word_char(ch: str) -> bool:
     return unicodedata.category(ch)[0] in "LMN"
 
 
+def _contains(text: str, term: str, word_boundaries: bool) -> bool:
+    """`term` in `text`, case-insensitive, whole words unless told otherwise (the rule of
+    translations.terms.find_term; a plain substring search first, in C)."""
+    folded, key = text.casefold(), term.casefold()
+    if not key or len(folded) != len(text):
+        folded, key = text.lower(), term.lower()
+    index = folded.find(key)
+    if index < 0 or not word_boundaries:
+        return index >= 0 and bool(key)
+    while index >= 0:
+        end = index + len(key)
+        if (index == 0 or not _word_char(text[index - 1])) and (
+            end == len(text) or not _word_char(text[end])
+        ):
+            return True
+        index = folded.find(key, index + 1)
+    return False
+
+
+def _glossary_issues(
+    pairs: list[TermPair], target: str, word_boundaries: bool = True
+) -> list[Issue]:
+    return [
+        Issue("glossary", ERROR, f"“{pair.english}” should read “{pair.target}”")
+        for pair in pairs
+        if not _contains(target, pair.target, word_boundaries)
+    ]
+
+
 def check_glossary(
     source: str, target: str, *, finder: TermFinder, word_boundaries: bool = True
 ) -> list[Issue]:
-    from translations.terms import contains_term
-
-    missing = [
-        pair
-        for pair in finder.in_text(source)
-        if not contains_term(target, pair.target, word_boundaries=word_boundaries)
-    ]
-    return [
-        Issue("glossary", ERROR, f"“{pair.english}” should read “{pair.target}”")
-        for pair in missing
-    ]
+    return _glossary_issues(finder.in_text(source), target, word_boundaries)
 
 
 # --- a whole document ----------------------------------------------------------------------
@@ -363,44 +454,56 @@ def document_issues(
     """Issues by segment index, for the segments that have any. `english` maps a segment id
     to its English text; segments without English (none to compare with) are skipped."""
     from documents.realign import PLACEHOLDER_KEY
-    from translations.budgets import segment_budget
 
+    # Every check runs only where a cheap test (a C string or regex search) says it may
+    # find something, and the glossary's terms are found for the whole English in one
+    # automaton pass: eight languages × 2,400 segments stay within a page load (make bench).
+    terms = finder.in_document(english) if finder is not None else {}
+    english_get = english.get
+    has_digit = _has_digit
+    has_mark = _MARKS.search
+    cps = chars_per_second or 0
     found: dict[int, list[Issue]] = {}
     for index, seg in enumerate(segments):
-        source = english.get(int(seg.get("id", index)))
+        key = seg.get("id", index)
+        if type(key) is not int:
+            key = int(key)
+        source = english_get(key)
         if not source or source.isspace():
             continue
         target = seg.get("text") or ""
-        if not isinstance(target, str):
+        if type(target) is not str:
             target = str(target)
-        # Each check is called only where a cheap test says it may find something: eight
-        # languages × 2,400 segments stay within a page load (see `make bench`).
+        placeholder = bool(seg.get(PLACEHOLDER_KEY))
         if (
-            seg.get(PLACEHOLDER_KEY)
+            placeholder
             or not target.strip()
             or (placeholder_label and target.lstrip().startswith(placeholder_label))
-            or _may_be_the_english(source, target)
+            or (
+                abs(len(source) - len(target)) <= len(source) // 4 + 4
+                and _may_be_the_english(source, target)
+            )
         ):
             issues = check_untranslated(
-                source,
-                target,
-                placeholder=bool(seg.get(PLACEHOLDER_KEY)),
-                placeholder_label=placeholder_label,
+                source, target, placeholder=placeholder, placeholder_label=placeholder_label
             )
             if issues:
                 found[index] = issues
                 continue
         issues = []
-        if finder is not None and finder.in_text(source):
-            issues += check_glossary(source, target, finder=finder, word_boundaries=word_boundaries)
-        if _numbers(source) or _HAS_DIGIT.search(target):
+        pairs = terms.get(key)
+        if pairs:
+            issues += _glossary_issues(pairs, target, word_boundaries)
+        if has_digit(target) or _number_tokens(source):
             issues += check_numbers(source, target, language_code=language_code)
-        if _MARKS.search(target):
+        if has_mark(target):
             issues += check_brackets(source, target)
-        if chars_per_second and seg.get("end") is not None and seg.get("start") is not None:
-            budget = segment_budget(seg, chars_per_second)
-            if budget is not None and len(target) > budget:
-                issues += check_budget(target, budget=budget)
+        if cps:
+            start, end = seg.get("start"), seg.get("end")
+            if start is not None and end is not None:
+                budget = math.floor(max(float(end) - float(start), 0.0) * cps)
+                if len(target) > budget:
+                    issues += check_budget(target, budget=budget)
         if issues:
             found[index] = issues
     return found

@@ -101,3 +101,61 @@ def test_document_issues_and_summary():
         "budget": 1,
         "brackets": 1,
     }
+
+
+def test_document_pass_finds_what_the_segment_checks_find():
+    # The document pass (one automaton pass over the English, cheap gates before each
+    # check) reports exactly what segment_issues reports segment by segment.
+    finder = qa.TermFinder(
+        [
+            qa.TermPair(("veneers",), "veneers", "carillas"),
+            qa.TermPair(("straße",), "straße", "calle"),
+            qa.TermPair(("root canal",), "root canal", "endodoncia"),
+        ]
+    )
+    english = {
+        0: "Place the veneers (2.5 mm).",
+        1: "Die Straße is 36 m long.",
+        2: "A root canal\ntakes 30 % longer.",
+        3: "The root\ncanal again.",
+        4: '"Quoted (text)" here, tooth 36.',
+        5: "Good morning everyone here.",
+        6: "veneers",
+        7: "Tooth ٣٦ at 2,500 mm.",
+        8: "Nothing to check in this one at all.",
+    }
+    targets = [
+        "Coloque las facetas (2,5 mm).",
+        "La calle mide 37 m.",
+        "Una endodoncia tarda un 30 % más.",
+        "La raíz otra vez.",
+        "«Citado (texto) aquí, diente 36.",
+        "good morning, everyone here",
+        "carillas",
+        "Diente 36 a 2.500 cm.",
+        "Nada que revisar.",
+    ]
+    segments = [
+        {"id": i, "start": i * 2.0, "end": i * 2.0 + 1.5, "text": t} for i, t in enumerate(targets)
+    ]
+    found = qa.document_issues(
+        english, segments, language_code="es", finder=finder, chars_per_second=17
+    )
+    expected = {}
+    for i, seg in enumerate(segments):
+        issues = qa.segment_issues(
+            english[i],
+            seg["text"],
+            language_code="es",
+            finder=finder,
+            budget=int(1.5 * 17),
+        )
+        if issues:
+            expected[i] = issues
+    assert found == expected
+    assert qa.check_glossary(english[2], targets[2], finder=finder) == []
+    assert found[0][0].message == "“veneers” should read “carillas”"
+    assert "numbers" in {i.check for i in found[1]} and 3 not in found
+    assert finder.in_document(english) == {
+        k: pairs for k, text in english.items() if (pairs := finder.in_text(text))
+    }
