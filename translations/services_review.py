@@ -3,13 +3,17 @@ finalizing over QA errors with a reason (DESIGN.md "Translation review").
 
 States live in the translation version's JSON (`"state"` per segment: `machine`,
 `needs_review`, `reviewed`; none means `machine`), so history keeps them. A human edit makes
-a segment `reviewed` (TRANSLATION_DOCUMENT's after_save); "Mark reviewed" is a new version
+a segment `reviewed` (TRANSLATION_DOCUMENT's after_save), a glossary entry applied to it
+`needs_review` (`unreviewed_edit`); "Mark reviewed" is a new version
 whose texts are unchanged. Every reviewed segment goes into the translation memory.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -36,6 +40,20 @@ MACHINE = "machine"
 NEEDS_REVIEW = "needs_review"
 REVIEWED = "reviewed"
 STATES = (MACHINE, NEEDS_REVIEW, REVIEWED)
+
+# Set while a save is no human's review (a glossary entry applied to existing
+# translations): the segments it changes need review, and none goes into the memory.
+_unreviewed_edit: ContextVar[bool] = ContextVar("translations_unreviewed_edit", default=False)
+
+
+@contextmanager
+def unreviewed_edit() -> Iterator[None]:
+    """Saves inside mark the segments they change `needs_review` instead of `reviewed`."""
+    token = _unreviewed_edit.set(True)
+    try:
+        yield
+    finally:
+        _unreviewed_edit.reset(token)
 
 
 def _doc():
@@ -105,6 +123,9 @@ def translation_after_save(translation: Translation, version: TranslationVersion
         i for i, text in enumerate(texts) if i >= len(previous.texts) or previous.texts[i] != text
     ]
     if not changed:
+        return
+    if _unreviewed_edit.get():
+        _set_states(version, dict.fromkeys(changed, NEEDS_REVIEW))
         return
     _set_states(version, dict.fromkeys(changed, REVIEWED))
     ids = _segment_ids(version, changed)

@@ -45,6 +45,7 @@ from languages.models import Language
 from transcripts.document import TRANSCRIPT_DOCUMENT
 from transcripts.models import Transcription, TranscriptionVersion
 from translations.models import Translation, TranslationVersion
+from translations.services_review import unreviewed_edit
 
 
 @dataclass(frozen=True)
@@ -288,13 +289,15 @@ def apply_to_translation(
         changed, matches = changed_segments(matcher, latest.texts)
         if not changed:
             return None
-        result = document_save_version(
-            doc=TRANSLATION_DOCUMENT,
-            parent=translation,
-            user=user,
-            based_on_version_number=latest.number,
-            segments_text=changed,
-        )
+        # The changed segments need review (no human read them); none enters the memory.
+        with unreviewed_edit():
+            result = document_save_version(
+                doc=TRANSLATION_DOCUMENT,
+                parent=translation,
+                user=user,
+                based_on_version_number=latest.number,
+                segments_text=changed,
+            )
         activity_record(
             user=user,
             action="dictionary.apply",

@@ -9,6 +9,7 @@ from documents.services import document_finalize
 from glossary import services as glossary
 from transcripts.document import TRANSCRIPT_DOCUMENT
 from translations import services
+from translations.models import TranslationMemory
 from translations.term_impact import english_apply_first, english_pending
 from translations.tests.conftest import add_english_version
 from translations.tests.test_pages import machine
@@ -106,6 +107,12 @@ def test_apply_makes_new_versions_of_the_chosen_translations_only(four, editor, 
     assert response.status_code == 302
     assert es.versions.count() == 1
     assert texts(es)[2] == "El implante dental necesita seis semanas."
+    # No human reviewed the change: that segment needs review, the others keep their state,
+    # and nothing goes into the translation memory.
+    states = [seg.get("state") for seg in es.versions.get().json_with_timestamps["segments"]]
+    assert states[2] == "needs_review" and "needs_review" not in states[:2] + states[3:]
+    assert "reviewed" not in states
+    assert not TranslationMemory.objects.exists()
     activity = Activity.objects.get(action="dictionary.apply")
     assert activity.details["segments"] == 1 and activity.target_id == es.pk
     entry.refresh_from_db()
