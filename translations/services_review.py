@@ -372,5 +372,6 @@ def qa_finalize_check(translation: Translation, snapshot: Any) -> None:
         "have QA errors (segment "
         + ", ".join(str(i + 1) for i in first[:10])
         + (", …" if len(first) > 10 else "")
-        + "). Fix them, or give a reason to finalize anyway (it is kept in the activity log)."
+        + "). Fix them, or give a reason to finalize anyway in “Finalize despite QA errors, "
+        "because” in the Review card (it is kept in the activity log)."
     )

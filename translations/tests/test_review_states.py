@@ -182,6 +182,12 @@ def test_qa_errors_refuse_finalize_unless_a_reason_is_given(
     url = reverse("translations:finalize", args=[translation.pk])
     page = editor_client.post(url, {}, follow=True).content.decode()
     assert "QA errors (segment 2)" in page
+    # Without JavaScript the page still offers the reason form the message names.
+    assert "give a reason to finalize anyway in “Finalize despite QA errors, because”" in page
+    form = page[page.index("<form", page.index("data-review-finalize") - 200) :]
+    form = form[: form.index("</form>")]
+    assert "data-review-finalize" in form and " hidden" not in form.split(">")[0]
+    assert 'name="qa_reason"' in form
     translation.refresh_from_db()
     assert translation.final_version_id is None
     marks = editor_client.get(reverse("translations:review_marks", args=[translation.pk])).json()
