@@ -88,3 +88,50 @@ register_action(
 )
 register_action("translation.finalize", "Finalized a translation", finalized_version)
 register_action("translation.voiceover", "Made a voice-over", _voiceover)
+
+
+def _mark_reviewed(entry, subject, cache):
+    d = entry.details
+    return format_html(
+        "marked {} of {} reviewed ({})",
+        plural(d.get("segments") or 0, "segment"),
+        subject,
+        d.get("version") or "a new version",
+    )
+
+
+def _retranslate_changed(entry, subject, cache):
+    return format_html(
+        "asked to re-translate the {} of {} whose English changed",
+        plural(entry.details.get("segments") or 0, "segment"),
+        subject,
+    )
+
+
+def _memory_import(entry, subject, cache):
+    d = entry.details
+    names = _language_names(cache)
+    languages = [names.get(code, code) for code in d.get("languages") or []]
+    return format_html(
+        "imported {} into the translation memory ({})",
+        plural(d.get("units") or 0, "translation unit"),
+        ", ".join(languages) or "no language",
+    )
+
+
+def _qa_override(entry, subject, cache):
+    d = entry.details
+    return format_html(
+        "finalized version {} of {} despite QA errors, because: “{}”",
+        d.get("version_number") or "?",
+        subject,
+        d.get("reason") or "",
+    )
+
+
+register_action("translation.mark_reviewed", "Marked segments reviewed", _mark_reviewed)
+register_action(
+    "translation.retranslate_changed", "Re-translated changed segments", _retranslate_changed
+)
+register_action("translation.memory_import", "Imported a translation memory", _memory_import)
+register_action("translation.qa_override", "Finalized over QA errors", _qa_override)
