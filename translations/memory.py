@@ -256,6 +256,11 @@ def tmx_write(entries: Iterable[TranslationMemory], *, source_language: str = "e
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
+# A memory entry longer than this (either side) is no segment: refused, it would only slow
+# every fuzzy lookup down.
+TM_MAX_CHARS = 5_000
+
+
 @dataclass(frozen=True)
 class TmxUnit:
     source_language: str
@@ -273,6 +278,14 @@ def tmx_read(data: bytes, *, source_language: str = "en") -> list[TmxUnit]:
     try:
         root = ET.fromstring(data)
     except ET.ParseError as exc:
+        if b"encoding=" not in data[:200] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError:
+                raise ValueError(
+                    "Not a TMX file Max can read: it is not UTF-8 and declares no other "
+                    "encoding. Save it as UTF-8 and import it again."
+                ) from exc
         raise ValueError(f"Not a TMX file: {exc}") from exc
     if root.tag != "tmx":
         raise ValueError("Not a TMX file: its root element is not <tmx>.")

@@ -28,7 +28,7 @@ from documents.services import version_append
 from documents.text import split_lines
 from jobs import services as job_services
 from jobs.models import Job
-from translations.memory import TmxUnit, normalise, source_hash
+from translations.memory import TM_MAX_CHARS, TmxUnit, normalise, source_hash
 from translations.models import Translation, TranslationMemory, TranslationVersion
 from translations.selectors import (
     TRANSLATE_KIND,
@@ -222,7 +222,7 @@ def tm_store(
         source_text = " ".join(str(source_text).split())
         target_text = " ".join(str(target_text).split())
         key = normalise(source_text)
-        if not key or not target_text:
+        if not key or not target_text or max(len(source_text), len(target_text)) > TM_MAX_CHARS:
             continue
         rows[source_hash(key)] = TranslationMemory(
             source_text=source_text,

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from documents.selectors import document_snapshot
 from languages.models import Language
-from translations.memory import tmx_read, tmx_write
+from translations.memory import TM_MAX_CHARS, tmx_read, tmx_write
 from translations.models import Translation, TranslationMemory
 from translations.selectors_review import memory_suggestions, review_marks
 from translations.services import TRANSLATION_DOCUMENT
@@ -122,6 +122,19 @@ def memory_import(request):
         messages.error(request, str(exc))
         return redirect(back)
     targets = set(Language.objects.targets().values_list("code", flat=True))
+    long = sum(1 for u in units if max(len(u.source_text), len(u.target_text)) > TM_MAX_CHARS)
     written = tm_import(units=units, user=request.user, target_languages=targets)
     messages.success(request, f"Imported {written} translation memory entries.")
+    if long:
+        messages.warning(
+            request,
+            f"Skipped {long} unit{'s' if long != 1 else ''} longer than {TM_MAX_CHARS:,} "
+            "characters: a memory entry is one segment.",
+        )
+    elif not written:
+        messages.warning(
+            request,
+            "The file has no unit with an English source and a translation into a language "
+            "Max translates into.",
+        )
     return redirect(back)

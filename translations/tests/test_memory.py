@@ -117,3 +117,60 @@ def test_tmx_command_and_pages_export_and_import(editor, editor_client, tmp_path
         follow=True,
     )
     assert "Not a TMX file" in bad.content.decode()
+
+
+def test_tmx_import_refuses_hostile_and_garbage_files_and_changes_nothing(editor, editor_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    def unit(en, es):
+        return (
+            f'<tu><tuv xml:lang="en"><seg>{en}</seg></tuv>'
+            f'<tuv xml:lang="es"><seg>{es}</seg></tuv></tu>'
+        )
+
+    def tmx(body, head='<?xml version="1.0" encoding="UTF-8"?>'):
+        return f'{head}<tmx version="1.4"><header srclang="en"/><body>{body}</body></tmx>'
+
+    laughs = "".join(
+        f'<!ENTITY l{i} "{"".join(f"&l{i - 1};" for _ in range(10))}">' for i in range(1, 9)
+    )
+    files = {
+        # Entities, hidden from the byte check by UTF-16: expat's amplification limit.
+        "laughs": tmx(
+            unit("&l8;", "x"),
+            '<?xml version="1.0" encoding="UTF-16"?>'
+            f'<!DOCTYPE tmx [<!ENTITY l0 "aaaaaaaaaa">{laughs}]>',
+        ).encode("utf-16"),
+        "xxe": tmx(
+            unit("&x;", "x"),
+            '<?xml version="1.0" encoding="UTF-16"?>'
+            '<!DOCTYPE tmx [<!ENTITY x SYSTEM "file:///etc/passwd">]>',
+        ).encode("utf-16"),
+        "latin1": tmx(unit("Café.", "Café."), '<?xml version="1.0"?>').encode("latin-1"),
+        "nul": tmx(unit("Hello.", "Hola.")).encode().replace(b"Hola", b"Ho\x00la"),
+        "png": b"\x89PNG\r\n\x1a\n" + b"\x00" * 64,
+    }
+    for name, body in files.items():
+        page = editor_client.post(
+            reverse("translations:memory_import"),
+            {"tmx": SimpleUploadedFile(f"{name}.tmx", body), "next": "/"},
+            follow=True,
+        ).content.decode()
+        assert "Not a TMX file" in page, name
+    latin = editor_client.post(
+        reverse("translations:memory_import"),
+        {"tmx": SimpleUploadedFile("l.tmx", files["latin1"]), "next": "/"},
+        follow=True,
+    ).content.decode()
+    assert "it is not UTF-8 and declares no other encoding" in latin
+    assert not TranslationMemory.objects.exists()
+    # A unit of 10,000 characters is no segment: skipped and said so; the rest imported.
+    body = tmx(unit("Hello.", "Hola.") + unit("word " * 2_000, "palabra " * 2_000)).encode()
+    page = editor_client.post(
+        reverse("translations:memory_import"),
+        {"tmx": SimpleUploadedFile("m.tmx", body), "next": "/"},
+        follow=True,
+    ).content.decode()
+    assert "Skipped 1 unit longer than 5,000 characters" in page
+    assert list(TranslationMemory.objects.values_list("target_text", flat=True)) == ["Hola."]
