@@ -88,6 +88,9 @@ def test_every_main_page_fits_a_phone_and_its_menu_opens(page: Page, demo):
         page.wait_for_load_state("load")
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"], (name, width, too_wide(page))
+        if name == "translations":  # each language a card: its actions in view, no sideways
+            box = page.get_by_role("link", name="Review", exact=True).bounding_box()
+            assert box and box["x"] + box["width"] <= PHONE["width"], box
         page.screenshot(path=SHOTS / f"{name}-390.png", full_page=True)
         # The menu is folded, and one tap opens it with every link and the search box.
         expect(nav).to_be_hidden()
