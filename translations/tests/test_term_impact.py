@@ -155,6 +155,7 @@ def test_start_page_offers_to_apply_the_english_glossary_first(
     assert "Apply to the English first" in page and "“implane” → “implant”" in page
     # Translating without it is an explicit choice: the translate form says what it skips.
     assert "1 English glossary correction is not in the final English H-1" in page
+    assert "1 correction in 1 segment of the final English is not in it yet" in page
     assert "Translate the English as it is" in page
     for _ in range(2):  # a double click: the second finds nothing left to apply
         response = editor_client.post(
