@@ -285,6 +285,8 @@ def apply_to_translation(
     from translations.services import TRANSLATION_DOCUMENT
 
     with transaction.atomic():
+        # Locked: a double click's second request waits, then finds nothing left to apply.
+        Translation.objects.select_for_update().filter(pk=translation.pk).first()
         latest = document_snapshot(doc=TRANSLATION_DOCUMENT, parent=translation, with_json=False)
         changed, matches = changed_segments(matcher, latest.texts)
         if not changed:

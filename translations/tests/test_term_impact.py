@@ -208,3 +208,33 @@ def test_consistency_page_shows_each_rendering_per_lecture_and_the_outliers(
     html = page.content.decode()
     assert page.status_code == 200 and "Lecture 1.mp3" in html
     assert html.count("consistency--outlier") == 2  # the legend and the French cell
+
+
+@pytest.mark.django_db(transaction=True)
+def test_applying_twice_at_once_makes_one_version(final_transcription, editor, other_editor):
+    from tests.concurrency import at_once
+
+    es = machine(final_transcription, editor, "es")
+    glossary.entry_create(user=editor, term_original="implane", term_corrected="implant")
+    entry = glossary.entry_create(
+        user=editor,
+        term_original="implante",
+        term_corrected="implante dental",
+        language_code="es",
+        source_term="implant",
+    )
+    at_once(
+        lambda user: glossary.glossary_apply_to_documents(
+            user=user, language_code="en", keys=[f"transcript:{final_transcription.pk}"]
+        ),
+        [editor, other_editor],
+    )
+    at_once(
+        lambda user: glossary.entry_apply_to_documents(
+            entry=entry, user=user, keys=[f"translation:{es.pk}"]
+        ),
+        [editor, other_editor],
+    )
+    assert final_transcription.versions.count() == 2  # T-1 → H-1 final → one H-2
+    assert es.versions.count() == 1
+    assert Activity.objects.filter(action="dictionary.apply").count() == 2
