@@ -41,6 +41,20 @@ def test_a_long_lecture_fetches_its_segments_as_the_editor_scrolls_finds_and_sav
     first = page.evaluate(FETCHED)
     assert first > 1000, first  # most of the 1,500 segments are not in the page yet
 
+    # Enter in the last segment of a piece moves on even while the next piece's neighbours
+    # (past the first paint's 150) are still being fetched.
+    held = []
+    page.route("**/segments/**", lambda route: held.append(route))
+    page.evaluate(f"{EDITOR}.view.ensureRendered(119)")
+    segment(page, 119).click()
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(200)
+    assert held  # the fetch of the piece's neighbours was under way
+    for route in held:
+        route.continue_()
+    page.unroute("**/segments/**")
+    expect(page.locator('.seg[data-i="120"] .seg__text')).to_be_focused()
+
     # Scrolling down fetches the segments coming into view.
     transcript = page.locator("[data-transcript]")
     transcript.hover()

@@ -154,10 +154,17 @@ export class Pieces {
     return this.segEls.get(i);
   }
 
-  // Segment i's element once its data is here (fetched first if need be).
+  // Segments not fetched yet that segment i's piece needs before it can be drawn (a piece
+  // can straddle two fetched chunks: segment i here, some of its neighbours not yet).
+  unfetchedAround(i) {
+    const from = Math.floor(i / PIECE) * PIECE;
+    return this.editor.segs.slice(from, from + PIECE).filter((seg) => !seg.loaded);
+  }
+
+  // Segment i's element once its piece's data is here (fetched first if need be).
   async reveal(i) {
-    const seg = this.editor.segs[i];
-    if (seg && !seg.loaded) await this.editor.load([seg]);
+    const missing = this.unfetchedAround(i);
+    if (missing.length) await this.editor.load(missing);
     return this.ensureRendered(i);
   }
 

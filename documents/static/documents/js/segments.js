@@ -42,9 +42,10 @@ export function wireSegments(editor) {
 
 export function focusSegment(editor, i, atEnd = false) {
   if (i < 0 || i >= editor.segs.length) return;
-  if (!editor.segs[i].loaded) {
-    // Not fetched yet (a long document): there once it is.
-    editor.load([i]).then(() => focusSegment(editor, i, atEnd), () => {});
+  const missing = editor.view.unfetchedAround(i);
+  if (missing.length) {
+    // It or its piece's neighbours not fetched yet (a long document): there once they are.
+    editor.load(missing).then(() => focusSegment(editor, i, atEnd), () => {});
     return;
   }
   const segEl = editor.view.ensureRendered(i);
@@ -67,6 +68,11 @@ export function isEditing(editor) {
 
 // Select characters [start, end) of segment i on screen.
 export function select(editor, i, start, end) {
+  const missing = editor.view.unfetchedAround(i);
+  if (missing.length) {
+    editor.load(missing).then(() => select(editor, i, start, end), () => {});
+    return;
+  }
   let segEl = editor.view.ensureRendered(i);
   if (!segEl) return;
   segEl = editor.view.refresh(i) || segEl;
