@@ -173,23 +173,29 @@ class TranslationEditor(DocumentEditor):
             from django.core.exceptions import ValidationError
 
             from documents.selectors import document_snapshot
+            from translations.selectors_review import qa_issues
             from translations.services_review import translation_qa_override
 
             parent = self.get_parent(pk, purpose="data")
             raw = request.POST.get("version", "")
             try:
-                number = (
-                    int(raw)
-                    if raw.strip()
-                    else document_snapshot(doc=self.doc, parent=parent, with_json=False).number
+                snapshot = document_snapshot(
+                    doc=self.doc, parent=parent, version_number=int(raw) if raw.strip() else None
                 )
-                translation_qa_override(
-                    translation=parent,
-                    version_number=number,
-                    reason=reason,
-                    user=request.user,
-                    errors=int(request.POST.get("qa_errors") or 0),
+                # The errors counted here, not by the page (without JavaScript it counts none);
+                # a version without errors needs no reason, and none is recorded.
+                issues = qa_issues(parent, snapshot.json, snapshot.texts)
+                errors = sum(
+                    1 for seg in issues.values() if any(i.severity == "error" for i in seg)
                 )
+                if errors:
+                    translation_qa_override(
+                        translation=parent,
+                        version_number=snapshot.number,
+                        reason=reason,
+                        user=request.user,
+                        errors=errors,
+                    )
             except (ValueError, ValidationError) as error:
                 text = " ".join(error.messages) if isinstance(error, ValidationError) else ""
                 messages.error(request, text or "The version to finalize is a number.")

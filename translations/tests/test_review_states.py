@@ -198,3 +198,5 @@ def test_qa_errors_refuse_finalize_unless_a_reason_is_given(
     assert translation.final_version_id is not None
     override = Activity.objects.get(action="translation.qa_override")
     assert override.details["reason"] == "The speaker misspoke; agreed with Dr. Soto."
+    # Counted by the server (the form posted no count, as without JavaScript).
+    assert override.details["errors"] == 1
