@@ -106,12 +106,20 @@ def version_content(version, doc: VersionedDocument | None = None) -> tuple[str,
     cached = getattr(version, "_rebuilt_json", None)
     if cached is None:
         doc = doc or _document_of(version)
-        whole_pk, chain = _delta_chain(doc, version)
-        text, data = (
-            doc.version_model._default_manager.filter(pk=whole_pk)
-            .values_list("edited_text", "json_with_timestamps")
-            .get()
-        )
+        # The chain and the whole row are two reads: a save committed between them turns
+        # that row into a delta, so the chain is looked up again (a save needs the row lock,
+        # so this settles at once).
+        for _attempt in range(5):
+            whole_pk, chain = _delta_chain(doc, version)
+            text, data, became_delta = (
+                doc.version_model._default_manager.filter(pk=whole_pk)
+                .values_list("edited_text", "json_with_timestamps", "json_delta")
+                .get()
+            )
+            if became_delta is None:
+                break
+        else:
+            raise LookupError(f"Version {version.version_number} kept moving while rebuilt.")
         lines: list[str] = text.split("\n")
         for step in chain:
             lines, data = delta_apply(lines, data, step)

@@ -224,3 +224,22 @@ def test_a_project_export_keeps_an_older_version_as_its_delta(editor):
     row = serialize_row(one)
     assert (row["json_with_timestamps"], row["json_delta"]) == (None, one.json_delta)
     assert serialize_row(two)["json_with_timestamps"] == two.json_with_timestamps
+
+
+def test_an_older_version_rebuilds_when_a_save_lands_between_its_two_reads(editor, monkeypatch):
+    from documents import selectors
+
+    transcription = TranscriptionFactory(created_by=editor)
+    _save(transcription, editor, 0, edits={0: "First edit."})
+    _save(transcription, editor, 1, edits={1: "Second edit."})
+    expected = document_snapshot(doc=DOC, parent=transcription, version_number=1).json
+    # The chain as a reader found it just before another editor's save turned H-2 into a delta.
+    stale = selectors._delta_chain(DOC, TranscriptionVersion.objects.get(version_number=1))
+    _save(transcription, editor, 2, edits={2: "Third edit."})
+    real = selectors._delta_chain
+    answers = iter([stale])
+    monkeypatch.setattr(
+        selectors, "_delta_chain", lambda doc, version: next(answers, None) or real(doc, version)
+    )
+    one = TranscriptionVersion.objects.get(version_number=1)
+    assert selectors.version_content(one, DOC)[1] == expected
