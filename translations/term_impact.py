@@ -18,7 +18,7 @@ one pass.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,6 +96,44 @@ def changed_segments(matcher: Matcher, texts: Sequence[str]) -> tuple[dict[int, 
     changed: dict[int, str] = {}
     matches = []
     for index, text in enumerate(texts):
+        found = changes_in(matcher, text)
+        if not found:
+            continue
+        pieces, at = [], 0
+        for m in found:
+            pieces += [text[at : m.start], m.replacement]
+            at = m.end
+        changed[index] = "".join(pieces) + text[at:]
+        matches.extend(found)
+    return changed, matches
+
+
+def with_speaker_terms(
+    transcription: Transcription,
+    texts: Sequence[str],
+    timed_json: Callable[[], dict | None],
+    changed: dict[int, str],
+    matches: list,
+) -> tuple[dict[int, str], list]:
+    """`changed` and `matches` with the English entries limited to one speaker applied to
+    that speaker's segments only (after the general entries). `timed_json` gives the
+    version's timed JSON (who speaks each segment); it is read only when such entries
+    exist."""
+    from documents.structure import segment_speaker
+    from glossary.selectors import glossary_speaker_matchers_by_label
+
+    matchers = glossary_speaker_matchers_by_label(
+        language_code="en", scope={"speaker__transcription_id": transcription.pk}
+    )
+    data = timed_json() if matchers else None
+    if not data:
+        return changed, matches
+    changed, matches = dict(changed), list(matches)
+    for index, segment in enumerate(data.get("segments") or []):
+        matcher = matchers.get(segment_speaker(segment))
+        if matcher is None or index >= len(texts):
+            continue
+        text = changed.get(index, texts[index])
         found = changes_in(matcher, text)
         if not found:
             continue
@@ -327,7 +365,12 @@ def apply_to_translation(
 
 
 def apply_to_transcript(
-    *, transcription: Transcription, matcher: Matcher, user, reason: str = ""
+    *,
+    transcription: Transcription,
+    matcher: Matcher,
+    user,
+    reason: str = "",
+    speaker_terms: bool = False,
 ) -> AppliedRow | None:
     """Apply English terms to a transcript's final version as a new version, which becomes
     the final (the English a translation is made from). Refused when the transcript has
@@ -349,6 +392,14 @@ def apply_to_transcript(
                 f"version {final.version_type}; finalize or discard them in the editor first."
             )
         changed, matches = changed_segments(matcher, latest.texts)
+        if speaker_terms:
+            changed, matches = with_speaker_terms(
+                transcription,
+                latest.texts,
+                lambda: document_snapshot(doc=TRANSCRIPT_DOCUMENT, parent=transcription).json,
+                changed,
+                matches,
+            )
         if not changed:
             return None
         result = document_save_version(
@@ -404,16 +455,23 @@ def _english_matcher() -> Matcher:
 
 def english_pending(transcription: Transcription) -> EnglishPending | None:
     """What the English glossary would change in the transcript's final version (the
-    general entries), or None."""
+    general entries, and each speaker's own entries in that speaker's segments), or None."""
+    from documents.selectors import version_content
+
     final = transcription.final_version
     if final is None:
         return None
-    matches = changes_in(_english_matcher(), final.edited_text or "")
-    if not matches:
-        return None
-    text = final.edited_text
+    text = final.edited_text or ""
+    matches = changes_in(_english_matcher(), text)
     starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
     lines = {bisect.bisect_right(starts, m.start) - 1 for m in matches}
+    spoken, spoken_matches = with_speaker_terms(
+        transcription, text.split("\n"), lambda: version_content(final)[1], {}, []
+    )
+    lines |= set(spoken)
+    matches += spoken_matches
+    if not matches:
+        return None
     counts: dict[tuple[str, str], int] = {}
     for m in matches:
         counts[(m.term_original, m.term_corrected)] = (
@@ -435,6 +493,7 @@ def english_apply_first(*, transcription: Transcription, user) -> AppliedRow | N
         matcher=_english_matcher(),
         user=user,
         reason="apply to the English before translating",
+        speaker_terms=True,
     )
 
 

@@ -287,6 +287,7 @@ def test_translations_carry_speakers_and_only_changed_segments_go_outdated(
     from translations import services as translation_services
     from translations.models import Translation
     from translations.selectors import translation_changed_english
+    from translations.term_impact import english_apply_first, english_pending
 
     save(
         transcription,
@@ -302,6 +303,16 @@ def test_translations_carry_speakers_and_only_changed_segments_go_outdated(
     # "implane" is only Dr. Lee's slip: segment 2 is hers, segment 1 (Dr. Soto's) has none.
     entry_create(user=editor, term_original="implane", term_corrected="implant", speaker_id=lee.pk)
     save(transcription, editor, 1, s1="Today we look at the implane of molars.")  # final H-2
+    # The translate job sends the English final as it is; the start page's "Apply to the
+    # English first" writes her term into her segments only, as a new final (H-3).
+    pending = english_pending(transcription)
+    assert pending is not None and pending.segments == 1
+    english_apply_first(transcription=transcription, user=editor)
+    transcription.refresh_from_db()
+    english = transcription.final_version.edited_text.splitlines()
+    assert transcription.final_version.version_type == "H-3"
+    assert "implane" in english[1] and "implane" not in english[2] and "implant" in english[2]
+    assert english_pending(transcription) is None
     with django_capture_on_commit_callbacks(execute=True):
         translation_services.translation_start(
             transcription=transcription, language_codes=["es"], user=editor
@@ -310,8 +321,6 @@ def test_translations_carry_speakers_and_only_changed_segments_go_outdated(
     data = translation.json_with_timestamps
     assert [s.get("speaker") for s in data["segments"]] == ["S1", "S1", "S2", "S1"]
     assert data["speakers"] == {"S2": "Dr. Lee"}
-    fixed = [c["segment_id"] for c in translation.dictionary_corrections_applied]
-    assert fixed == [2]  # only Dr. Lee's segment, though H-2 has "implane" in segment 1 too
     # Its subtitles name the speakers as the English ones do.
     from django.test import Client
 
@@ -329,7 +338,7 @@ def test_translations_carry_speakers_and_only_changed_segments_go_outdated(
         "left": " ".join(words[:2]),
         "right": " ".join(words[2:]),
     }
-    save(transcription, editor, 2, [split], s0="Welcome to the endodontics course.")
+    save(transcription, editor, 3, [split], s0="Welcome to the endodontics course.")
     document_finalize(doc=DOC, parent=transcription, user=editor)
     translation.refresh_from_db()
     changed = translation_changed_english(translation)
@@ -343,7 +352,7 @@ def test_translations_carry_speakers_and_only_changed_segments_go_outdated(
             transcription=transcription, language_codes=["es"], user=editor
         )
     translation.refresh_from_db()
-    save(transcription, editor, 3, s4="with a rubber dam.")
+    save(transcription, editor, 4, s4="with a rubber dam.")
     document_finalize(doc=DOC, parent=transcription, user=editor)
     translation.refresh_from_db()
     from translations.views_review import translation_editor
