@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from asgiref.sync import sync_to_async
+from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.test import Client
@@ -31,7 +32,9 @@ def _cookie(user) -> tuple[bytes, bytes]:
 
 def _run(coroutine_function):
     """Run a test's coroutine on its own event loop in its own thread: a browser test earlier
-    in this process leaves Playwright's loop on the main thread."""
+    in this process leaves Playwright's loop on the main thread. The channel layer is made
+    anew for each loop: a Redis layer made on an earlier test's loop keeps locks bound to it."""
+    channel_layers.backends = {}
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(asyncio.run, coroutine_function()).result()
 
