@@ -91,6 +91,15 @@ def count_changes(matcher: Matcher, text: str) -> Count:
     return Count(len(lines), len(changed), len(starts) if text else 0)
 
 
+def _replaced(text: str, found: list) -> str:
+    """`text` with each of its (ordered, non-overlapping) matches replaced."""
+    pieces, at = [], 0
+    for m in found:
+        pieces += [text[at : m.start], m.replacement]
+        at = m.end
+    return "".join(pieces) + text[at:]
+
+
 def changed_segments(matcher: Matcher, texts: Sequence[str]) -> tuple[dict[int, str], list]:
     """{segment index: new text} for the segments `matcher` changes, and the matches."""
     changed: dict[int, str] = {}
@@ -99,11 +108,7 @@ def changed_segments(matcher: Matcher, texts: Sequence[str]) -> tuple[dict[int, 
         found = changes_in(matcher, text)
         if not found:
             continue
-        pieces, at = [], 0
-        for m in found:
-            pieces += [text[at : m.start], m.replacement]
-            at = m.end
-        changed[index] = "".join(pieces) + text[at:]
+        changed[index] = _replaced(text, found)
         matches.extend(found)
     return changed, matches
 
@@ -137,11 +142,7 @@ def with_speaker_terms(
         found = changes_in(matcher, text)
         if not found:
             continue
-        pieces, at = [], 0
-        for m in found:
-            pieces += [text[at : m.start], m.replacement]
-            at = m.end
-        changed[index] = "".join(pieces) + text[at:]
+        changed[index] = _replaced(text, found)
         matches.extend(found)
     return changed, matches
 
