@@ -112,10 +112,15 @@ def test_two_editors_see_each_other_comments_and_saves_live(
         expect(more).to_have_count(1)
         body = sam.locator(".comment__body.is-long")
         expect(body).to_have_count(1)
-        assert body.evaluate("el => el.scrollHeight > el.clientHeight")
+        # Waited for: the clamp applies once the comment card has been laid out.
+        sam.wait_for_function(
+            "el => el.scrollHeight > el.clientHeight", arg=body.element_handle(), timeout=LIVE
+        )
         more.click()
         expect(body).to_have_class("comment__body is-long is-open")
-        assert body.evaluate("el => el.scrollHeight <= el.clientHeight")
+        sam.wait_for_function(
+            "el => el.scrollHeight <= el.clientHeight", arg=body.element_handle(), timeout=LIVE
+        )
         expect(more).to_have_text("Show less")
 
         text = erin.locator(".seg[data-i='0'] .seg__text")
