@@ -16,6 +16,13 @@ from tests.factories import TranscriptionFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 LIVE = 5_000  # ms: what "at once" may take on a busy two-core machine
+# Whether the (one) long comment's body is clamped (">") or shown whole ("<="), found afresh on
+# each poll.
+LONG_BODY_MEASURES = """compare => {
+  const el = document.querySelector(".comment__body.is-long");
+  if (!el || !el.isConnected || el.clientHeight === 0) return false;
+  return compare === ">" ? el.scrollHeight > el.clientHeight : el.scrollHeight <= el.clientHeight;
+}"""
 
 
 def _application():
@@ -112,15 +119,13 @@ def test_two_editors_see_each_other_comments_and_saves_live(
         expect(more).to_have_count(1)
         body = sam.locator(".comment__body.is-long")
         expect(body).to_have_count(1)
-        # Waited for: the clamp applies once the comment card has been laid out.
-        sam.wait_for_function(
-            "el => el.scrollHeight > el.clientHeight", arg=body.element_handle(), timeout=LIVE
-        )
+        # Waited for: the clamp applies once the comment card has been laid out. The element is
+        # looked up on every poll: a redraw from the socket replaces it, and a detached node
+        # measures 0 × 0 for ever.
+        sam.wait_for_function(LONG_BODY_MEASURES, arg=">", timeout=LIVE)
         more.click()
         expect(body).to_have_class("comment__body is-long is-open")
-        sam.wait_for_function(
-            "el => el.scrollHeight <= el.clientHeight", arg=body.element_handle(), timeout=LIVE
-        )
+        sam.wait_for_function(LONG_BODY_MEASURES, arg="<=", timeout=LIVE)
         expect(more).to_have_text("Show less")
 
         text = erin.locator(".seg[data-i='0'] .seg__text")
