@@ -37,11 +37,16 @@ test: $(TEST_STAMP) system-test-deps services
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
 	DEBUG=true $(VENV)/bin/mypy
-	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --no-loadscope-reorder $(PYTEST_ARGS)
 
-# Headless Chromium for browser tests (Playwright cannot download browsers here).
+# Headless Chromium for browser tests (Playwright cannot download browsers here): Debian's
+# chromium and its headless shell, which the tests drive when it is there (tests/chromium.py).
+SHELL_BINARY := /usr/lib/chromium/chromium-headless-shell
 system-test-deps:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	@test -x $(SHELL_BINARY) || apt-get install -y -qq chromium-headless-shell || \
+	  (apt-get update -qq && apt-get install -y -qq chromium-headless-shell) || \
+	  echo "chromium-headless-shell is not installed: the browser tests drive the full Chromium"
 
 # The benchmarks time the editor in Chromium and speak their test lectures with espeak-ng.
 system-bench-deps: system-test-deps

@@ -142,6 +142,33 @@ def _flush_by_delete():
     flush.emit_post_migrate_signal = emit_post_migrate_signal
 
 
+def pytest_collection_modifyitems(config, items):
+    """Modules with long tests first (browser, real workers and servers), short ones last.
+
+    pytest-xdist hands out tests in this order as workers become free (`make test` passes
+    --no-loadscope-reorder, which would put groups first): with the long ones at the end, one
+    worker would still be in a ten-second browser test while the other had nothing left to do.
+    The group that runs Max as `make run` does (three processes of its own) comes after the
+    other browser tests, beside short tests rather than two browsers. A module moves as a
+    whole, so its module-scoped fixtures (a Whisper model, a transcript) are still made once
+    per worker.
+    """
+
+    def weight(item) -> int:
+        if item.get_closest_marker("xdist_group"):
+            return 1
+        if item.get_closest_marker("browser") or item.get_closest_marker("slow"):
+            return 0
+        marker = item.get_closest_marker("django_db")
+        return 2 if marker is not None and marker.kwargs.get("transaction") else 3
+
+    module_weight: dict[str, int] = {}
+    for item in items:
+        module = item.nodeid.split("::", 1)[0]
+        module_weight[module] = min(module_weight.get(module, 3), weight(item))
+    items.sort(key=lambda item: module_weight[item.nodeid.split("::", 1)[0]])
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item, nextitem):
     """A transactional test ends by flushing every table, seed rows included; put them back.
@@ -197,25 +224,16 @@ def _close_stray_connections_before_dropping_the_test_database(django_db_setup, 
 # beside one unless told it is safe (it is: the loop is idle while the test code runs).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-dev-shm-usage",
-    "--disable-gpu",
-    # This machine has no outside network: stop Chromium from trying, many times per start.
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--autoplay-policy=no-user-gesture-required",
-]
-
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     """Playwright cannot download browsers here; use the system Chromium."""
+    from tests import chromium
+
     return {
         **browser_type_launch_args,
-        "executable_path": "/usr/bin/chromium",
-        "args": CHROMIUM_ARGS,
+        "executable_path": chromium.executable(),
+        "args": chromium.ARGS,
     }
 
 

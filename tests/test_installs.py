@@ -85,6 +85,8 @@ def test_every_make_target_installs_what_it_needs_from_the_locks(target):
 def test_targets_that_need_chromium_and_the_services_set_them_up(target):
     commands = dry_run(target)
     assert "apt-get install -y -qq chromium" in commands
+    # What the browser tests drive when it is there (tests/chromium.py).
+    assert "apt-get install -y -qq chromium-headless-shell" in commands
     assert "bin/services-up" in commands
 
 

@@ -524,6 +524,7 @@ def test_anonymous_users_are_sent_to_login_everywhere(world, paths, client):
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.slow
 def test_editors_never_see_an_error_nor_a_staff_page(world, paths, editor):
     problems = []
     client = Client()
@@ -559,6 +560,7 @@ def test_editors_never_see_an_error_nor_a_staff_page(world, paths, editor):
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.slow
 def test_admins_open_every_page_without_an_error(world, paths, staff_admin):
     problems = []
     client = Client()

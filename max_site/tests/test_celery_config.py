@@ -1,6 +1,8 @@
 import subprocess
 import sys
 
+import pytest
+
 from max_site.celery import app
 
 
@@ -23,6 +25,7 @@ def _broker_for(env_extra):
     ).stdout.strip()
 
 
+@pytest.mark.slow
 def test_broker_is_redis_when_configured_and_the_filesystem_otherwise():
     assert _broker_for({"REDIS_URL": "redis://127.0.0.1:6379/5"}) == "redis://127.0.0.1:6379/5"
     assert _broker_for({}) == "filesystem://"

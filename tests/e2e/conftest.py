@@ -23,18 +23,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests import chromium
+
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-dev-shm-usage",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 E2E_EMAIL = "journey@example.com"
 E2E_PASSWORD = "journey-pass-2026"
 SIGN_IN = f"as {E2E_EMAIL} / {E2E_PASSWORD}"
@@ -166,7 +159,11 @@ def running_max(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+    return {
+        **browser_type_launch_args,
+        "executable_path": chromium.executable(),
+        "args": chromium.ARGS,
+    }
 
 
 @pytest.fixture

@@ -30,6 +30,9 @@ from transcripts.tests.transcription_fakes import (
     SPEECH_WORDS,
 )
 
+# Real Whisper on real speech: seconds per test.
+pytestmark = pytest.mark.slow
+
 IMPLANTS_FIXTURE = FIXTURES / "dental_implants.flac"
 ORTHODONTICS_FIXTURE = FIXTURES / "orthodontics_noise.flac"
 IMPLANTS_WORDS = ["welcome", "to", "the", "session", "on", "dental", "implants"]

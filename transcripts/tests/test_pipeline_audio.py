@@ -181,6 +181,7 @@ def test_every_word_comes_back_once_in_order_at_its_time(engine, fake, lecture):
     assert fake.max_in_flight > 1
 
 
+@pytest.mark.slow
 def test_parallel_requests_overlap_and_stay_within_the_bound(tmp_path):
     # What parallelism buys in time is a benchmark's business; here: requests really overlap,
     # and never more of them than the plan allows.

@@ -102,6 +102,7 @@ def _apply(transcription, user, kind, at, arg):
         _save(transcription, user, base.number, edits={j: base.texts[j] + " checked"})
 
 
+@pytest.mark.slow
 @settings(max_examples=15)  # each example is a dozen saves in the database
 @given(st.lists(step, min_size=3, max_size=9))
 def test_every_older_version_rebuilds_exactly_after_any_edits(steps):

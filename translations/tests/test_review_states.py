@@ -83,6 +83,7 @@ def _json_text(translation):
     return latest.json, latest.text
 
 
+@pytest.mark.slow
 def test_only_changed_segments_are_sent_and_everything_else_is_kept(
     audio_file, editor, fake_claude, settings, django_capture_on_commit_callbacks
 ):
