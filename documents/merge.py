@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from documents.diffs import new_patcher
-from documents.text import normalize_text
+from documents.text import normalize_text, normalize_texts
 
 # ---------------------------------------------------------------------------------------------
 # Three-way merge for stale saves
@@ -63,7 +63,7 @@ def merge_segments(
     """
     if len(base) != len(theirs):
         raise ValueError("Versions of one document always have the same segments.")
-    result = MergeResult(texts=[normalize_text(t) for t in theirs])
+    result = MergeResult(texts=normalize_texts(theirs))
     for index in sorted(mine):
         if not 0 <= index < len(base):
             raise ValueError(f"There is no segment {index + 1}.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from core.text import clean_line
+from core.text import clean_line, lines_are_clean
 
 # ---------------------------------------------------------------------------------------------
 # Segments and text
@@ -26,7 +26,22 @@ def join_segments(texts: Sequence[str]) -> str:
 
 
 def split_lines(text: str) -> list[str]:
-    return [normalize_text(line) for line in text.split("\n")] if text else []
+    if not text:
+        return []
+    lines = text.split("\n")
+    # Saved versions' texts are stored normalized: checked once rather than line by line.
+    return lines if lines_are_clean(text) else [normalize_text(line) for line in lines]
+
+
+def normalize_texts(texts: Sequence[str]) -> list[str]:
+    """`normalize_text` of each segment's text, with one check of them all when (as for a
+    stored version's texts) they already are."""
+    if not all(isinstance(t, str) for t in texts):
+        return [normalize_text(t) for t in texts]
+    joined = "\n".join(texts)
+    if joined.count("\n") == max(len(texts) - 1, 0) and lines_are_clean(joined):
+        return list(texts)
+    return [normalize_text(t) for t in texts]
 
 
 def document_segments(json_with_timestamps: dict | None, text: str) -> list[dict]:
