@@ -7,6 +7,10 @@ PIP := $(VENV)/bin/pip
 RUN_STAMP := $(VENV)/.run-installed
 TEST_STAMP := $(VENV)/.test-installed
 PYTEST_WORKERS ?= 2
+# Python may keep compiled modules (and pytest its rewritten tests): without them every test
+# worker and every process a test starts (web, Celery workers, manage.py) compiles the
+# project again, seconds each.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: run test lint format bench migrate lock services system-test-deps system-bench-deps
 
