@@ -7,7 +7,7 @@ from typing import Any
 import anthropic
 from django.conf import settings
 
-from integrations.base import chat_sdk_retries, sdk_error, vendor_timeout
+from integrations.base import chat_sdk_retries, sdk_error, sdk_http_client, vendor_timeout
 from integrations.errors import PermanentError, VendorReplyError
 from integrations.llm import ChatEngine
 
@@ -37,6 +37,7 @@ class AnthropicChatEngine(ChatEngine):
             base_url=base_url if base_url is not None else settings.ANTHROPIC_BASE_URL,
             timeout=vendor_timeout(timeout),
             max_retries=chat_sdk_retries(max_retries),
+            http_client=sdk_http_client(anthropic),
         )
 
     def _create(self, **kwargs: Any):

@@ -13,7 +13,7 @@ from typing import Any
 import openai
 from django.conf import settings
 
-from integrations.base import chat_sdk_retries, sdk_error, vendor_timeout
+from integrations.base import chat_sdk_retries, sdk_error, sdk_http_client, vendor_timeout
 from integrations.errors import PermanentError, VendorReplyError
 from integrations.llm import ChatEngine
 
@@ -49,6 +49,7 @@ class OpenAIChatEngine(ChatEngine):
             base_url=base_url,
             timeout=vendor_timeout(timeout),
             max_retries=chat_sdk_retries(max_retries),
+            http_client=sdk_http_client(openai),
         )
 
     def _create(self, **kwargs: Any):

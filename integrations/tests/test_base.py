@@ -72,3 +72,21 @@ def test_retry_after_forms(headers, expected):
 def test_retry_after_as_an_http_date():
     later = formatdate(time.time() + 30, usegmt=True)
     assert 25 <= parse_retry_after({"retry-after": later}) <= 31
+
+
+def test_sdk_clients_share_one_tls_context_instead_of_reading_the_ca_bundle_each(monkeypatch):
+    import httpcore2
+
+    from integrations.llm_anthropic import AnthropicChatEngine
+    from integrations.llm_openai import OpenAIChatEngine
+    from integrations.transcription.openai_engine import OpenAITranscriptionEngine
+
+    built = []
+    monkeypatch.setattr(
+        httpcore2, "default_ssl_context", lambda **kwargs: built.append(kwargs) or None
+    )
+    for _ in range(3):
+        AnthropicChatEngine(api_key="k", base_url="https://api.example.test")
+        OpenAIChatEngine(api_key="k", base_url="https://api.example.test/v1")
+        OpenAITranscriptionEngine(api_key="k", base_url="https://api.example.test/v1")
+    assert built == []

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 import numpy as np
 import openai
 
-from integrations.base import sdk_error, vendor_timeout
+from integrations.base import sdk_error, sdk_http_client, vendor_timeout
 from integrations.errors import VendorReplyError
 from integrations.transcription.audio import write_piece
 from integrations.transcription.base import (
@@ -69,6 +69,7 @@ class OpenAITranscriptionEngine(TranscriptionEngine):
             base_url=base_url or None,
             timeout=timeout,
             max_retries=0,
+            http_client=sdk_http_client(openai),
         )
 
     @classmethod
