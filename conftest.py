@@ -74,16 +74,30 @@ def transcription(editor):
     return TranscriptionFactory(created_by=editor)
 
 
+def signed_in(client, user):
+    """`client` with `user`'s session, as `force_login` leaves it, without the sign-in signals
+    (the sign-in guard's bookkeeping and last_login: five queries and a session rotation that
+    the hundreds of tests using these fixtures do not look at; tests of signing in sign in)."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    session = client.session
+    session[SESSION_KEY] = user._meta.pk.value_to_string(user)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.save()
+    client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+    return client
+
+
 @pytest.fixture
 def editor_client(client, editor):
-    client.force_login(editor)
-    return client
+    return signed_in(client, editor)
 
 
 @pytest.fixture
 def admin_client_(client, staff_admin):
-    client.force_login(staff_admin)
-    return client
+    return signed_in(client, staff_admin)
 
 
 @pytest.fixture(autouse=True)
