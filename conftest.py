@@ -156,6 +156,30 @@ def _flush_by_delete():
     flush.emit_post_migrate_signal = emit_post_migrate_signal
 
 
+# Tests that share one running Max (tests/e2e/conftest.py `running_max`, minutes of start-up
+# if each worker made its own).
+SHARED_MAX_TESTS = "tests/e2e/"
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadgroup`, with the end-to-end tests kept on one worker by their folder.
+
+    pytest-xdist 3.8 groups `xdist_group` tests by a suffix it appends to each node id, which
+    pytest 9 no longer reads: the groups fell apart and each worker started its own Max.
+    """
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class FolderGroupScheduling(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            if nodeid.startswith(SHARED_MAX_TESTS):
+                return SHARED_MAX_TESTS
+            return super()._split_scope(nodeid)
+
+    return FolderGroupScheduling(config, log)
+
+
 def pytest_collection_modifyitems(config, items):
     """Modules with long tests first (browser, real workers and servers), short ones last.
 
@@ -169,7 +193,7 @@ def pytest_collection_modifyitems(config, items):
     """
 
     def weight(item) -> int:
-        if item.get_closest_marker("xdist_group"):
+        if item.nodeid.startswith(SHARED_MAX_TESTS):
             return 1
         if item.get_closest_marker("browser") or item.get_closest_marker("slow"):
             return 0

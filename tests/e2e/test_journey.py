@@ -23,8 +23,9 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import E2E_EMAIL, E2E_PASSWORD, ROOT
 
-# One running Max serves every end-to-end test: they share a worker.
-pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("running_max")]
+# One running Max serves every end-to-end test: the root conftest keeps tests/e2e/ on one
+# worker.
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SPEECH = ROOT / "transcripts" / "tests" / "fixtures" / "speech.flac"
 SHOTS = ROOT / "test-results" / "journey"

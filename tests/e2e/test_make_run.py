@@ -9,8 +9,9 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import E2E_EMAIL, E2E_PASSWORD, SIGN_IN
 
-# One running Max serves every end-to-end test: they share a worker.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("running_max")]
+# One running Max serves every end-to-end test: the root conftest keeps tests/e2e/ on one
+# worker.
+pytestmark = [pytest.mark.slow]
 
 
 def test_the_sign_in_is_the_last_thing_printed_once_web_and_worker_are_up(running_max):
