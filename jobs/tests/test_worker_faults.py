@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -47,7 +48,9 @@ RECOVERY_SECONDS = 45
 
 
 class OwnRedis:
-    """A Redis server of this test's own, on a port of the 6400–6409 range."""
+    """A Redis server of this test's own, on a port that was free when the test began (the
+    test restarts it on the same port). Ports named by the process id could match between two
+    test workers, whose servers and Celery workers then took each other's jobs or stopped."""
 
     def __init__(self, port: int, tmp: Path):
         self.port, self.tmp = port, tmp
@@ -182,8 +185,10 @@ def real_broker(url: str) -> Iterator[None]:
 
 @pytest.fixture
 def redis(tmp_path) -> Iterator[OwnRedis]:
-    server = OwnRedis(6400 + (os.getpid() % 9), tmp_path)
-    server.stop()  # a leftover of an interrupted run
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = OwnRedis(port, tmp_path)
     server.start()
     try:
         yield server
