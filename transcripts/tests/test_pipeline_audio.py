@@ -223,15 +223,16 @@ def test_finished_pieces_are_reused_and_never_sent_twice(engine, fake, lecture):
 def test_a_failed_piece_keeps_the_finished_ones_and_raises(engine, fake, lecture):
     path, bursts = lecture
     stored = {}
-    # The first piece's 500 comes back late, after the pieces sent beside it finished.
+    # The first request to arrive gets a 500, late, after the pieces sent beside it finished.
+    # (Which piece that is depends on the order the requests reach the server.)
     fake.fail_next(Fault(500, b'{"error": {"message": "boom"}}', delay=1.0))
     with pytest.raises(TransientError, match="HTTP 500"):
         transcribe_media(
             path, engine=engine, plan=plan(engine), on_piece=lambda p: stored.setdefault(p.index, p)
         )
-    assert stored and 0 not in stored
     requested = len(fake.requests)
     result = transcribe_media(path, engine=engine, plan=plan(engine), reuse_piece=stored.get)
+    assert stored and len(stored) < result.pieces
     assert [w["word"] for s in result.segments for w in s["words"]] == [b.word for b in bursts]
     assert len(fake.requests) - requested == result.pieces - len(stored)
 
