@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 RUN_STAMP := $(VENV)/.run-installed
 TEST_STAMP := $(VENV)/.test-installed
-PYTEST_WORKERS ?= 2
+PYTEST_WORKERS ?= 3
 # Python may keep compiled modules (and pytest its rewritten tests): without them every test
 # worker and every process a test starts (web, Celery workers, manage.py) compiles the
 # project again, seconds each.

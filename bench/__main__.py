@@ -10,7 +10,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "max_site.test_settings")
 
 
 def main() -> None:
+    import django
+
     import bench
+
+    # Some benchmark modules import models at the top: the apps load before any of them.
+    django.setup()
 
     names = sys.argv[1:] or sorted(m.name for m in pkgutil.iter_modules(bench.__path__))
     for name in names:
