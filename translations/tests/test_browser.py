@@ -121,6 +121,10 @@ def test_review_arabic_right_to_left_with_the_player(page_for, editor, lecture):
     expect(page.locator("[data-status]")).to_contain_text("Saved H-1-ar.")
     version = TranslationVersion.objects.get(translation=translation)
     assert version.edited_text.splitlines()[3].endswith("دقيق. جدا")
+    # Opened again, the long segment is over budget for the QA checks too: said once.
+    page.reload()
+    expect(page.locator("[data-review]")).to_have_attribute("data-review-ready", "1")
+    expect(page.locator('.seg[data-i="2"]').get_by_text("voice-over budget")).to_have_count(1)
 
     # Finalize: ready for voice-over; without a key the button says what is missing.
     page.get_by_role("button", name="Finalize H-1-ar").click()
