@@ -123,6 +123,11 @@ def test_apply_makes_new_versions_of_the_chosen_translations_only(four, editor, 
         == []
     )
     assert es.versions.count() == 1
+    page = client.get(reverse("glossary:edit", args=[entry.pk])).content.decode()
+    assert (
+        "Nothing would change: no existing document has “implante” written other than as "
+        "“implante dental”." in page
+    )
 
 
 def test_english_first_writes_the_glossary_into_the_english_final(final_transcription, editor):
