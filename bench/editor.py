@@ -402,7 +402,7 @@ def bench_keystrokes(user, transcription) -> None:
             for _ in range(READY_RUNS):
                 page.goto(transcription.get_absolute_url())
                 page.wait_for_function(
-                    "performance.getEntriesByName('max-editor-ready').length > 0"
+                    "() => performance.getEntriesByName('max-editor-ready').length > 0"
                 )
                 ready.append(
                     page.evaluate("performance.getEntriesByName('max-editor-ready')[0].startTime")

@@ -42,7 +42,9 @@ def test_player_loads_and_seeks_with_range_requests(page, editor, project, tmp_p
 
     player = page.locator("#player[data-player]")
     expect(player).to_be_attached()
-    page.wait_for_function("document.getElementById('player').readyState >= 1", timeout=15_000)
+    page.wait_for_function(
+        "() => document.getElementById('player').readyState >= 1", timeout=15_000
+    )
     duration = page.evaluate("document.getElementById('player').duration")
     assert 599 < duration < 601
     # The browser offers seeking across the whole file only when ranges work.
@@ -55,7 +57,9 @@ def test_player_loads_and_seeks_with_range_requests(page, editor, project, tmp_p
             player.currentTime = 480;
         })"""
     )
-    page.wait_for_function("document.getElementById('player').readyState >= 2", timeout=15_000)
+    page.wait_for_function(
+        "() => document.getElementById('player').readyState >= 2", timeout=15_000
+    )
     assert abs(page.evaluate("document.getElementById('player').currentTime") - 480) < 0.5
 
     partial = [(rng, headers) for rng, status, headers in ranges if status == 206]

@@ -23,7 +23,7 @@ def open_editor(page, transcription):
     expect(page.locator('.seg[data-i="0"]')).to_be_visible()
     # The segments are server-rendered: wait until the editor's module has wired its controls
     # (a click before that follows the plain link instead of the in-page action).
-    page.wait_for_function("performance.getEntriesByName('max-editor-ready').length > 0")
+    page.wait_for_function("() => performance.getEntriesByName('max-editor-ready').length > 0")
 
 
 def segment(page, index):

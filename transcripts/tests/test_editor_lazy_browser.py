@@ -36,7 +36,7 @@ def test_a_long_lecture_fetches_its_segments_as_the_editor_scrolls_finds_and_sav
     chunks = []
     page.on("request", lambda r: "/segments/" in r.url and chunks.append(r.url))
     page.goto(transcription.get_absolute_url())
-    page.wait_for_function("performance.getEntriesByName('max-editor-ready').length > 0")
+    page.wait_for_function("() => performance.getEntriesByName('max-editor-ready').length > 0")
     expect(segment(page, 0)).to_be_visible()
     first = page.evaluate(FETCHED)
     assert first > 1000, first  # most of the 1,500 segments are not in the page yet
@@ -87,6 +87,6 @@ def test_a_long_lecture_fetches_its_segments_as_the_editor_scrolls_finds_and_sav
     t = generated_segments(words=15_000)[1200][0] + 1
     chunks.clear()
     page.goto(f"{transcription.get_absolute_url()}?t={t}#t={t}")
-    page.wait_for_function("performance.getEntriesByName('max-editor-ready').length > 0")
+    page.wait_for_function("() => performance.getEntriesByName('max-editor-ready').length > 0")
     expect(page.locator('.seg[data-i="1200"].is-playing')).to_be_in_viewport()
     assert page.evaluate(FETCHED) > 500  # only the pieces around it

@@ -29,7 +29,7 @@ def open_editor(page, transcription, query=""):
     page.goto(transcription.get_absolute_url() + query)
     expect(page.locator('.seg[data-i="0"]')).to_be_visible()
     # Server-rendered segments show before the editor's module has wired the controls.
-    page.wait_for_function("performance.getEntriesByName('max-editor-ready').length > 0")
+    page.wait_for_function("() => performance.getEntriesByName('max-editor-ready').length > 0")
 
 
 def type_in_every_segment(page, count=SEGMENTS, mark="fixed"):

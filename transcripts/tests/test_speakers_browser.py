@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def open_editor(page, transcription):
     page.goto(transcription.get_absolute_url())
     expect(page.locator('.seg[data-i="0"]')).to_be_visible()
-    page.wait_for_function("performance.getEntriesByName('max-editor-ready').length > 0")
+    page.wait_for_function("() => performance.getEntriesByName('max-editor-ready').length > 0")
 
 
 def put_caret(page, index, word):
@@ -92,7 +92,7 @@ def test_split_merge_speakers_undo_save_and_a_stale_structure_save(page_for, edi
 
     # A reload keeps everything unsaved (this tab's copy), then Ctrl+S saves it as H-1.
     page.reload()
-    page.wait_for_function("performance.getEntriesByName('max-editor-ready').length > 0")
+    page.wait_for_function("() => performance.getEntriesByName('max-editor-ready').length > 0")
     expect(page.locator("[data-speaker-chip]")).to_have_text(
         ["Dr. Soto", "Dr. Maria Lee", "Dr. Soto"]
     )
@@ -230,7 +230,7 @@ def test_split_merge_speakers_undo_save_and_a_stale_structure_save(page_for, edi
     page.keyboard.press("Control+s")
     expect(status).to_contain_text("Saved H-6")
     page.reload()
-    page.wait_for_function("performance.getEntriesByName('max-editor-ready').length > 0")
+    page.wait_for_function("() => performance.getEntriesByName('max-editor-ready').length > 0")
     # Only Zoe speaks: no "For" choice, and never two "Only Zoe".
     expect(page.locator("[data-dictionary-form]")).to_have_count(1)
     expect(page.locator("#dict-speaker")).to_have_count(0)

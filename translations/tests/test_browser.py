@@ -96,9 +96,13 @@ def test_review_arabic_right_to_left_with_the_player(page_for, editor, lecture):
     expect(first.locator(".seg__text")).to_have_text(ARABIC[0])
 
     # A word of segment 2 sits inside that segment's time span (9–14 s): the player jumps.
-    page.wait_for_function("document.getElementById('player').readyState >= 1", timeout=15_000)
+    page.wait_for_function(
+        "() => document.getElementById('player').readyState >= 1", timeout=15_000
+    )
     page.locator('.seg[data-i="2"] .seg__text [data-w="1"]').click()
-    page.wait_for_function("(t => t >= 9 && t < 14)(document.getElementById('player').currentTime)")
+    page.wait_for_function(
+        "() => (t => t >= 9 && t < 14)(document.getElementById('player').currentTime)"
+    )
 
     # Voice-over budget: 5 s × Arabic's 20 characters a second. Segment 2 made longer than
     # 100 characters is marked once the editor leaves it.
