@@ -36,15 +36,6 @@ PER_SEGMENT = 10
 RENDER_RUNS = 12
 SAVE_RUNS = 12
 KEYSTROKES = 60
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-dev-shm-usage",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TARGETS = {"render": 150.0, "save": 100.0, "keystroke": 16.0, "ready": 200.0, "page_kb": 250.0}
 READY_RUNS = 7
 
@@ -382,6 +373,8 @@ def bench_keystrokes(user, transcription) -> None:
     from django.test.testcases import LiveServerThread
     from playwright.sync_api import sync_playwright
 
+    from tests import chromium
+
     thread = LiveServerThread("127.0.0.1", StaticFilesHandler)
     thread.daemon = True
     thread.start()
@@ -394,7 +387,10 @@ def bench_keystrokes(user, transcription) -> None:
     cookie = client.cookies[settings.SESSION_COOKIE_NAME]
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            # The full browser (not the tests' headless shell): what editors run.
+            browser = p.chromium.launch(
+                executable_path=str(chromium.FULL_BROWSER), args=chromium.ARGS
+            )
             context = browser.new_context(base_url=base, viewport={"width": 1400, "height": 900})
             context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": base}])
             page = context.new_page()

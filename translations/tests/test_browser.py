@@ -57,6 +57,24 @@ def lecture(editor):
     return transcription
 
 
+def machine_translation(lecture, language_code, english, texts, user, *, states=None):
+    """The machine translation of `lecture`'s final English (`english`: (start, end, text) per
+    segment) into `texts`, as the translate job stores it; `states`, if given, per segment."""
+    return services.translation_store_machine_text(
+        transcription=lecture,
+        language_code=language_code,
+        source=lecture.final_version,
+        segments=[
+            {"id": i, "start": start, "end": end, "text": text}
+            | ({"state": states[i]} if states else {})
+            for i, ((start, end, _), text) in enumerate(zip(english, texts, strict=True))
+        ],
+        corrections=[],
+        engine="anthropic",
+        user=user,
+    ).translation
+
+
 def test_translate_from_the_overview(page_for, editor, lecture):
     page = page_for(editor)
     page.goto(reverse("translations:overview", args=[lecture.pk]))
@@ -75,18 +93,7 @@ def test_translate_from_the_overview(page_for, editor, lecture):
 
 
 def test_review_arabic_right_to_left_with_the_player(page_for, editor, lecture):
-    translation = services.translation_store_machine_text(
-        transcription=lecture,
-        language_code="ar",
-        source=lecture.final_version,
-        segments=[
-            {"id": i, "start": start, "end": end, "text": text}
-            for i, ((start, end, _), text) in enumerate(zip(ENGLISH, ARABIC, strict=True))
-        ],
-        corrections=[],
-        engine="anthropic",
-        user=editor,
-    ).translation
+    translation = machine_translation(lecture, "ar", ENGLISH, ARABIC, editor)
     page = page_for(editor)
     page.goto(translation.get_absolute_url())
     first = page.locator('.seg[data-i="0"]')

@@ -10,7 +10,12 @@ from playwright.sync_api import expect
 from documents.selectors import document_snapshot
 from translations import services
 from translations.services_review import tm_store
-from translations.tests.test_browser import ENGLISH, lecture, page_for  # noqa: F401
+from translations.tests.test_browser import (  # noqa: F401
+    ENGLISH,
+    lecture,
+    machine_translation,
+    page_for,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,24 +29,14 @@ SUGGESTION = "Las coronas cerámicas necesitan una preparación cuidadosa."
 
 
 def test_review_states_filters_keyboard_and_memory(page_for, editor, lecture):  # noqa: F811
-    translation = services.translation_store_machine_text(
-        transcription=lecture,
-        language_code="es",
-        source=lecture.final_version,
-        segments=[
-            {
-                "id": i,
-                "start": start,
-                "end": end,
-                "text": text,
-                "state": "reviewed" if i == 0 else "machine",
-            }
-            for i, ((start, end, _), text) in enumerate(zip(ENGLISH, SPANISH, strict=True))
-        ],
-        corrections=[],
-        engine="anthropic",
-        user=editor,
-    ).translation
+    translation = machine_translation(
+        lecture,
+        "es",
+        ENGLISH,
+        SPANISH,
+        editor,
+        states=["reviewed"] + ["machine"] * (len(SPANISH) - 1),
+    )
     tm_store(
         pairs=[("Ceramic crowns need a careful preparation!", SUGGESTION)],
         target_language="es",

@@ -8,10 +8,9 @@ import pytest
 from playwright.sync_api import expect
 
 from transcripts.tests.test_editor_helpers import generated_segments, make_transcription
-from translations import services
 from translations.models import TranslationVersion
 from translations.tests.conftest import add_english_version
-from translations.tests.test_browser import page_for  # noqa: F401
+from translations.tests.test_browser import machine_translation, page_for  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -31,18 +30,7 @@ def test_a_long_translation_fetches_its_segments_with_their_english_and_saves_fa
     add_english_version(lecture, editor, english)
     spanish = [f"Frase {i} sobre la corona." for i in range(len(english))]
     spanish[850] = "Una frase lejana sobre la zirconia."
-    translation = services.translation_store_machine_text(
-        transcription=lecture,
-        language_code="es",
-        source=lecture.final_version,
-        segments=[
-            {"id": i, "start": start, "end": end, "text": text}
-            for i, ((start, end, _), text) in enumerate(zip(english, spanish, strict=True))
-        ],
-        corrections=[],
-        engine="anthropic",
-        user=editor,
-    ).translation
+    translation = machine_translation(lecture, "es", english, spanish, editor)
 
     page = page_for(editor)
     page.goto(translation.get_absolute_url())
