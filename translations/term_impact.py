@@ -57,10 +57,11 @@ class Count:
 
 def _already_corrected(text: str, match) -> bool:
     """The match lies inside the correction itself ("implante" in "implante dental"):
-    applying the entry there again would repeat it."""
-    corrected = match.term_corrected.casefold()
-    window_start = max(0, match.end - len(match.term_corrected))
-    window = text[window_start : match.start + len(match.term_corrected)].casefold()
+    applying the entry there again would repeat it. Compared as the replacement would be
+    written, case included: "root canal" is not yet "Root Canal"."""
+    corrected = match.replacement
+    window_start = max(0, match.end - len(corrected))
+    window = text[window_start : match.start + len(corrected)]
     index = window.find(corrected)
     while index >= 0:
         if (

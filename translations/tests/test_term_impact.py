@@ -7,10 +7,11 @@ from accounts.models import Activity
 from documents.selectors import document_snapshot
 from documents.services import document_finalize
 from glossary import services as glossary
+from glossary.matcher import Matcher, Term
 from transcripts.document import TRANSCRIPT_DOCUMENT
 from translations import services
 from translations.models import TranslationMemory
-from translations.term_impact import english_apply_first, english_pending
+from translations.term_impact import changes_in, english_apply_first, english_pending
 from translations.tests.conftest import add_english_version
 from translations.tests.test_pages import machine
 
@@ -243,3 +244,14 @@ def test_applying_twice_at_once_makes_one_version(final_transcription, editor, o
     assert final_transcription.versions.count() == 2  # T-1 → H-1 final → one H-2
     assert es.versions.count() == 1
     assert Activity.objects.filter(action="dictionary.apply").count() == 2
+
+
+def test_a_correction_of_capitals_only_is_a_change_until_written_so():
+    # Found ignoring case; already corrected only where written exactly as corrected.
+    capitals = Matcher([Term(1, "root canal", "Root Canal")])
+    assert [m.text for m in changes_in(capitals, "A root canal, then the Root Canal.")] == [
+        "root canal"
+    ]
+    longer = Matcher([Term(1, "implante", "implante dental")])
+    assert changes_in(longer, "El implante dental y el implante.")[0].start == 24
+    assert len(changes_in(longer, "El implante dental y el implante.")) == 1

@@ -151,7 +151,8 @@ class Review {
       box.append(button);
     }
     for (const q of mark.qa) {
-      // The editor shows the voice-over budget itself, kept up to date as the text is typed.
+      // The editor shows the voice-over budget itself, measured again whenever it redraws the
+      // segment (when the editor leaves it), so it also covers unsaved text.
       if (q.check === "budget" && this.editor.budgetCps) continue;
       const el = document.createElement("span");
       el.className = `qa-mark qa-mark--${q.severity}`;
